@@ -1,0 +1,87 @@
+"""What the demo merchant receiver remembers: every delivery, in memory and in a JSONL file.
+
+The file is appended to (flushed, not fsynced) and read back on start, so a restarted
+receiver still lists the deliveries it took before.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+Record = dict[str, Any]
+
+MAX_LIMIT = 100_000
+
+
+class DeliveryStore:
+    """Delivery records, oldest first, with the arrival count per webhook id."""
+
+    def __init__(self, data_dir: Path | None) -> None:
+        self._lock = threading.Lock()
+        self._records: list[Record] = []
+        self._arrivals: Counter[str] = Counter()
+        self._path = data_dir / "deliveries.jsonl" if data_dir is not None else None
+        self._file = None
+        if self._path is not None:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._load()
+            self._file = self._path.open("a", encoding="utf-8")
+
+    def _load(self) -> None:
+        assert self._path is not None
+        if not self._path.exists():
+            return
+        with self._path.open(encoding="utf-8") as lines:
+            for line in lines:
+                try:
+                    record = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut short by a crash
+                self._remember(record)
+
+    def _remember(self, record: Record) -> None:
+        self._records.append(record)
+        if record.get("webhook_id"):
+            self._arrivals[record["webhook_id"]] += 1
+
+    def add(self, record: Record) -> Record:
+        """Store `record`, numbering it as the nth arrival of its `webhook_id` (`attempt`)."""
+        with self._lock:
+            webhook_id = record.get("webhook_id")
+            record["attempt"] = self._arrivals[webhook_id] + 1 if webhook_id else 1
+            self._remember(record)
+            if self._file is not None:
+                self._file.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
+                self._file.flush()
+        return record
+
+    def clear(self) -> None:
+        with self._lock:
+            self._records.clear()
+            self._arrivals.clear()
+            if self._file is not None:
+                self._file.truncate(0)
+                self._file.seek(0)
+
+    def query(
+        self, limit: int, payment_id: str | None = None, webhook_id: str | None = None
+    ) -> tuple[list[Record], int]:
+        """Matching records newest first (at most `limit`) and how many matched in all."""
+        with self._lock:
+            matched = [
+                record
+                for record in reversed(self._records)
+                if (not payment_id or record.get("payment_id") == payment_id)
+                and (not webhook_id or record.get("webhook_id") == webhook_id)
+            ]
+        return matched[: max(0, min(limit, MAX_LIMIT))], len(matched)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
