@@ -62,6 +62,7 @@ class StackConfig:
     qstash_next_signing_key: str = DEV_QSTASH_NEXT_SIGNING_KEY
     qstash_time_scale: float = 0.01
     qstash_parallelism: int = 64
+    qstash_redis_db: int = 1
     receiver_failure_rate: float = 0.0
     echo: bool = True
     function_env: dict[str, str] = field(default_factory=dict)
@@ -169,7 +170,7 @@ def qstash_process(cfg: StackConfig) -> ManagedProcess:
         PYTHON, "-m", "emulators.qstash",
         "--host", cfg.host,
         "--port", str(cfg.qstash_port),
-        "--redis-url", f"{cfg.redis_url}/1",
+        "--redis-url", f"{cfg.redis_url}/{cfg.qstash_redis_db}",
         "--token", cfg.qstash_token,
         "--current-signing-key", cfg.qstash_current_signing_key,
         "--next-signing-key", cfg.qstash_next_signing_key,
