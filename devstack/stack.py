@@ -6,12 +6,20 @@ tests start (on free ports, in a temporary data directory).
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from devstack.processes import ManagedProcess, free_port, http_check, tcp_check
+from devstack.processes import (
+    ManagedProcess,
+    StackError,
+    free_port,
+    http_check,
+    port_is_free,
+    tcp_check,
+)
 from shared.config import (
     DEV_QSTASH_CURRENT_SIGNING_KEY,
     DEV_QSTASH_NEXT_SIGNING_KEY,
@@ -21,6 +29,9 @@ from shared.config import (
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+SWEEPER_SCHEDULE_ID = "paygate-sweeper"
+
+log = logging.getLogger("paygate.devstack")
 
 COLORS = {
     "redis": "\033[31m",
@@ -64,6 +75,8 @@ class StackConfig:
     qstash_parallelism: int = 64
     qstash_redis_db: int = 1
     receiver_failure_rate: float = 0.0
+    receiver_seed: int | None = None
+    sweep_cron: str = "*/5 * * * * *"  # 6 fields: every 5 seconds
     echo: bool = True
     function_env: dict[str, str] = field(default_factory=dict)
     functions_workers: int = 1
@@ -73,8 +86,14 @@ class StackConfig:
         """Every port free right now; for tests that run beside a `make dev` stack."""
         ports = {
             name: free_port()
-            for name in ("functions_port", "qstash_port", "upstash_port", "redis_port",
-                         "mongo_port", "receiver_port")
+            for name in (
+                "functions_port",
+                "qstash_port",
+                "upstash_port",
+                "redis_port",
+                "mongo_port",
+                "receiver_port",
+            )
         }
         return cls(data_dir=data_dir, echo=False, **{**ports, **overrides})  # type: ignore[arg-type]
 
@@ -127,13 +146,20 @@ def redis_process(cfg: StackConfig) -> ManagedProcess:
     data.mkdir(parents=True, exist_ok=True)
     argv = [
         redis_server_binary(),
-        "--bind", cfg.host,
-        "--port", str(cfg.redis_port),
-        "--dir", str(data),
-        "--appendonly", "yes",
-        "--appendfsync", "always",
-        "--save", "",
-        "--protected-mode", "no",
+        "--bind",
+        cfg.host,
+        "--port",
+        str(cfg.redis_port),
+        "--dir",
+        str(data),
+        "--appendonly",
+        "yes",
+        "--appendfsync",
+        "always",
+        "--save",
+        "",
+        "--protected-mode",
+        "no",
     ]
     return _process(cfg, "redis", argv, cfg.redis_port, tcp_check(cfg.redis_port))
 
@@ -142,24 +168,38 @@ def mongo_process(cfg: StackConfig) -> ManagedProcess:
     data = cfg.data_dir / "mongo"
     data.mkdir(parents=True, exist_ok=True)
     argv = [
-        PYTHON, "-m", "nx_27017",
-        "--db", str(data / "paygate.db"),
-        "--host", cfg.host,
-        "--port", str(cfg.mongo_port),
-        "--log-file", str(data / "nx-27017.log"),
-        "--pid-file", str(data / "nx-27017.pid"),
-        "-j", "WAL",
+        PYTHON,
+        "-m",
+        "nx_27017",
+        "--db",
+        str(data / "paygate.db"),
+        "--host",
+        cfg.host,
+        "--port",
+        str(cfg.mongo_port),
+        "--log-file",
+        str(data / "nx-27017.log"),
+        "--pid-file",
+        str(data / "nx-27017.pid"),
+        "-j",
+        "WAL",
     ]
     return _process(cfg, "mongo", argv, cfg.mongo_port, tcp_check(cfg.mongo_port))
 
 
 def upstash_process(cfg: StackConfig) -> ManagedProcess:
     argv = [
-        PYTHON, "-m", "emulators.upstash_redis",
-        "--host", cfg.host,
-        "--port", str(cfg.upstash_port),
-        "--redis-url", f"{cfg.redis_url}/0",
-        "--token", cfg.upstash_token,
+        PYTHON,
+        "-m",
+        "emulators.upstash_redis",
+        "--host",
+        cfg.host,
+        "--port",
+        str(cfg.upstash_port),
+        "--redis-url",
+        f"{cfg.redis_url}/0",
+        "--token",
+        cfg.upstash_token,
     ]
     health = http_check(f"{cfg.upstash_url}/healthz", lambda r: r.status_code == 200)
     return _process(cfg, "upstash", argv, cfg.upstash_port, health)
@@ -167,15 +207,25 @@ def upstash_process(cfg: StackConfig) -> ManagedProcess:
 
 def qstash_process(cfg: StackConfig) -> ManagedProcess:
     argv = [
-        PYTHON, "-m", "emulators.qstash",
-        "--host", cfg.host,
-        "--port", str(cfg.qstash_port),
-        "--redis-url", f"{cfg.redis_url}/{cfg.qstash_redis_db}",
-        "--token", cfg.qstash_token,
-        "--current-signing-key", cfg.qstash_current_signing_key,
-        "--next-signing-key", cfg.qstash_next_signing_key,
-        "--time-scale", str(cfg.qstash_time_scale),
-        "--parallelism", str(cfg.qstash_parallelism),
+        PYTHON,
+        "-m",
+        "emulators.qstash",
+        "--host",
+        cfg.host,
+        "--port",
+        str(cfg.qstash_port),
+        "--redis-url",
+        f"{cfg.redis_url}/{cfg.qstash_redis_db}",
+        "--token",
+        cfg.qstash_token,
+        "--current-signing-key",
+        cfg.qstash_current_signing_key,
+        "--next-signing-key",
+        cfg.qstash_next_signing_key,
+        "--time-scale",
+        str(cfg.qstash_time_scale),
+        "--parallelism",
+        str(cfg.qstash_parallelism),
     ]
     health = http_check(f"{cfg.qstash_url}/healthz", lambda r: r.status_code == 200)
     return _process(cfg, "qstash", argv, cfg.qstash_port, health)
@@ -183,12 +233,19 @@ def qstash_process(cfg: StackConfig) -> ManagedProcess:
 
 def functions_process(cfg: StackConfig) -> ManagedProcess:
     argv = [
-        PYTHON, "-m", "uvicorn", "devstack.functions_host:app",
-        "--host", cfg.host,
-        "--port", str(cfg.functions_port),
+        PYTHON,
+        "-m",
+        "uvicorn",
+        "devstack.functions_host:app",
+        "--host",
+        cfg.host,
+        "--port",
+        str(cfg.functions_port),
         "--no-access-log",
-        "--log-level", "warning",
-        "--workers", str(cfg.functions_workers),
+        "--log-level",
+        "warning",
+        "--workers",
+        str(cfg.functions_workers),
     ]
     health = http_check(f"{cfg.functions_url}/healthz", lambda r: r.status_code == 200)
     return _process(cfg, "functions", argv, cfg.functions_port, health, env=cfg.app_env())
@@ -196,14 +253,42 @@ def functions_process(cfg: StackConfig) -> ManagedProcess:
 
 def receiver_process(cfg: StackConfig) -> ManagedProcess:
     argv = [
-        PYTHON, "-m", "devstack.receiver",
-        "--host", cfg.host,
-        "--port", str(cfg.receiver_port),
-        "--failure-rate", str(cfg.receiver_failure_rate),
-        "--data-dir", str(cfg.data_dir / "receiver"),
+        PYTHON,
+        "-m",
+        "devstack.receiver",
+        "--host",
+        cfg.host,
+        "--port",
+        str(cfg.receiver_port),
+        "--failure-rate",
+        str(cfg.receiver_failure_rate),
+        "--data-dir",
+        str(cfg.data_dir / "receiver"),
     ]
+    if cfg.receiver_seed is not None:
+        argv += ["--seed", str(cfg.receiver_seed)]
     health = http_check(f"{cfg.receiver_url}/healthz", lambda r: r.status_code == 200)
     return _process(cfg, "receiver", argv, cfg.receiver_port, health, env=cfg.app_env())
+
+
+def register_sweeper_schedule(cfg: StackConfig) -> str | None:
+    """Schedule `/internal/sweep` in QStash (idempotent: a fixed schedule id is upserted).
+
+    Returns the schedule id, or None (with a warning) if QStash refused it: the stack still
+    works without the sweeper, it just does not recover stranded payments on its own.
+    """
+    from qstash import QStash
+
+    client = QStash(cfg.qstash_token, base_url=cfg.qstash_url, retry=False)
+    try:
+        return client.schedule.create(
+            destination=f"{cfg.functions_url}/internal/sweep",
+            cron=cfg.sweep_cron,
+            schedule_id=SWEEPER_SCHEDULE_ID,
+        )
+    except Exception as exc:  # QStashError, transport errors: never fatal for the stack
+        log.warning("could not register the sweeper schedule (%s): %s", cfg.sweep_cron, exc)
+        return None
 
 
 def _process(
@@ -253,10 +338,28 @@ class LocalStack:
     def add(self, process: ManagedProcess) -> None:
         self.processes[process.name] = process
 
+    def preflight(self) -> None:
+        """Fail before starting anything if two services share a port or one is taken."""
+        seen: dict[int, str] = {}
+        for process in self.processes.values():
+            if process.port is None:
+                continue
+            if process.port in seen:
+                raise StackError(
+                    f"{process.name}: port {process.port} is also given to {seen[process.port]}"
+                )
+            seen[process.port] = process.name
+            if not process.running and not port_is_free(process.port, self.cfg.host):
+                raise StackError(f"{process.name}: port {process.port} is already in use")
+
     def start(self) -> None:
+        """Start every service in order; on any failure (or Ctrl-C) stop what was started."""
         try:
+            self.preflight()
             for process in self.processes.values():
                 process.start()
+            if "qstash" in self.processes and "functions" in self.processes:
+                register_sweeper_schedule(self.cfg)
         except BaseException:
             self.stop()
             raise
