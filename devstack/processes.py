@@ -98,15 +98,18 @@ class ManagedProcess:
         if os.sep not in executable and not _on_path(executable):
             raise StackError(f"{self.name}: '{executable}' not found on PATH")
         full_env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
-        self.popen = subprocess.Popen(
-            list(self.argv),
-            env=full_env,
-            cwd=self.cwd,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        try:
+            self.popen = subprocess.Popen(
+                list(self.argv),
+                env=full_env,
+                cwd=self.cwd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            raise StackError(f"{self.name}: cannot run '{executable}': {exc.strerror}") from exc
         self._pump = threading.Thread(target=self._pump_output, daemon=True)
         self._pump.start()
         self.wait_ready(ready_timeout)

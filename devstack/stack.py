@@ -169,10 +169,12 @@ def mongo_process(cfg: StackConfig) -> ManagedProcess:
     data.mkdir(parents=True, exist_ok=True)
     argv = [
         PYTHON,
-        "-m",
-        "nx_27017",
-        "--db",
-        str(data / "paygate.db"),
+        "-c",
+        "from nx_27017.nx_27017 import main; main()",  # the package has no __main__
+        # One SQLite file per database: with a single --db file every logical database
+        # shares the same tables (db "a" and db "b" see each other's documents).
+        "--data-dir",
+        str(data / "dbs"),
         "--host",
         cfg.host,
         "--port",

@@ -1,0 +1,69 @@
+"""The `paygate` command line. Thin on purpose: each command's logic lives in its own module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from devstack.stack import StackConfig
+
+app = typer.Typer(
+    name="paygate",
+    help="paygate local tools: run the dev stack and friends.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+_DEFAULTS = StackConfig()
+
+
+@app.callback()
+def main() -> None:
+    """paygate local tools."""
+
+
+@app.command()
+def dev(
+    port: int = typer.Option(_DEFAULTS.functions_port, help="Functions, API and dashboard."),
+    qstash_port: int = typer.Option(_DEFAULTS.qstash_port, help="QStash emulator."),
+    upstash_port: int = typer.Option(_DEFAULTS.upstash_port, help="Upstash Redis REST bridge."),
+    redis_port: int = typer.Option(_DEFAULTS.redis_port, help="redis-server."),
+    mongo_port: int = typer.Option(_DEFAULTS.mongo_port, help="Mongo-wire server (nx-27017)."),
+    receiver_port: int = typer.Option(_DEFAULTS.receiver_port, help="Demo merchant receiver."),
+    host: str = typer.Option(_DEFAULTS.host, help="Address every service binds to."),
+    data_dir: Path = typer.Option(_DEFAULTS.data_dir, help="Where the services keep data."),
+    fresh: bool = typer.Option(False, "--fresh", help="Wipe the data directory first."),
+    receiver_failure_rate: float = typer.Option(
+        _DEFAULTS.receiver_failure_rate,
+        min=0.0,
+        max=1.0,
+        help="Share of webhook deliveries the demo merchant answers with 500.",
+    ),
+    qstash_time_scale: float = typer.Option(
+        _DEFAULTS.qstash_time_scale,
+        min=0.0,
+        help="Multiplier on QStash retry delays (1.0 = real backoff).",
+    ),
+) -> None:
+    """Run the whole local stack (databases, emulators, receiver, functions, dashboard)."""
+    from devstack.dev import run_dev
+
+    cfg = StackConfig(
+        data_dir=data_dir.resolve(),
+        host=host,
+        functions_port=port,
+        qstash_port=qstash_port,
+        upstash_port=upstash_port,
+        redis_port=redis_port,
+        mongo_port=mongo_port,
+        receiver_port=receiver_port,
+        receiver_failure_rate=receiver_failure_rate,
+        qstash_time_scale=qstash_time_scale,
+    )
+    raise typer.Exit(run_dev(cfg, fresh=fresh))
+
+
+if __name__ == "__main__":
+    app()
