@@ -86,9 +86,20 @@ def _watch(stack: LocalStack) -> None:
         time.sleep(WATCH_INTERVAL_S)
 
 
+def _configure_logging() -> None:
+    """Our own warnings (e.g. the sweeper schedule) on stderr; library chatter stays quiet."""
+    logger = logging.getLogger("paygate")
+    if not logger.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("paygate dev: %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+        logger.propagate = False
+
+
 def run_dev(cfg: StackConfig, fresh: bool = False) -> int:
     """Run the stack until stopped; returns the exit code."""
-    logging.basicConfig(level=logging.INFO, format="paygate dev: %(levelname)s %(message)s")
+    _configure_logging()
     previous = {sig: signal.signal(sig, _raise_shutdown) for sig in (signal.SIGTERM, signal.SIGINT)}
     stack: LocalStack | None = None
     code = 0

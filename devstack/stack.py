@@ -169,8 +169,8 @@ def mongo_process(cfg: StackConfig) -> ManagedProcess:
     data.mkdir(parents=True, exist_ok=True)
     argv = [
         PYTHON,
-        "-c",
-        "from nx_27017.nx_27017 import main; main()",  # the package has no __main__
+        "-m",
+        "devstack.mongo_server",  # nx-27017 plus a fix for $set of datetimes
         # One SQLite file per database: with a single --db file every logical database
         # shares the same tables (db "a" and db "b" see each other's documents).
         "--data-dir",
