@@ -1,0 +1,163 @@
+"""Lua scripts: every state change of a message is one atomic script call (one round trip).
+
+Key names are passed in KEYS where fixed; per-message keys are built from a prefix in ARGV
+(the emulator targets a single Redis, not a cluster).
+"""
+
+EVENTS_CAP = 10_000
+
+# Shared by PUBLISH, ACK, FIRE and DLQ_RETRY: store one message and make it due.
+_STORE_MESSAGE = """
+local function store_message(prefix, due_key, events_key, id, due, spec, body, event)
+  redis.call('HSET', prefix .. id, 'spec', spec, 'body', body, 'retried', 0)
+  redis.call('ZADD', due_key, due, id)
+  if event ~= '' then
+    redis.call('LPUSH', events_key, event)
+    redis.call('LTRIM', events_key, 0, EVENTS_LAST)
+  end
+end
+""".replace("EVENTS_LAST", str(EVENTS_CAP - 1))
+
+# KEYS: due, events, dedup key ('' = none)
+# ARGV: prefix, id, due, dedup ttl ms, spec, body, event
+# Returns nil when stored, or the id of the message it duplicates.
+PUBLISH = (
+    _STORE_MESSAGE
+    + """
+if KEYS[3] ~= '' then
+  local existing = redis.call('GET', KEYS[3])
+  if existing then return existing end
+  redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[4])
+end
+store_message(ARGV[1], KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[5], ARGV[6], ARGV[7])
+return false
+"""
+)
+
+# KEYS: due, in-flight, schedule due
+# ARGV: now, limit, lease-until, prefix
+# Moves expired leases back to due, then claims up to `limit` due messages.
+# Returns {{id, spec, body, retried, ...}, next due, next schedule, next lease expiry}.
+CLAIM = """
+local now = tonumber(ARGV[1])
+local prefix = ARGV[4]
+local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)
+for _, id in ipairs(expired) do
+  redis.call('ZREM', KEYS[2], id)
+  if redis.call('EXISTS', prefix .. id) == 1 then redis.call('ZADD', KEYS[1], now, id) end
+end
+local out = {}
+if tonumber(ARGV[2]) > 0 then
+  local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+  for _, id in ipairs(ids) do
+    redis.call('ZREM', KEYS[1], id)
+    local f = redis.call('HMGET', prefix .. id, 'spec', 'body', 'retried')
+    if f[1] then
+      redis.call('ZADD', KEYS[2], ARGV[3], id)
+      out[#out + 1] = id
+      out[#out + 1] = f[1]
+      out[#out + 1] = f[2]
+      out[#out + 1] = f[3]
+    end
+  end
+end
+local nd = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local ns = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
+local nl = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
+return {out, nd[2] or false, ns[2] or false, nl[2] or false}
+"""
+
+# KEYS: message, in-flight, due, events, dlq entry, dlq index
+# ARGV: id, mode (done|retry|dead), event, retried, due, dlq id, now, prefix, n new messages,
+#       then 5 per new message (id, due, spec, body, event), then dlq field/value pairs.
+# New messages (callbacks) are stored even if the message was cancelled meanwhile: the
+# attempt did happen. Returns 1, or 0 when the message no longer exists.
+ACK = (
+    _STORE_MESSAGE
+    + """
+local id = ARGV[1]
+local mode = ARGV[2]
+local n_new = tonumber(ARGV[9])
+for i = 0, n_new - 1 do
+  local b = 10 + i * 5
+  store_message(ARGV[8], KEYS[3], KEYS[4], ARGV[b], ARGV[b + 1], ARGV[b + 2], ARGV[b + 3],
+                ARGV[b + 4])
+end
+redis.call('ZREM', KEYS[2], id)
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if mode == 'retry' then
+  redis.call('HSET', KEYS[1], 'retried', ARGV[4])
+  redis.call('ZADD', KEYS[3], ARGV[5], id)
+else
+  redis.call('ZREM', KEYS[3], id)
+  if mode == 'done' then
+    redis.call('DEL', KEYS[1])
+  else
+    redis.call('HSET', KEYS[1], 'retried', ARGV[4], unpack(ARGV, 10 + n_new * 5))
+    redis.call('RENAME', KEYS[1], KEYS[5])
+    redis.call('ZADD', KEYS[6], ARGV[7], ARGV[6])
+  end
+end
+redis.call('LPUSH', KEYS[4], ARGV[3])
+redis.call('LTRIM', KEYS[4], 0, EVENTS_LAST)
+return 1
+""".replace("EVENTS_LAST", str(EVENTS_CAP - 1))
+)
+
+# KEYS: due, in-flight
+# ARGV: prefix, all ('1' = every pending message), ids...
+# Returns {id, spec, ...} of the messages cancelled.
+CANCEL = """
+local prefix = ARGV[1]
+local ids = {}
+if ARGV[2] == '1' then
+  ids = redis.call('ZRANGE', KEYS[1], 0, -1)
+  for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do ids[#ids + 1] = id end
+else
+  for i = 3, #ARGV do ids[#ids + 1] = ARGV[i] end
+end
+local out = {}
+for _, id in ipairs(ids) do
+  redis.call('ZREM', KEYS[1], id)
+  local spec = redis.call('HGET', prefix .. id, 'spec')
+  if spec then
+    redis.call('DEL', prefix .. id)
+    out[#out + 1] = id
+    out[#out + 1] = spec
+  end
+end
+return out
+"""
+
+# KEYS: schedule due, schedule hash, due, events
+# ARGV: schedule id, expected fire time, next fire time, now, prefix, msg id, msg due, spec,
+#       body, event
+# Fires a due schedule once (compare-and-set on its fire time) and stores its message.
+FIRE = (
+    _STORE_MESSAGE
+    + """
+local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if (not score) or tonumber(score) ~= tonumber(ARGV[2]) then return 0 end
+if ARGV[3] == '' then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+else
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+end
+redis.call('HSET', KEYS[2], 'last', ARGV[4], 'next', ARGV[3], 'last_message', ARGV[6])
+store_message(ARGV[5], KEYS[3], KEYS[4], ARGV[6], ARGV[7], ARGV[8], ARGV[9], ARGV[10])
+return 1
+"""
+)
+
+# KEYS: dlq entry, dlq index, due, events
+# ARGV: dlq id, prefix, msg id, due, spec, body, event
+# Moves a DLQ entry back into delivery as a new message. Returns 0 if the entry is gone.
+DLQ_RETRY = (
+    _STORE_MESSAGE
+    + """
+if redis.call('DEL', KEYS[1]) == 0 then return 0 end
+redis.call('ZREM', KEYS[2], ARGV[1])
+store_message(ARGV[2], KEYS[3], KEYS[4], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7])
+return 1
+"""
+)

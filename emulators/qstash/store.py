@@ -1,0 +1,324 @@
+"""Redis persistence: every piece of message, DLQ and schedule state lives here.
+
+Layout (prefix `qs:`)::
+
+    qs:m:<id>        hash   spec (JSON), body (raw bytes), retried
+    qs:due           zset   message id -> due time (ms)
+    qs:inflight      zset   message id -> lease expiry (ms) while an attempt runs
+    qs:dedup:<key>   string message id, PX 10 minutes
+    qs:dlq:<dlqId>   hash   the message hash renamed, plus dlq_id, dlq_at, response_*
+    qs:dlqidx        zset   dlq id -> time it died
+    qs:s:<id>        hash   a schedule (see schedules.py)
+    qs:sdue          zset   active schedule id -> next fire time (ms)
+    qs:sall          zset   schedule id -> creation time
+    qs:events        list   newest-first JSON log events, capped
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import redis.asyncio as aioredis
+from redis.exceptions import NoScriptError
+
+from emulators.qstash import lua
+from emulators.qstash.models import DEDUP_WINDOW_MS, ClaimedMessage, MessageSpec, NewMessage
+
+P = "qs:"
+MSG = P + "m:"
+DUE = P + "due"
+INFLIGHT = P + "inflight"
+DEDUP = P + "dedup:"
+DLQ = P + "dlq:"
+DLQ_INDEX = P + "dlqidx"
+SCHEDULE = P + "s:"
+SCHEDULE_DUE = P + "sdue"
+SCHEDULE_ALL = P + "sall"
+EVENTS = P + "events"
+
+T = TypeVar("T")
+
+
+@dataclass
+class Claim:
+    messages: list[ClaimedMessage]
+    next_due_ms: float | None
+    next_schedule_ms: float | None
+    next_lease_expiry_ms: float | None
+
+
+@dataclass
+class Ack:
+    """The outcome of one attempt, written in one script call."""
+
+    mode: str  # done | retry | dead
+    event: dict[str, Any]
+    retried: int = 0
+    due_ms: int = 0
+    dlq_id: str = ""
+    now_ms: int = 0
+    new_messages: list[NewMessage] = field(default_factory=list)
+    dlq_fields: dict[str, str | bytes] = field(default_factory=dict)
+
+
+class Store:
+    """Async access to the emulator's Redis state; one instance per process."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.redis: aioredis.Redis = aioredis.Redis.from_url(
+            redis_url, decode_responses=False, max_connections=256
+        )
+        self._sources = {
+            "publish": lua.PUBLISH,
+            "claim": lua.CLAIM,
+            "ack": lua.ACK,
+            "cancel": lua.CANCEL,
+            "fire": lua.FIRE,
+            "dlq_retry": lua.DLQ_RETRY,
+        }
+        self._sha: dict[str, str] = {}
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+    async def ping(self) -> bool:
+        return bool(await self.redis.ping())
+
+    async def load_scripts(self) -> None:
+        for name, source in self._sources.items():
+            self._sha[name] = await self.redis.script_load(source)
+
+    async def _with_scripts(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Run `call`, loading the scripts first / again after a Redis restart flushed them."""
+        if not self._sha:
+            await self.load_scripts()
+        try:
+            return await call()
+        except NoScriptError:
+            await self.load_scripts()
+            return await call()
+
+    async def _script(self, name: str, keys: list[str], args: list[Any]) -> Any:
+        return await self._with_scripts(
+            lambda: self.redis.evalsha(self._sha[name], len(keys), *keys, *args)
+        )
+
+    # --- messages ------------------------------------------------------------------------
+
+    async def publish(self, messages: list[NewMessage]) -> list[str | None]:
+        """Store messages in one round trip; per message the id it duplicates, or None."""
+
+        async def run() -> list[Any]:
+            pipe = self.redis.pipeline(transaction=False)
+            for m in messages:
+                dedup = DEDUP + m.dedup_key if m.dedup_key else ""
+                pipe.evalsha(
+                    self._sha["publish"],
+                    3,
+                    DUE,
+                    EVENTS,
+                    dedup,
+                    MSG,
+                    m.id,
+                    m.due_ms,
+                    DEDUP_WINDOW_MS,
+                    _dumps(m.spec),
+                    m.body,
+                    _event(m, "CREATED"),
+                )
+            return await pipe.execute()  # type: ignore[no-any-return]
+
+        results = await self._with_scripts(run)
+        return [r.decode() if r is not None else None for r in results]
+
+    async def claim(self, now_ms: int, limit: int, lease_until_ms: int) -> Claim:
+        raw = await self._script(
+            "claim", [DUE, INFLIGHT, SCHEDULE_DUE], [now_ms, limit, lease_until_ms, MSG]
+        )
+        flat = raw[0]
+        messages = [
+            ClaimedMessage(
+                id=flat[i].decode(),
+                spec=json.loads(flat[i + 1]),
+                body=flat[i + 2] or b"",
+                retried=int(flat[i + 3] or 0),
+            )
+            for i in range(0, len(flat), 4)
+        ]
+        return Claim(messages, _score(raw[1]), _score(raw[2]), _score(raw[3]))
+
+    async def renew(self, ids: list[str], lease_until_ms: int) -> None:
+        """Extend the leases of attempts still running in this process."""
+        if ids:
+            await self.redis.zadd(INFLIGHT, dict.fromkeys(ids, lease_until_ms), xx=True)
+
+    async def ack(self, message_id: str, ack: Ack) -> bool:
+        args: list[Any] = [
+            message_id,
+            ack.mode,
+            json.dumps(ack.event),
+            ack.retried,
+            ack.due_ms,
+            ack.dlq_id,
+            ack.now_ms,
+            MSG,
+            len(ack.new_messages),
+        ]
+        for m in ack.new_messages:
+            args += [m.id, m.due_ms, _dumps(m.spec), m.body, _event(m, "CREATED")]
+        for key, value in ack.dlq_fields.items():
+            args += [key, value]
+        keys = [MSG + message_id, INFLIGHT, DUE, EVENTS, DLQ + ack.dlq_id, DLQ_INDEX]
+        return bool(await self._script("ack", keys, args))
+
+    async def get_message(self, message_id: str) -> tuple[MessageSpec, bytes, int] | None:
+        spec, body, retried = await self.redis.hmget(MSG + message_id, "spec", "body", "retried")
+        if spec is None:
+            return None
+        return json.loads(spec), body or b"", int(retried or 0)
+
+    async def cancel(self, ids: list[str] | None) -> list[tuple[str, MessageSpec]]:
+        """Cancel the given messages (None = all pending); returns the ones cancelled."""
+        args = [MSG, "1" if ids is None else "0", *(ids or [])]
+        flat = await self._script("cancel", [DUE, INFLIGHT], args)
+        return [(flat[i].decode(), json.loads(flat[i + 1])) for i in range(0, len(flat), 2)]
+
+    # --- dead letter queue ---------------------------------------------------------------
+
+    async def dlq_ids(self) -> list[str]:
+        return [raw.decode() for raw in await self.redis.zrange(DLQ_INDEX, 0, -1)]
+
+    async def dlq_entries(self, dlq_ids: list[str]) -> list[dict[str, bytes] | None]:
+        pipe = self.redis.pipeline(transaction=False)
+        for dlq_id in dlq_ids:
+            pipe.hgetall(DLQ + dlq_id)
+        rows = await pipe.execute()
+        return [{k.decode(): v for k, v in row.items()} if row else None for row in rows]
+
+    async def dlq_delete(self, dlq_ids: list[str]) -> int:
+        if not dlq_ids:
+            return 0
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(*(DLQ + d for d in dlq_ids))
+        pipe.zrem(DLQ_INDEX, *dlq_ids)
+        deleted, _ = await pipe.execute()
+        return int(deleted)
+
+    async def dlq_retry(self, dlq_id: str, message: NewMessage) -> bool:
+        args = [
+            dlq_id,
+            MSG,
+            message.id,
+            message.due_ms,
+            _dumps(message.spec),
+            message.body,
+            _event(message, "CREATED"),
+        ]
+        keys = [DLQ + dlq_id, DLQ_INDEX, DUE, EVENTS]
+        return bool(await self._script("dlq_retry", keys, args))
+
+    # --- schedules -----------------------------------------------------------------------
+
+    async def put_schedule(
+        self, schedule_id: str, fields: dict[str, Any], next_ms: int | None, created_ms: int
+    ) -> None:
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(SCHEDULE + schedule_id)
+        pipe.hset(SCHEDULE + schedule_id, mapping=fields)
+        pipe.zadd(SCHEDULE_ALL, {schedule_id: created_ms}, nx=True)
+        if next_ms is None:
+            pipe.zrem(SCHEDULE_DUE, schedule_id)
+        else:
+            pipe.zadd(SCHEDULE_DUE, {schedule_id: next_ms})
+        await pipe.execute()
+
+    async def get_schedule(self, schedule_id: str) -> dict[str, bytes] | None:
+        row = await self.redis.hgetall(SCHEDULE + schedule_id)
+        return {k.decode(): v for k, v in row.items()} if row else None
+
+    async def schedule_ids(self) -> list[str]:
+        return [raw.decode() for raw in await self.redis.zrange(SCHEDULE_ALL, 0, -1)]
+
+    async def due_schedules(self, now_ms: int) -> list[tuple[str, float]]:
+        rows = await self.redis.zrangebyscore(SCHEDULE_DUE, "-inf", now_ms, withscores=True)
+        return [(raw.decode(), score) for raw, score in rows]
+
+    async def set_schedule_state(self, schedule_id: str, paused: bool, next_ms: int | None) -> bool:
+        if not await self.redis.exists(SCHEDULE + schedule_id):
+            return False
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(
+            SCHEDULE + schedule_id,
+            mapping={"paused": "1" if paused else "0", "next": "" if next_ms is None else next_ms},
+        )
+        if next_ms is None:
+            pipe.zrem(SCHEDULE_DUE, schedule_id)
+        else:
+            pipe.zadd(SCHEDULE_DUE, {schedule_id: next_ms})
+        await pipe.execute()
+        return True
+
+    async def delete_schedule(self, schedule_id: str) -> bool:
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(SCHEDULE + schedule_id)
+        pipe.zrem(SCHEDULE_DUE, schedule_id)
+        pipe.zrem(SCHEDULE_ALL, schedule_id)
+        deleted, _, _ = await pipe.execute()
+        return bool(deleted)
+
+    async def fire_schedule(
+        self,
+        schedule_id: str,
+        expected_ms: float,
+        next_ms: int | None,
+        now_ms: int,
+        message: NewMessage,
+    ) -> bool:
+        keys = [SCHEDULE_DUE, SCHEDULE + schedule_id, DUE, EVENTS]
+        args = [
+            schedule_id,
+            expected_ms,
+            "" if next_ms is None else next_ms,
+            now_ms,
+            MSG,
+            message.id,
+            message.due_ms,
+            _dumps(message.spec),
+            message.body,
+            _event(message, "CREATED"),
+        ]
+        return bool(await self._script("fire", keys, args))
+
+    # --- events --------------------------------------------------------------------------
+
+    async def events(self, limit: int) -> list[dict[str, Any]]:
+        return [json.loads(raw) for raw in await self.redis.lrange(EVENTS, 0, limit - 1)]
+
+    async def add_events(self, events: list[dict[str, Any]]) -> None:
+        if events:
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.lpush(EVENTS, *(json.dumps(e) for e in events))
+            pipe.ltrim(EVENTS, 0, lua.EVENTS_CAP - 1)
+            await pipe.execute()
+
+
+def _dumps(spec: MessageSpec) -> str:
+    return json.dumps(spec, separators=(",", ":"))
+
+
+def _event(message: NewMessage, state: str) -> str:
+    return json.dumps(
+        {
+            "time": message.spec.get("created_at", 0),
+            "messageId": message.id,
+            "state": state,
+            "url": message.spec.get("url", ""),
+        }
+    )
+
+
+def _score(raw: bytes | None) -> float | None:
+    return float(raw) if raw is not None else None
