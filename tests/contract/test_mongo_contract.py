@@ -211,18 +211,24 @@ async def test_guarded_takeover_of_expired_lease(coll: AsyncCollection[dict[str,
     assert (await coll.find_one({"_id": "pay_0002"}))["attempts"] == 0  # type: ignore[index]
 
 
+@pytest.mark.parametrize("with_dates", [False, True], ids=["plain", "with-datetimes"])
 async def test_concurrent_guarded_moves_have_exactly_one_winner(
-    stack_cfg: StackConfig, coll: AsyncCollection[dict[str, Any]]
+    stack_cfg: StackConfig, coll: AsyncCollection[dict[str, Any]], with_dates: bool
 ) -> None:
-    await coll.insert_one(_payment(1))
+    # With a datetime in $set the update takes nx-27017's other (Python) code path.
+    dates = {"updated_at": datetime.now(UTC), "last": {"at": T0}} if with_dates else {}
+    await coll.insert_one(_payment(1, version=0))
     clients = [_client(stack_cfg.mongodb_uri) for _ in range(3)]
     try:
         collections = [c[coll.database.name][coll.name] for c in clients]
 
         async def move(i: int) -> dict[str, Any] | None:
             return await collections[i % 3].find_one_and_update(
-                {"_id": "pay_0001", "status": "CREATED"},
-                {"$set": {"status": "PROCESSING", "winner": i}, "$inc": {"attempts": 1}},
+                {"_id": "pay_0001", "status": "CREATED", "version": 0},
+                {
+                    "$set": {"status": "PROCESSING", "winner": i, **dates},
+                    "$inc": {"attempts": 1, "version": 1},
+                },
                 return_document=ReturnDocument.AFTER,
             )
 
@@ -234,7 +240,7 @@ async def test_concurrent_guarded_moves_have_exactly_one_winner(
     assert len(winners) == 1
     stored = await coll.find_one({"_id": "pay_0001"})
     assert stored is not None
-    assert stored["attempts"] == 1
+    assert (stored["attempts"], stored["version"]) == (1, 1)
     assert stored["winner"] == winners[0]["winner"]
 
 
@@ -387,6 +393,45 @@ async def test_exists_in_nin(coll: AsyncCollection[dict[str, Any]]) -> None:
     nin = {"status": {"$nin": ["SUCCESS", "FAILED"]}}
     assert sorted(await _ids(coll, nin)) == ["pay_0001", "pay_0004"]
     assert await coll.count_documents({"status": {"$in": []}}) == 0
+
+
+async def test_ne_bool_id_ranges_and_or_of_datetimes(
+    coll: AsyncCollection[dict[str, Any]],
+) -> None:
+    """The shapes the repositories query with: soft delete, id cursors, the sweeper's $or."""
+    now = datetime.now(UTC)
+    old = now - timedelta(minutes=10)
+    await coll.insert_many(
+        [
+            _payment(1, status="CREATED", published=False, created_at=now),
+            _payment(2, status="CREATED", published=True, created_at=old),
+            _payment(3, status="CREATED", published=True, created_at=now),
+            _payment(4, status="RETRYING", deleted=True),
+            _payment(5, status="PROCESSING", deleted=False),
+            _payment(6, status="PROCESSING", lease_until=now + timedelta(seconds=30)),
+            _payment(7, status="SUCCESS", updated_at=old),
+        ]
+    )
+    # Dates written by $set, as the state moves write them.
+    await coll.update_one({"_id": "pay_0004"}, {"$set": {"updated_at": old}})
+    await coll.update_one({"_id": "pay_0005"}, {"$set": {"lease_until": old}})
+    assert await _ids(coll, {"deleted": {"$ne": True}}) == [
+        "pay_0001", "pay_0002", "pay_0003", "pay_0005", "pay_0006", "pay_0007",
+    ]  # fmt: skip
+    assert await _ids(coll, {"published": False}) == ["pay_0001"]
+    page = await coll.find({"_id": {"$lt": "pay_0005"}}).sort("_id", DESCENDING).limit(2).to_list()
+    assert [d["_id"] for d in page] == ["pay_0004", "pay_0003"]
+    assert await _ids(coll, {"_id": {"$gt": "pay_0005"}}) == ["pay_0006", "pay_0007"]
+    cutoff = now - timedelta(minutes=1)
+    stale = {
+        "$or": [
+            {"status": "CREATED", "published": False},
+            {"status": "CREATED", "created_at": {"$lt": cutoff}},
+            {"status": "RETRYING", "updated_at": {"$lt": cutoff}},
+            {"status": "PROCESSING", "lease_until": {"$lt": now}},
+        ]
+    }
+    assert await _ids(coll, stale) == ["pay_0001", "pay_0002", "pay_0004", "pay_0005"]
 
 
 # --- aggregation (metrics) -------------------------------------------------------------
