@@ -18,6 +18,7 @@ DEV_QSTASH_TOKEN = "eyJVc2VySUQiOiJkZWZhdWx0VXNlciIsIlBhc3N3b3JkIjoiZGVmYXVsdFBh
 DEV_QSTASH_CURRENT_SIGNING_KEY = "sig_7kYjw48mhY7kAjqNGcy6cr29RJ6r"
 DEV_QSTASH_NEXT_SIGNING_KEY = "sig_5ZB6DVzB1wjE8S6rZ7eenA8Pdnhs"
 DEV_UPSTASH_TOKEN = "dev-upstash-token"
+DEV_DEMO_WEBHOOK_SECRET = "whsec_cGF5Z2F0ZS1kZW1vLXdlYmhvb2stc2VjcmV0LTMyYiE="
 DEV_SECRETS = {
     DEV_QSTASH_TOKEN,
     DEV_QSTASH_CURRENT_SIGNING_KEY,
@@ -82,6 +83,12 @@ class Settings(BaseSettings):
     )
     max_attempts: int = Field(3, validation_alias=AliasChoices("PAYGATE_MAX_ATTEMPTS"), ge=1, le=10)
     lease_seconds: int = Field(30, validation_alias=AliasChoices("PAYGATE_LEASE_SECONDS"), ge=1)
+    stale_after_s: int = Field(
+        300,
+        validation_alias=AliasChoices("PAYGATE_STALE_AFTER_S"),
+        ge=1,
+        description="Age after which the sweeper republishes a CREATED or RETRYING payment.",
+    )
     idempotency_lock_ms: int = Field(
         10_000, validation_alias=AliasChoices("PAYGATE_IDEMPOTENCY_LOCK_MS"), ge=100
     )
@@ -95,7 +102,9 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("PAYGATE_OUTCOME_WEIGHTS"),
         description="success,timeout,hard_failure weights for the random mix.",
     )
-    simulator_seed: int | None = Field(None, validation_alias=AliasChoices("PAYGATE_SIMULATOR_SEED"))
+    simulator_seed: int | None = Field(
+        None, validation_alias=AliasChoices("PAYGATE_SIMULATOR_SEED")
+    )
     gateway_latency_ms: Annotated[list[int], NoDecode] = Field(
         [5, 40],
         validation_alias=AliasChoices("PAYGATE_GATEWAY_LATENCY_MS"),
@@ -134,6 +143,9 @@ class Settings(BaseSettings):
     demo_webhook_url: str = Field(
         "http://127.0.0.1:8090/webhooks", validation_alias=AliasChoices("PAYGATE_DEMO_WEBHOOK_URL")
     )
+    demo_webhook_secret: str = Field(
+        DEV_DEMO_WEBHOOK_SECRET, validation_alias=AliasChoices("PAYGATE_DEMO_WEBHOOK_SECRET")
+    )
     seed_demo: bool = Field(True, validation_alias=AliasChoices("PAYGATE_SEED_DEMO"))
 
     # --- AWS --------------------------------------------------------------------------
@@ -148,8 +160,9 @@ class Settings(BaseSettings):
         0, validation_alias=AliasChoices("PAYGATE_SETTLEMENT_FEE_BPS"), ge=0, le=10_000
     )
 
-    @field_validator("currencies", "cors_origins", "outcome_weights", "gateway_latency_ms",
-                     mode="before")
+    @field_validator(
+        "currencies", "cors_origins", "outcome_weights", "gateway_latency_ms", mode="before"
+    )
     @classmethod
     def _csv(cls, value: object) -> object:
         return _split_csv(value)
@@ -178,8 +191,12 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _no_dev_secrets_in_production(self) -> Settings:
         if self.env == "production":
-            for name in ("upstash_redis_rest_token", "qstash_token",
-                         "qstash_current_signing_key", "qstash_next_signing_key"):
+            for name in (
+                "upstash_redis_rest_token",
+                "qstash_token",
+                "qstash_current_signing_key",
+                "qstash_next_signing_key",
+            ):
                 if getattr(self, name) in DEV_SECRETS:
                     raise ValueError(f"{name.upper()} must be set to a real secret in production")
             self.seed_demo = False

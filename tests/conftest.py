@@ -50,12 +50,16 @@ def mongo_service(stack_cfg: StackConfig) -> Iterator[ManagedProcess]:
 
 
 @pytest.fixture(scope="session")
-def upstash_service(stack_cfg: StackConfig, redis_service: ManagedProcess) -> Iterator[ManagedProcess]:
+def upstash_service(
+    stack_cfg: StackConfig, redis_service: ManagedProcess
+) -> Iterator[ManagedProcess]:
     yield from _run(upstash_process(stack_cfg))
 
 
 @pytest.fixture(scope="session")
-def qstash_service(stack_cfg: StackConfig, redis_service: ManagedProcess) -> Iterator[ManagedProcess]:
+def qstash_service(
+    stack_cfg: StackConfig, redis_service: ManagedProcess
+) -> Iterator[ManagedProcess]:
     yield from _run(qstash_process(stack_cfg))
 
 

@@ -35,7 +35,7 @@ def load_secret_overrides(settings: Settings, ssm_client: Any = None) -> dict[st
     paginator = ssm_client.get_paginator("get_parameters_by_path")
     for page in paginator.paginate(Path=prefix, WithDecryption=True, Recursive=False):
         for parameter in page["Parameters"]:
-            field = parameter["Name"][len(prefix):].lower()
+            field = parameter["Name"][len(prefix) :].lower()
             if field in SECRET_FIELDS:
                 found[field] = parameter["Value"]
     return found

@@ -1,0 +1,99 @@
+"""The MongoDB connection: one client per event loop, indexes made once, errors translated.
+
+Timeouts are named constants below the Lambda timeout, so a down database gives a 503 naming
+it quickly instead of a hang.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable
+from typing import Any, ParamSpec, TypeVar
+
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
+from pymongo.asynchronous.collection import AsyncCollection
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout, WTimeoutError
+
+from shared.domain.errors import DependencyUnavailable
+
+SERVER_SELECTION_TIMEOUT_MS = 3_000
+CONNECT_TIMEOUT_MS = 2_000
+SOCKET_TIMEOUT_MS = 10_000
+MAX_POOL_SIZE = 50
+
+Doc = dict[str, Any]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
+    "payments": [
+        ([("merchant_id", ASCENDING), ("idempotency_key", ASCENDING)], {"unique": True}),
+        ([("merchant_id", ASCENDING), ("_id", DESCENDING)], {}),
+        ([("merchant_id", ASCENDING), ("status", ASCENDING), ("_id", DESCENDING)], {}),
+        ([("merchant_id", ASCENDING), ("user_id", ASCENDING), ("_id", DESCENDING)], {}),
+        ([("status", ASCENDING), ("lease_until", ASCENDING)], {}),
+        ([("merchant_id", ASCENDING), ("latency_ms", ASCENDING)], {}),
+    ],
+    "payment_events": [([("payment_id", ASCENDING), ("_id", ASCENDING)], {})],
+    "merchants": [([("api_key_hash", ASCENDING)], {"unique": True})],
+    "webhook_endpoints": [([("merchant_id", ASCENDING), ("_id", DESCENDING)], {})],
+    "webhook_deliveries": [
+        ([("payment_id", ASCENDING), ("_id", ASCENDING)], {}),
+        ([("merchant_id", ASCENDING), ("status", ASCENDING)], {}),
+    ],
+    "webhook_attempts": [([("delivery_id", ASCENDING), ("attempt", ASCENDING)], {})],
+}
+
+
+def connect(uri: str) -> AsyncMongoClient[dict[str, Any]]:
+    return AsyncMongoClient(
+        uri,
+        tz_aware=True,
+        serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS,
+        connectTimeoutMS=CONNECT_TIMEOUT_MS,
+        socketTimeoutMS=SOCKET_TIMEOUT_MS,
+        maxPoolSize=MAX_POOL_SIZE,
+        retryWrites=False,
+    )
+
+
+async def ensure_indexes(db: AsyncDatabase[dict[str, Any]]) -> None:
+    """Create every index the stores rely on; safe to run on every cold start."""
+    for collection, specs in INDEXES.items():
+        for keys, options in specs:
+            await db[collection].create_index(keys, **options)
+
+
+def translate_errors(func: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+    """Re-raise a lost or timed-out Mongo connection as DependencyUnavailable('mongo')."""
+
+    @functools.wraps(func)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return await func(*args, **kwargs)
+        except (ConnectionFailure, ExecutionTimeout, WTimeoutError) as exc:
+            raise DependencyUnavailable("mongo", type(exc).__name__) from exc
+
+    return wrapper
+
+
+def translate_all(cls: type[R]) -> type[R]:
+    """Class decorator: apply translate_errors to every public coroutine method."""
+    import inspect
+
+    for name, member in list(vars(cls).items()):
+        if not name.startswith("_") and inspect.iscoroutinefunction(member):
+            setattr(cls, name, translate_errors(member))
+    return cls
+
+
+async def insert_once(
+    collection: AsyncCollection[dict[str, Any]], document: dict[str, Any]
+) -> bool:
+    """Insert `document` unless its key exists already; True if this call inserted it."""
+    try:
+        await collection.insert_one(document)
+    except DuplicateKeyError:
+        return False
+    return True

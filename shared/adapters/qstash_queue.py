@@ -1,0 +1,74 @@
+"""Publishing the next lifecycle step through QStash (at-least-once, deduplicated)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from qstash import AsyncQStash
+from qstash.errors import QStashError
+
+from shared.domain.errors import DependencyUnavailable
+
+PUBLISH_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message to a function route, e.g. `/internal/process_payment`."""
+
+    path: str
+    body: dict[str, Any]
+    deduplication_id: str
+    retries: int
+    failure_path: str | None = None
+    retry_delay: str | None = None
+
+
+def connect(token: str, base_url: str) -> AsyncQStash:
+    return AsyncQStash(token, base_url=base_url.rstrip("/"))
+
+
+class TaskQueue:
+    def __init__(self, client: AsyncQStash, public_url: str, timeout_s: float = PUBLISH_TIMEOUT_S):
+        self.client = client
+        self.public_url = public_url.rstrip("/")
+        self.timeout_s = timeout_s
+
+    def _request(self, message: Message) -> dict[str, Any]:
+        request: dict[str, Any] = {
+            "url": self.public_url + message.path,
+            "body": message.body,
+            "retries": message.retries,
+            "deduplication_id": message.deduplication_id,
+        }
+        if message.failure_path:
+            request["failure_callback"] = self.public_url + message.failure_path
+        if message.retry_delay:
+            request["retry_delay"] = message.retry_delay
+        return request
+
+    async def publish(self, message: Message) -> str:
+        """The QStash message id (the original one when deduplicated)."""
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                response = await self.client.message.publish_json(**self._request(message))
+        except (QStashError, httpx.HTTPError, TimeoutError) as exc:
+            raise DependencyUnavailable("qstash", type(exc).__name__) from exc
+        return str(getattr(response, "message_id", ""))
+
+    async def publish_many(self, messages: list[Message]) -> None:
+        if not messages:
+            return
+        if len(messages) == 1:
+            await self.publish(messages[0])
+            return
+        try:
+            async with asyncio.timeout(self.timeout_s):
+                await self.client.message.batch_json(
+                    [self._request(message) for message in messages]  # type: ignore[misc]
+                )
+        except (QStashError, httpx.HTTPError, TimeoutError) as exc:
+            raise DependencyUnavailable("qstash", type(exc).__name__) from exc

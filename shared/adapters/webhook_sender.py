@@ -1,0 +1,47 @@
+"""POSTing a signed webhook to a merchant endpoint, with a timeout; never raises."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import httpx
+
+MAX_ERROR_LENGTH = 300
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status_code: int | None
+    duration_ms: float
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+class WebhookSender:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def send(self, url: str, body: str, headers: dict[str, str]) -> SendResult:
+        started = time.perf_counter()
+        try:
+            response = await self.client.post(url, content=body.encode(), headers=headers)
+        except httpx.HTTPError as exc:
+            elapsed = (time.perf_counter() - started) * 1000
+            error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
+            return SendResult(None, round(elapsed, 2), error)
+        elapsed = (time.perf_counter() - started) * 1000
+        error = None if response.is_success else f"HTTP {response.status_code}"
+        return SendResult(response.status_code, round(elapsed, 2), error)
+
+
+def connect(timeout_s: float) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
+        follow_redirects=False,
+        headers={"User-Agent": "paygate-webhooks/0.1"},
+    )

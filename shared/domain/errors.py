@@ -1,0 +1,118 @@
+"""The exception tree every layer raises and the web layer maps to the error envelope.
+
+PaygateError                      type / code / message / param / http_status
+├── InvalidRequest                400 parameter_invalid | parameter_missing | ...
+│   ├── PayloadTooLarge           413 body_too_large
+│   └── UnsupportedMediaType      415 unsupported_media_type
+├── AuthenticationFailed          401 missing_api_key | invalid_api_key | invalid_signature
+├── NotFound                      404 resource_missing
+├── IdempotencyError
+│   ├── IdempotencyKeyMissing     400 idempotency_key_missing | idempotency_key_invalid
+│   ├── IdempotencyKeyInUse       409 idempotency_key_in_use
+│   └── IdempotencyKeyReused      422 idempotency_key_reused
+├── InvalidState                  409 invalid_state
+├── IllegalTransition             409 illegal_transition (a bug if it ever reaches a client)
+├── RateLimited                   429 rate_limited (+ retry_after seconds)
+└── DependencyUnavailable         503 service_unavailable (names the dependency)
+"""
+
+from __future__ import annotations
+
+
+class PaygateError(Exception):
+    http_status = 500
+    type = "api_error"
+    code = "internal_error"
+
+    def __init__(self, message: str, *, code: str | None = None, param: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        self.param = param
+
+    def to_dict(self) -> dict[str, object]:
+        body: dict[str, object] = {"type": self.type, "code": self.code, "message": self.message}
+        if self.param is not None:
+            body["param"] = self.param
+        return body
+
+
+class InvalidRequest(PaygateError):
+    http_status = 400
+    type = "invalid_request_error"
+    code = "parameter_invalid"
+
+
+class PayloadTooLarge(InvalidRequest):
+    http_status = 413
+    code = "body_too_large"
+
+
+class UnsupportedMediaType(InvalidRequest):
+    http_status = 415
+    code = "unsupported_media_type"
+
+
+class AuthenticationFailed(PaygateError):
+    http_status = 401
+    type = "authentication_error"
+    code = "invalid_api_key"
+
+
+class NotFound(PaygateError):
+    http_status = 404
+    type = "invalid_request_error"
+    code = "resource_missing"
+
+
+class IdempotencyError(PaygateError):
+    type = "idempotency_error"
+
+
+class IdempotencyKeyMissing(IdempotencyError):
+    http_status = 400
+    code = "idempotency_key_missing"
+
+
+class IdempotencyKeyInUse(IdempotencyError):
+    http_status = 409
+    code = "idempotency_key_in_use"
+
+
+class IdempotencyKeyReused(IdempotencyError):
+    http_status = 422
+    code = "idempotency_key_reused"
+
+
+class InvalidState(PaygateError):
+    http_status = 409
+    type = "invalid_request_error"
+    code = "invalid_state"
+
+
+class IllegalTransition(PaygateError):
+    http_status = 409
+    type = "api_error"
+    code = "illegal_transition"
+
+
+class RateLimited(PaygateError):
+    http_status = 429
+    type = "rate_limit_error"
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class DependencyUnavailable(PaygateError):
+    http_status = 503
+    type = "api_error"
+    code = "service_unavailable"
+
+    def __init__(self, dependency: str, detail: str = "") -> None:
+        reason = f": {detail}" if detail else ""
+        super().__init__(f"{dependency} is unavailable{reason}")
+        self.dependency = dependency

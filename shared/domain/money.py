@@ -1,0 +1,46 @@
+"""Amounts in integer minor units and the currencies they are counted in."""
+
+from __future__ import annotations
+
+from shared.domain.errors import InvalidRequest
+
+# ISO 4217 minor-unit exponents that differ from 2.
+MINOR_UNIT_EXPONENTS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "KWD": 3, "BHD": 3, "OMR": 3}
+
+
+def minor_unit_exponent(currency: str) -> int:
+    return MINOR_UNIT_EXPONENTS.get(currency.upper(), 2)
+
+
+def validate_currency(currency: str, allowed: list[str] | tuple[str, ...]) -> str:
+    code = currency.upper()
+    if len(code) != 3 or not code.isalpha() or code not in allowed:
+        raise InvalidRequest(
+            f"currency must be one of {', '.join(allowed)}",
+            code="currency_unsupported",
+            param="currency",
+        )
+    return code
+
+
+def validate_amount(amount: int, max_amount: int) -> int:
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise InvalidRequest("amount must be an integer in minor units", param="amount")
+    if amount <= 0:
+        raise InvalidRequest(
+            "amount must be greater than 0", code="amount_too_small", param="amount"
+        )
+    if amount > max_amount:
+        raise InvalidRequest(
+            f"amount must be at most {max_amount}", code="amount_too_large", param="amount"
+        )
+    return amount
+
+
+def format_amount(amount: int, currency: str) -> str:
+    """`1234, USD` → `12.34 USD` (for logs and reports; the dashboard formats its own)."""
+    exponent = minor_unit_exponent(currency)
+    if exponent == 0:
+        return f"{amount} {currency}"
+    units, minor = divmod(amount, 10**exponent)
+    return f"{units}.{minor:0{exponent}d} {currency}"

@@ -1,0 +1,122 @@
+"""Use case: accept a payment once per idempotency key and hand it to process_payment."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from shared.adapters.payment_repository import DuplicatePayment
+from shared.domain import ids
+from shared.domain.clock import utcnow
+from shared.domain.errors import (
+    DependencyUnavailable,
+    IdempotencyKeyInUse,
+    IdempotencyKeyMissing,
+    IdempotencyKeyReused,
+)
+from shared.domain.fingerprint import request_fingerprint
+from shared.domain.money import validate_amount, validate_currency
+from shared.domain.payment import new_payment_record, public_payment
+from shared.domain.requests import PaymentCreate, valid_idempotency_key
+from shared.services.context import Gateway
+from shared.services.lifecycle_messages import process_message
+from shared.services.validation import parse_model
+
+log = logging.getLogger("paygate.create_payment")
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool
+    payment_id: str
+
+
+def check_idempotency_key(key: str | None) -> str:
+    if key is None or key == "":
+        raise IdempotencyKeyMissing(
+            "an Idempotency-Key header is required", param="Idempotency-Key"
+        )
+    if not valid_idempotency_key(key):
+        raise IdempotencyKeyMissing(
+            "Idempotency-Key must be 1-255 printable ASCII characters without spaces",
+            code="idempotency_key_invalid",
+            param="Idempotency-Key",
+        )
+    return key
+
+
+def parse_payment(raw_body: Any, gw: Gateway) -> PaymentCreate:
+    request = parse_model(PaymentCreate, raw_body)
+    validate_amount(request.amount, gw.config.max_amount)
+    request.currency = validate_currency(request.currency, gw.config.currencies)
+    return request
+
+
+def _replay(existing: dict[str, Any], fingerprint: str) -> CreateResult:
+    if existing.get("fingerprint") != fingerprint:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key was already used with a different request body",
+            param="Idempotency-Key",
+        )
+    response = existing["response"]
+    return CreateResult(response["status_code"], response["body"], True, existing["_id"])
+
+
+async def create_payment(
+    gw: Gateway, merchant_id: str, idempotency_key: str | None, raw_body: Any
+) -> CreateResult:
+    key = check_idempotency_key(idempotency_key)
+    request = parse_payment(raw_body, gw)
+    fingerprint = request_fingerprint(raw_body)
+    lock_key = f"idem:{merchant_id}:{key}"
+    token = await gw.lock.acquire(lock_key, gw.config.idempotency_lock_ms)
+    if token is None:
+        raise IdempotencyKeyInUse(
+            "another request with this Idempotency-Key is in progress; retry shortly",
+            param="Idempotency-Key",
+        )
+    try:
+        existing = await gw.payments.find_by_key(merchant_id, key)
+        if existing is not None:
+            return _replay(existing, fingerprint)
+        return await _insert_and_publish(gw, merchant_id, key, fingerprint, request)
+    finally:
+        with contextlib.suppress(DependencyUnavailable):  # the lock's TTL frees it anyway
+            await gw.lock.release(lock_key, token)
+
+
+async def _insert_and_publish(
+    gw: Gateway, merchant_id: str, key: str, fingerprint: str, request: PaymentCreate
+) -> CreateResult:
+    record = new_payment_record(
+        payment_id=ids.new_id(ids.PAYMENT),
+        merchant_id=merchant_id,
+        idempotency_key=key,
+        fingerprint=fingerprint,
+        request=request,
+        max_attempts=gw.config.max_attempts,
+        now=utcnow(),
+    )
+    body = public_payment(record)
+    record["response"] = {"status_code": 201, "body": body}
+    record["created_minute"] = body["created_at"][:16]
+    try:
+        await gw.payments.insert(record)
+    except DuplicatePayment:
+        # The lock expired mid-request and another request won: the unique index decided.
+        existing = await gw.payments.find_by_key(merchant_id, key)
+        assert existing is not None
+        return _replay(existing, fingerprint)
+    try:
+        await gw.queue.publish(process_message(record))
+    except DependencyUnavailable:
+        log.warning(
+            "publish failed; left for the sweeper",
+            extra={"payment_id": record["_id"], "merchant_id": merchant_id},
+        )
+        await gw.payments.set_fields(record["_id"], {"published": False})
+    return CreateResult(201, body, False, record["_id"])

@@ -1,0 +1,125 @@
+"""Use case: send one webhook delivery attempt, signed, and record it.
+
+2xx → the delivery is SUCCESS. Anything else → recorded, and a 5xx back to QStash so it
+retries; the last attempt (or QStash's failure callback) marks the delivery FAILED. The body
+sent is the one stored when the delivery was created, so every attempt carries the same bytes.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from shared.domain.clock import utcnow
+from shared.domain.states import DeliveryStatus
+from shared.domain.webhooks import signature_header
+from shared.services.context import Gateway
+from shared.services.process_payment import StepResult
+from shared.services.webhook_fanout import refresh_webhook_status
+
+
+def active_secrets(endpoint: dict[str, Any]) -> list[str]:
+    """The current secret, plus the previous one while its rotation overlap lasts."""
+    secrets = [endpoint["secret"]]
+    previous = endpoint.get("previous_secret")
+    expires = endpoint.get("previous_secret_expires_at")
+    if previous and expires is not None and expires > utcnow():
+        secrets.append(previous)
+    return secrets
+
+
+async def dispatch_webhook(
+    gw: Gateway,
+    delivery_id: str,
+    round_: int,
+    *,
+    retried: int,
+    max_retries: int,
+    message_id: str | None,
+) -> StepResult:
+    delivery = await gw.webhooks.delivery(delivery_id)
+    if delivery is None or round_ < delivery.get("round", 0):
+        return StepResult(200, "stale")
+    if delivery["status"] != DeliveryStatus.PENDING.value:
+        return StepResult(200, "already_" + delivery["status"].lower())
+    endpoint = await gw.webhooks.endpoint(delivery["endpoint_id"])
+    if endpoint is None:
+        await _mark(gw, delivery, DeliveryStatus.FAILED, {"last_error": "endpoint deleted"})
+        return StepResult(200, "endpoint_deleted")
+    timestamp = int(time.time())
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": delivery["event_id"],
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature_header(
+            active_secrets(endpoint), delivery["event_id"], timestamp, delivery["body"]
+        ),
+    }
+    result = await gw.sender.send(endpoint["url"], delivery["body"], headers)
+    last_attempt = retried >= max_retries
+    status = (
+        DeliveryStatus.SUCCESS
+        if result.ok
+        else DeliveryStatus.FAILED
+        if last_attempt
+        else DeliveryStatus.PENDING
+    )
+    updated = await gw.webhooks.update_delivery(
+        delivery_id,
+        {"round": round_, "status": DeliveryStatus.PENDING.value},
+        {
+            "status": status.value,
+            "last_status_code": result.status_code,
+            "last_error": result.error,
+        },
+        inc={"attempt_count": 1},
+    )
+    attempt_no = updated["attempt_count"] if updated else delivery.get("attempt_count", 0) + 1
+    await gw.webhooks.record_attempt(
+        {
+            "_id": f"wha_{delivery_id.removeprefix('whd_')}_{attempt_no:03d}",
+            "delivery_id": delivery_id,
+            "payment_id": delivery["payment_id"],
+            "merchant_id": delivery["merchant_id"],
+            "attempt": attempt_no,
+            "round": round_,
+            "status_code": result.status_code,
+            "duration_ms": result.duration_ms,
+            "error": result.error,
+            "at": utcnow(),
+            "qstash_message_id": message_id,
+        }
+    )
+    if updated is not None and status != DeliveryStatus.PENDING and delivery["final_event"]:
+        await refresh_webhook_status(gw, delivery["payment_id"], delivery["generation"])
+    if result.ok:
+        return StepResult(200, "delivered")
+    return StepResult(502, "endpoint_failed")
+
+
+async def give_up_delivery(gw: Gateway, delivery_id: str, round_: int) -> StepResult:
+    """QStash's failure callback: the delivery's attempts are exhausted."""
+    delivery = await gw.webhooks.delivery(delivery_id)
+    if delivery is None or delivery.get("round", 0) != round_:
+        return StepResult(200, "stale")
+    if delivery["status"] != DeliveryStatus.PENDING.value:
+        return StepResult(200, "already_" + delivery["status"].lower())
+    await _mark(
+        gw,
+        delivery,
+        DeliveryStatus.FAILED,
+        {"last_error": delivery.get("last_error") or "retries exhausted"},
+    )
+    return StepResult(200, "failed")
+
+
+async def _mark(
+    gw: Gateway, delivery: dict[str, Any], status: DeliveryStatus, fields: dict[str, Any]
+) -> None:
+    updated = await gw.webhooks.update_delivery(
+        delivery["_id"],
+        {"round": delivery.get("round", 0), "status": delivery["status"]},
+        {"status": status.value, **fields},
+    )
+    if updated is not None and delivery["final_event"]:
+        await refresh_webhook_status(gw, delivery["payment_id"], delivery["generation"])

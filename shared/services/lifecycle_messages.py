@@ -1,0 +1,36 @@
+"""The QStash messages that drive the lifecycle, built in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.adapters.qstash_queue import Message
+
+PROCESS_PATH = "/internal/process_payment"
+PROCESS_FAILURE_PATH = "/internal/process_payment/failure"
+DISPATCH_PATH = "/internal/dispatch_webhook"
+DISPATCH_FAILURE_PATH = "/internal/dispatch_webhook/failure"
+SWEEP_PATH = "/internal/sweep"
+
+
+def process_message(payment: dict[str, Any], suffix: str = "") -> Message:
+    """Dedup id = payment + generation: a manual retry is a new message, a repeat is not."""
+    generation = payment.get("generation", 1)
+    return Message(
+        path=PROCESS_PATH,
+        body={"payment_id": payment["_id"], "generation": generation},
+        deduplication_id=f"process-{payment['_id']}-g{generation}{suffix}",
+        retries=max(payment["max_attempts"] - 1, 0),
+        failure_path=PROCESS_FAILURE_PATH,
+    )
+
+
+def dispatch_message(delivery: dict[str, Any], webhook_max_attempts: int) -> Message:
+    round_ = delivery.get("round", 0)
+    return Message(
+        path=DISPATCH_PATH,
+        body={"delivery_id": delivery["_id"], "round": round_},
+        deduplication_id=f"dispatch-{delivery['_id']}-r{round_}",
+        retries=max(webhook_max_attempts - 1, 0),
+        failure_path=DISPATCH_FAILURE_PATH,
+    )

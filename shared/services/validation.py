@@ -1,0 +1,33 @@
+"""Turning untrusted JSON into domain requests, with errors that name the offending field."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from shared.domain.errors import InvalidRequest
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _param(loc: tuple[int | str, ...]) -> str | None:
+    parts = [str(part) for part in loc if not str(part).startswith("function-")]
+    return ".".join(parts) or None
+
+
+def parse_model(model: type[M], data: Any) -> M:
+    if not isinstance(data, dict):
+        raise InvalidRequest("the request body must be a JSON object", code="parameter_invalid")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        param = _param(error["loc"])
+        code = "parameter_missing" if error["type"] == "missing" else "parameter_invalid"
+        if error["type"] == "extra_forbidden":
+            code = "parameter_unknown"
+        message = error["msg"].removeprefix("Value error, ")
+        raise InvalidRequest(
+            f"{param}: {message}" if param else message, code=code, param=param
+        ) from None

@@ -1,0 +1,93 @@
+"""Creating a payment event's webhook deliveries (one per subscribed endpoint) and queueing them.
+
+Delivery ids and event ids are derived from (payment, generation, event, endpoint), so running
+this twice — a redelivered QStash message after a crash — creates nothing new and sends the
+same body with the same `webhook-id`.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from shared.domain import ids
+from shared.domain.clock import iso, utcnow
+from shared.domain.payment import public_payment
+from shared.domain.states import DeliveryStatus, WebhookStatus
+from shared.domain.webhooks import RETRYING, build_event
+from shared.services.context import Gateway
+from shared.services.lifecycle_messages import dispatch_message
+
+
+async def subscribed_endpoints(
+    gw: Gateway, merchant_id: str, event_type: str
+) -> list[dict[str, Any]]:
+    endpoints = gw.endpoint_cache.get(merchant_id)
+    if endpoints is None:
+        endpoints = await gw.webhooks.endpoints_of(merchant_id)
+        gw.endpoint_cache.put(merchant_id, endpoints)
+    return [e for e in endpoints if event_type in e.get("enabled_events", ())]
+
+
+def _delivery(payment: dict[str, Any], endpoint: dict[str, Any], event_type: str) -> dict[str, Any]:
+    now = utcnow()
+    generation = payment.get("generation", 1)
+    occurrence = payment["attempts"] if event_type == RETRYING else 0
+    parts = (payment["_id"], generation, event_type, occurrence, endpoint["_id"])
+    delivery_id = ids.derived_id(ids.WEBHOOK_DELIVERY, *parts)
+    message_id = ids.derived_id(ids.WEBHOOK_MESSAGE, *parts)
+    event = build_event(message_id, event_type, iso(now) or "", public_payment(payment))
+    return {
+        "_id": delivery_id,
+        "merchant_id": payment["merchant_id"],
+        "payment_id": payment["_id"],
+        "generation": generation,
+        "endpoint_id": endpoint["_id"],
+        "endpoint_url": endpoint["url"],
+        "event_id": message_id,
+        "event_type": event_type,
+        "final_event": event_type != RETRYING,
+        "body": json.dumps(event, separators=(",", ":")),
+        "status": DeliveryStatus.PENDING.value,
+        "attempt_count": 0,
+        "round": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def fan_out(
+    gw: Gateway,
+    payment: dict[str, Any],
+    event_type: str,
+    endpoints: list[dict[str, Any]] | None = None,
+) -> int:
+    """Ensure the event's deliveries exist and are queued; returns how many endpoints."""
+    if endpoints is None:
+        endpoints = await subscribed_endpoints(gw, payment["merchant_id"], event_type)
+    if not endpoints:
+        return 0
+    deliveries = [_delivery(payment, endpoint, event_type) for endpoint in endpoints]
+    await gw.webhooks.insert_deliveries(deliveries)
+    messages = [dispatch_message(d, gw.config.webhook_max_attempts) for d in deliveries]
+    await gw.queue.publish_many(messages)
+    return len(endpoints)
+
+
+def summarise(statuses: list[str]) -> str | None:
+    """A payment's webhook_status from its final event's delivery statuses."""
+    if not statuses:
+        return None
+    if DeliveryStatus.FAILED.value in statuses:
+        return WebhookStatus.FAILED.value
+    if all(status == DeliveryStatus.SUCCESS.value for status in statuses):
+        return WebhookStatus.SUCCESS.value
+    return WebhookStatus.PENDING.value
+
+
+async def refresh_webhook_status(gw: Gateway, payment_id: str, generation: int) -> None:
+    status = summarise(await gw.webhooks.final_delivery_statuses(payment_id, generation))
+    if status is not None:
+        await gw.payments.set_fields(
+            payment_id, {"webhook_status": status}, guard={"generation": generation}
+        )

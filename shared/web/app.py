@@ -1,0 +1,50 @@
+"""`create_function_app(*routers)`: the FastAPI app every function (and the local host) serves."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from shared.config import get_settings
+from shared.web import bootstrap, logs
+from shared.web.errors import register_error_handlers
+from shared.web.health import dependency_health
+from shared.web.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+
+health_router = APIRouter(tags=["health"])
+
+
+@health_router.get("/healthz", summary="Dependency health")
+async def healthz() -> JSONResponse:
+    """200 when Mongo, Redis REST and QStash answer; 503 naming what is down."""
+    dependencies = await dependency_health(bootstrap.clients())
+    healthy = all(state == "ok" for state in dependencies.values())
+    return JSONResponse(
+        {"status": "ok" if healthy else "degraded", "dependencies": dependencies},
+        status_code=200 if healthy else 503,
+    )
+
+
+def create_function_app(*routers: APIRouter, title: str = "paygate") -> FastAPI:
+    settings = get_settings()
+    logs.configure(settings.log_level)
+    app = FastAPI(
+        title=title,
+        version="1.0.0",
+        description="Payment gateway simulator: payments, retries and signed webhooks.",
+    )
+    for router in (*routers, health_router):
+        app.include_router(router)
+    register_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        expose_headers=["Idempotent-Replayed", "Retry-After", "X-Request-Id"],
+        max_age=600,
+    )
+    app.add_middleware(RequestContextMiddleware)
+    return app

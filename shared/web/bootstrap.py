@@ -1,0 +1,94 @@
+"""Wiring real adapters: one Gateway per event loop, built lazily and reused across invocations.
+
+Clients are created without I/O; the first request that needs the database also creates the
+indexes (and, in dev mode, the demo merchant) once. If that fails, the next request tries again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from pymongo import AsyncMongoClient
+from qstash import AsyncQStash
+from upstash_redis.asyncio import Redis
+
+from shared.adapters import mongo, qstash_queue, upstash, webhook_sender
+from shared.adapters.merchant_repository import MerchantRepository
+from shared.adapters.metrics_repository import MetricsRepository
+from shared.adapters.payment_repository import PaymentRepository
+from shared.adapters.webhook_repository import WebhookRepository
+from shared.config import Settings, get_settings
+from shared.services.context import Gateway, LifecycleConfig
+from shared.services.merchants import seed_demo
+
+
+@dataclass
+class Clients:
+    settings: Settings
+    mongo: AsyncMongoClient[dict[str, Any]]
+    redis: Redis
+    qstash: AsyncQStash
+    gateway: Gateway
+    metrics: MetricsRepository
+    ready: bool = False
+
+
+_clients: dict[asyncio.AbstractEventLoop, Clients] = {}
+_ready_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+
+def build_clients(settings: Settings) -> Clients:
+    client = mongo.connect(settings.mongodb_uri)
+    db = client[settings.mongodb_db]
+    redis = upstash.connect(settings.upstash_redis_rest_url, settings.upstash_redis_rest_token)
+    qstash = qstash_queue.connect(settings.qstash_token, settings.qstash_url)
+    timeout = settings.dependency_timeout_s
+    gateway = Gateway(
+        config=LifecycleConfig.from_settings(settings),
+        payments=PaymentRepository(db),
+        webhooks=WebhookRepository(db),
+        merchants=MerchantRepository(db),
+        lock=upstash.IdempotencyLock(redis, timeout),
+        queue=qstash_queue.TaskQueue(qstash, settings.public_url),
+        sender=webhook_sender.WebhookSender(webhook_sender.connect(settings.webhook_timeout_s)),
+        replay_guard=upstash.ReplayGuard(redis, timeout),
+        rate_limit=upstash.MerchantRateLimit(redis, settings.rate_limit_per_second, timeout),
+    )
+    gateway.merchant_cache.ttl_s = settings.auth_cache_s
+    return Clients(settings, client, redis, qstash, gateway, MetricsRepository(db))
+
+
+def clients() -> Clients:
+    """This event loop's clients (created on first use, no I/O)."""
+    loop = asyncio.get_running_loop()
+    found = _clients.get(loop)
+    if found is None:
+        found = _clients[loop] = build_clients(get_settings())
+    return found
+
+
+async def gateway() -> Gateway:
+    """The ready Gateway: indexes exist and dev seed data is in place."""
+    found = clients()
+    if not found.ready:
+        lock = _ready_locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+        async with lock:
+            if not found.ready:
+                await _prepare(found)
+                found.ready = True
+    return found.gateway
+
+
+@mongo.translate_errors
+async def _prepare(found: Clients) -> None:
+    settings = found.settings
+    await mongo.ensure_indexes(found.mongo[settings.mongodb_db])
+    if settings.is_dev and settings.seed_demo:
+        await seed_demo(
+            found.gateway,
+            settings.demo_api_key,
+            settings.demo_webhook_url,
+            settings.demo_webhook_secret,
+        )

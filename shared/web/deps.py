@@ -1,0 +1,119 @@
+"""FastAPI dependencies as typed aliases: gateway, calling merchant, verified QStash call."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Request
+
+from shared.adapters.qstash_signature import SignatureError, verify_signature
+from shared.config import get_settings
+from shared.domain.errors import InvalidRequest, UnsupportedMediaType
+from shared.services.context import Gateway
+from shared.services.merchants import authenticate
+from shared.web import bootstrap, logs
+
+
+async def _gateway() -> Gateway:
+    return await bootstrap.gateway()
+
+
+GatewayDep = Annotated[Gateway, Depends(_gateway)]
+
+
+async def _merchant(
+    gw: GatewayDep,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> dict[str, Any]:
+    merchant = await authenticate(gw, authorization)
+    logs.bind(merchant_id=merchant["_id"])
+    return merchant
+
+
+Merchant = Annotated[dict[str, Any], Depends(_merchant)]
+
+
+def parse_json(body: bytes, content_type: str | None) -> Any:
+    if content_type is not None and "json" not in content_type.lower():
+        raise UnsupportedMediaType("send the body as application/json")
+    if not body:
+        raise InvalidRequest("the request body is empty; send a JSON object")
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidRequest("the request body is not valid JSON") from None
+
+
+async def json_body(request: Request) -> Any:
+    return parse_json(await request.body(), request.headers.get("content-type"))
+
+
+JsonBody = Annotated[Any, Depends(json_body)]
+
+
+@dataclass(frozen=True)
+class QStashCall:
+    """A delivery from QStash whose signature, URL, body and freshness were checked."""
+
+    body: dict[str, Any]
+    message_id: str | None
+    retried: int
+
+
+async def _qstash_call(request: Request, gw: GatewayDep) -> QStashCall:
+    settings = get_settings()
+    raw = await request.body()
+    url = settings.public_url.rstrip("/") + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    claims = verify_signature(
+        request.headers.get("upstash-signature"),
+        raw,
+        url,
+        settings.qstash_current_signing_key,
+        settings.qstash_next_signing_key,
+    )
+    token_id = str(claims.get("jti") or request.headers.get("upstash-signature"))
+    if not await gw.replay_guard.first_use(token_id):
+        raise SignatureError("this signed request was already received (replay)")
+    body = parse_json(raw, None)
+    if not isinstance(body, dict):
+        raise InvalidRequest("the message body must be a JSON object")
+    retried = request.headers.get("upstash-retried", "0")
+    return QStashCall(
+        body, request.headers.get("upstash-message-id"), int(retried) if retried.isdigit() else 0
+    )
+
+
+VerifiedQStash = Annotated[QStashCall, Depends(_qstash_call)]
+
+
+def source_body(callback: dict[str, Any]) -> dict[str, Any]:
+    """The original message body inside a QStash (failure) callback."""
+    encoded = callback.get("sourceBody")
+    if not isinstance(encoded, str):
+        raise InvalidRequest("a failure callback must carry sourceBody", param="sourceBody")
+    try:
+        decoded = json.loads(base64.b64decode(encoded))
+    except (ValueError, json.JSONDecodeError):
+        raise InvalidRequest("sourceBody is not base64 JSON", param="sourceBody") from None
+    if not isinstance(decoded, dict):
+        raise InvalidRequest("sourceBody must be a JSON object", param="sourceBody")
+    return decoded
+
+
+def require_str(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise InvalidRequest(f"{name} is required", code="parameter_missing", param=name)
+    return value
+
+
+def require_int(body: dict[str, Any], name: str, default: int | None = None) -> int:
+    value = body.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidRequest(f"{name} must be an integer", param=name)
+    return value

@@ -1,0 +1,119 @@
+"""ASGI middleware: request context and access log, body size limit, last-resort error envelope.
+
+Pure ASGI (no BaseHTTPMiddleware) to keep the per-request overhead small.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.domain.errors import PayloadTooLarge
+from shared.web import logs
+
+access_log = logging.getLogger("paygate.access")
+error_log = logging.getLogger("paygate.errors")
+
+
+def _envelope(status: int, type_: str, code: str, message: str) -> tuple[int, bytes]:
+    body = {"error": {"type": type_, "code": code, "message": message}}
+    return status, json.dumps(body).encode()
+
+
+async def _send_json(send: Send, status: int, body: bytes, extra: list[Any] | None = None) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send(
+        {"type": "http.response.start", "status": status, "headers": headers + (extra or [])}
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestContextMiddleware:
+    """Binds a request id, logs one JSON line per request, turns crashes into a 500 envelope."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        logs.reset()
+        headers = dict(scope.get("headers") or [])
+        request_id = headers.get(b"x-request-id", b"").decode()[:64] or uuid.uuid4().hex[:16]
+        logs.bind(
+            request_id=request_id,
+            qstash_message_id=headers.get(b"upstash-message-id", b"").decode() or None,
+        )
+        started = time.perf_counter()
+        status_holder = {"status": 500, "started": False}
+
+        async def send_wrapper(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status_holder["status"] = message["status"]
+                status_holder["started"] = True
+                message.setdefault("headers", [])
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        except Exception:
+            error_log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if not status_holder["started"]:
+                status, body = _envelope(
+                    500,
+                    "api_error",
+                    "internal_error",
+                    "an internal error occurred; it has been logged",
+                )
+                await _send_json(send, status, body)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                access_log.info(
+                    "%s %s %s",
+                    scope["method"],
+                    scope["path"],
+                    status_holder["status"],
+                    extra={
+                        "status": status_holder["status"],
+                        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                    },
+                )
+
+
+class BodySizeLimitMiddleware:
+    """413 in the error envelope for bodies over `max_bytes` (declared or streamed)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        declared = headers.get(b"content-length")
+        too_large = f"the request body is larger than {self.max_bytes} bytes"
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            status, body = _envelope(413, "invalid_request_error", "body_too_large", too_large)
+            await _send_json(send, status, body)
+            return
+        received = 0
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise PayloadTooLarge(too_large)
+            return message
+
+        await self.app(scope, limited_receive, send)

@@ -1,0 +1,41 @@
+"""OpenAPI pieces: the error envelope schema and the error responses each route can give."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ErrorDetail(BaseModel):
+    type: str = Field(examples=["invalid_request_error"])
+    code: str = Field(examples=["parameter_invalid"])
+    message: str
+    param: str | None = None
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorDetail
+
+
+DESCRIPTIONS = {
+    400: "Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON)",
+    401: "Missing or invalid API key, or invalid QStash signature",
+    404: "No such object for this merchant",
+    409: "Idempotency key in use, or the object is in the wrong state",
+    413: "Request body too large",
+    415: "Body is not application/json",
+    422: "Idempotency key reused with a different request body",
+    429: "Rate limited (see Retry-After)",
+    500: "Internal error",
+    503: "A dependency (mongo, redis, qstash) is unavailable",
+}
+COMMON = (400, 401, 413, 429, 500, 503)
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """`responses=` for a route: the common errors plus `statuses`."""
+    return {
+        status: {"model": ErrorEnvelope, "description": DESCRIPTIONS[status]}
+        for status in sorted({*COMMON, *statuses})
+    }
