@@ -24,6 +24,7 @@ REFUSED = frozenset(
 )  # fmt: skip
 CLIENT_SUBCOMMANDS_ALLOWED = frozenset({"GETNAME", "ID", "INFO", "LIST"})
 _CONSTANTS = {"Infinity": "inf", "-Infinity": "-inf", "NaN": "nan"}
+_DECODER = json.JSONDecoder(parse_int=str, parse_float=str, parse_constant=_CONSTANTS.get)
 
 
 class CommandError(ValueError):
@@ -33,7 +34,7 @@ class CommandError(ValueError):
 def parse_body(body: bytes) -> Any:
     """The JSON body, with every number left as its original text."""
     try:
-        return json.loads(body, parse_int=str, parse_float=str, parse_constant=_CONSTANTS.get)
+        return _DECODER.decode(body.decode("utf-8"))
     except (ValueError, RecursionError) as exc:
         raise CommandError("ERR failed to parse command: body is not valid JSON") from exc
 
