@@ -21,6 +21,7 @@ from devstack.processes import (
     tcp_check,
 )
 from shared.config import (
+    DEV_DEMO_WEBHOOK_SECRET,
     DEV_QSTASH_CURRENT_SIGNING_KEY,
     DEV_QSTASH_NEXT_SIGNING_KEY,
     DEV_QSTASH_TOKEN,
@@ -75,6 +76,7 @@ class StackConfig:
     qstash_parallelism: int = 64
     qstash_redis_db: int = 1
     receiver_failure_rate: float = 0.0
+    demo_webhook_secret: str = DEV_DEMO_WEBHOOK_SECRET
     receiver_seed: int | None = None
     sweep_cron: str = "*/5 * * * * *"  # 6 fields: every 5 seconds
     echo: bool = True
@@ -137,6 +139,7 @@ class StackConfig:
             "QSTASH_NEXT_SIGNING_KEY": self.qstash_next_signing_key,
             "PAYGATE_PUBLIC_URL": self.functions_url,
             "PAYGATE_DEMO_WEBHOOK_URL": f"{self.receiver_url}/webhooks",
+            "PAYGATE_DEMO_WEBHOOK_SECRET": self.demo_webhook_secret,
             **self.function_env,
         }
 
