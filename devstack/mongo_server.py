@@ -9,11 +9,15 @@ and later `{"lease_until": {"$lt": now}}` never matches. Inserts, replacements a
 sub-documents are encoded properly. The fix sends any update carrying a date through
 neosqlite's own Python update path, which encodes dates like inserts do. MongoDB Atlas
 needs none of this; `tests/contract/test_mongo_contract.py` checks the result.
+
+Also: nx-27017's per-command INFO logging is turned down to warnings unless `-v` is given.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import sys
 from typing import Any
 
 
@@ -48,6 +52,9 @@ def patch_datetime_updates() -> None:
 
 def main() -> None:
     patch_datetime_updates()
+    if not {"-v", "--verbose"} & set(sys.argv[1:]):
+        # nx-27017 logs every command at INFO: noise in `paygate dev` and a cost under load.
+        logging.getLogger("nx_27017").setLevel(logging.WARNING)
     from nx_27017.nx_27017 import main as nx_main
 
     nx_main()
