@@ -79,7 +79,8 @@ async def _qstash_call(request: Request, gw: GatewayDep) -> QStashCall:
     token_id = str(claims.get("jti") or request.headers.get("upstash-signature"))
     if not await gw.replay_guard.first_use(token_id):
         raise SignatureError("this signed request was already received (replay)")
-    body = parse_json(raw, None)
+    # A QStash schedule (the sweeper's) sends no body: that is an empty message, not bad JSON.
+    body = parse_json(raw, None) if raw.strip() else {}
     if not isinstance(body, dict):
         raise InvalidRequest("the message body must be a JSON object")
     retried = request.headers.get("upstash-retried", "0")
