@@ -16,6 +16,10 @@ from shared.web.openapi import errors
 router = APIRouter(tags=["internal"], include_in_schema=False)
 
 
+def _str_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def step_response(result: StepResult) -> JSONResponse:
     return JSONResponse({"outcome": result.outcome}, status_code=result.http_status)
 
@@ -23,7 +27,7 @@ def step_response(result: StepResult) -> JSONResponse:
 @router.post("/internal/dispatch_webhook", responses=errors())
 async def dispatch(call: VerifiedQStash, gw: GatewayDep) -> JSONResponse:
     delivery_id = require_str(call.body, "delivery_id")
-    logs.bind(delivery_id=delivery_id)
+    logs.bind(delivery_id=delivery_id, payment_id=_str_or_none(call.body.get("payment_id")))
     result = await dispatch_webhook(
         gw,
         delivery_id,
@@ -39,7 +43,7 @@ async def dispatch(call: VerifiedQStash, gw: GatewayDep) -> JSONResponse:
 async def dispatch_failure(call: VerifiedQStash, gw: GatewayDep) -> JSONResponse:
     original = source_body(call.body)
     delivery_id = require_str(original, "delivery_id")
-    logs.bind(delivery_id=delivery_id)
+    logs.bind(delivery_id=delivery_id, payment_id=_str_or_none(original.get("payment_id")))
     return step_response(await give_up_delivery(gw, delivery_id, require_int(original, "round", 0)))
 
 

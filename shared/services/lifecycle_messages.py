@@ -29,7 +29,12 @@ def dispatch_message(delivery: dict[str, Any], webhook_max_attempts: int) -> Mes
     round_ = delivery.get("round", 0)
     return Message(
         path=DISPATCH_PATH,
-        body={"delivery_id": delivery["_id"], "round": round_},
+        # payment_id is carried only so the dispatch's log lines can name the payment.
+        body={
+            "delivery_id": delivery["_id"],
+            "round": round_,
+            "payment_id": delivery["payment_id"],
+        },
         deduplication_id=f"dispatch-{delivery['_id']}-r{round_}",
         retries=max(webhook_max_attempts - 1, 0),
         failure_path=DISPATCH_FAILURE_PATH,
