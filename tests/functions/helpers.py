@@ -1,0 +1,44 @@
+"""Small helpers shared by the function tests."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from typing import Any
+
+import httpx
+
+FINAL = ("SUCCESS", "FAILED")
+
+
+def payment_body(**overrides: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "amount": 1999,
+        "currency": "USD",
+        "payment_method": {"type": "card", "card_number": "4242424242424242"},
+        "user_id": "user_fn",
+        "scenario": "success",
+    }
+    body.update(overrides)
+    return body
+
+
+def new_key() -> str:
+    return f"test-{uuid.uuid4().hex}"
+
+
+async def wait_settled(
+    api: httpx.AsyncClient, payment_id: str, timeout: float = 30.0, webhooks: bool = True
+) -> dict[str, Any]:
+    """Poll until the payment is final (and its webhooks settled), then return its detail."""
+    deadline = time.monotonic() + timeout
+    detail: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        detail = (await api.get(f"/v1/payments/{payment_id}")).json()
+        if detail.get("status") in FINAL and (
+            not webhooks or detail.get("webhook_status") in ("SUCCESS", "FAILED", "SKIPPED")
+        ):
+            return detail
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"payment {payment_id} did not settle: {detail}")
