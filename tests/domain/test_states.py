@@ -39,7 +39,7 @@ def test_only_the_documented_moves_are_legal(current: S, target: S) -> None:
 
 
 def test_final_states() -> None:
-    assert FINAL_STATES == {S.SUCCESS, S.FAILED}
+    assert {S.SUCCESS, S.FAILED} == FINAL_STATES
     assert is_final("SUCCESS") and is_final(S.FAILED) and not is_final("RETRYING")
     assert TRANSITIONS[S.SUCCESS] == frozenset()
 

@@ -32,7 +32,7 @@ async def wait_settled(
     api: httpx.AsyncClient, payment_id: str, timeout: float = 30.0, webhooks: bool = True
 ) -> dict[str, Any]:
     """Poll until the payment is final (and its webhooks settled), then return its detail."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within_s
     detail: dict[str, Any] = {}
     while time.monotonic() < deadline:
         detail = (await api.get(f"/v1/payments/{payment_id}")).json()
