@@ -29,7 +29,7 @@ def new_key() -> str:
 
 
 async def wait_settled(
-    api: httpx.AsyncClient, payment_id: str, timeout: float = 30.0, webhooks: bool = True
+    api: httpx.AsyncClient, payment_id: str, within_s: float = 30.0, webhooks: bool = True
 ) -> dict[str, Any]:
     """Poll until the payment is final (and its webhooks settled), then return its detail."""
     deadline = time.monotonic() + within_s
