@@ -28,7 +28,8 @@ log = logging.getLogger("paygate.devstack")
 
 
 class Shutdown(BaseException):
-    """Raised in the main thread by SIGTERM/SIGINT; a BaseException so nothing swallows it."""
+    """Raised in the main thread by SIGTERM/SIGINT/SIGHUP; a BaseException so nothing
+    swallows it."""
 
 
 def _raise_shutdown(signum: int, frame: FrameType | None) -> None:
@@ -100,7 +101,10 @@ def _configure_logging() -> None:
 def run_dev(cfg: StackConfig, fresh: bool = False) -> int:
     """Run the stack until stopped; returns the exit code."""
     _configure_logging()
-    previous = {sig: signal.signal(sig, _raise_shutdown) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous = {
+        sig: signal.signal(sig, _raise_shutdown)
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    }
     stack: LocalStack | None = None
     code = 0
     try:
