@@ -12,6 +12,9 @@ from shared.adapters.mongo import insert_once, translate_all
 from shared.domain.clock import utcnow
 
 Doc = dict[str, Any]
+# Not `{"$ne": True}`: nx-27017 never matches `$ne` on a missing field in an update's filter,
+# so delete and rotate_secret answered 404 for every endpoint.
+NOT_DELETED: Doc = {"$in": [None, False]}
 
 
 @translate_all
@@ -26,18 +29,18 @@ class WebhookRepository:
         await insert_once(self.endpoints, endpoint)
 
     async def endpoint(self, endpoint_id: str, merchant_id: str | None = None) -> Doc | None:
-        query: Doc = {"_id": endpoint_id, "deleted": {"$ne": True}}
+        query: Doc = {"_id": endpoint_id, "deleted": NOT_DELETED}
         if merchant_id is not None:
             query["merchant_id"] = merchant_id
         return await self.endpoints.find_one(query)
 
     async def endpoints_of(self, merchant_id: str) -> list[Doc]:
-        query = {"merchant_id": merchant_id, "deleted": {"$ne": True}}
+        query = {"merchant_id": merchant_id, "deleted": NOT_DELETED}
         return await self.endpoints.find(query).sort("_id", DESCENDING).to_list(None)
 
     async def update_endpoint(self, endpoint_id: str, merchant_id: str, fields: Doc) -> Doc | None:
         return await self.endpoints.find_one_and_update(
-            {"_id": endpoint_id, "merchant_id": merchant_id, "deleted": {"$ne": True}},
+            {"_id": endpoint_id, "merchant_id": merchant_id, "deleted": NOT_DELETED},
             {"$set": fields},
             return_document=ReturnDocument.AFTER,
         )
