@@ -10,7 +10,11 @@ from shared.config import get_settings
 from shared.web import bootstrap, logs
 from shared.web.errors import register_error_handlers
 from shared.web.health import dependency_health
-from shared.web.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from shared.web.middleware import (
+    BodySizeLimitMiddleware,
+    HeaderSizeLimitMiddleware,
+    RequestContextMiddleware,
+)
 
 health_router = APIRouter(tags=["health"])
 
@@ -38,6 +42,7 @@ def create_function_app(*routers: APIRouter, title: str = "paygate") -> FastAPI:
         app.include_router(router)
     register_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeaderSizeLimitMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -1,4 +1,5 @@
-"""ASGI middleware: request context and access log, body size limit, last-resort error envelope.
+"""ASGI middleware: request context and access log, body and header size limits, last-resort
+error envelope.
 
 Pure ASGI (no BaseHTTPMiddleware) to keep the per-request overhead small.
 """
@@ -15,6 +16,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.domain.errors import PayloadTooLarge
 from shared.web import logs
+
+MAX_HEADER_BYTES = 8_192  # one header's name + value
+MAX_HEADERS_TOTAL_BYTES = 32_768
 
 access_log = logging.getLogger("paygate.access")
 error_log = logging.getLogger("paygate.errors")
@@ -117,3 +121,33 @@ class BodySizeLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+class HeaderSizeLimitMiddleware:
+    """431 in the error envelope when one header, or all of them, are too long.
+
+    uvicorn's httptools parser accepts headers of any length; this is the bound.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_header_bytes: int = MAX_HEADER_BYTES,
+        max_total_bytes: int = MAX_HEADERS_TOTAL_BYTES,
+    ) -> None:
+        self.app = app
+        self.max_header_bytes = max_header_bytes
+        self.max_total_bytes = max_total_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            sizes = [len(name) + len(value) for name, value in scope.get("headers") or []]
+            if sizes and (max(sizes) > self.max_header_bytes or sum(sizes) > self.max_total_bytes):
+                message = (
+                    f"request headers are too large (at most {self.max_header_bytes} bytes "
+                    f"each, {self.max_total_bytes} in all)"
+                )
+                status, body = _envelope(431, "invalid_request_error", "headers_too_large", message)
+                await _send_json(send, status, body)
+                return
+        await self.app(scope, receive, send)

@@ -27,10 +27,11 @@ DESCRIPTIONS = {
     415: "Body is not application/json",
     422: "Idempotency key reused with a different request body",
     429: "Rate limited (see Retry-After)",
+    431: "A request header, or all of them together, too large",
     500: "Internal error",
     503: "A dependency (mongo, redis, qstash) is unavailable",
 }
-COMMON = (400, 401, 413, 429, 500, 503)
+COMMON = (400, 401, 413, 429, 431, 500, 503)
 
 
 def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
