@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from mangum import Mangum
 
+from functions.create_payment.app import router as create_payment_router
 from shared.services.metrics import merchant_metrics
 from shared.services.queries import get_payment, list_payments
 from shared.services.redeliver_webhook import redeliver_webhook
@@ -157,5 +158,5 @@ async def post_redeliver(delivery_id: str, gw: GatewayDep, merchant: Merchant) -
     return JSONResponse(await redeliver_webhook(gw, merchant["_id"], delivery_id), status_code=202)
 
 
-app = create_function_app(router, title="paygate payments_api")
+app = create_function_app(router, title="paygate", schema_routers=[create_payment_router])
 handler = Mangum(app, lifespan="off")

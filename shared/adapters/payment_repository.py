@@ -49,7 +49,7 @@ class PaymentRepository:
             {"merchant_id": merchant_id, "idempotency_key": idempotency_key}
         )
 
-    async def list(
+    async def page(
         self,
         merchant_id: str,
         *,

@@ -34,8 +34,8 @@ class WebhookSender:
             error = f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH]
             return SendResult(None, round(elapsed, 2), error)
         elapsed = (time.perf_counter() - started) * 1000
-        error = None if response.is_success else f"HTTP {response.status_code}"
-        return SendResult(response.status_code, round(elapsed, 2), error)
+        failure = None if response.is_success else f"HTTP {response.status_code}"
+        return SendResult(response.status_code, round(elapsed, 2), failure)
 
 
 def connect(timeout_s: float) -> httpx.AsyncClient:

@@ -15,7 +15,8 @@ MAX_METADATA_KEY_LENGTH = 40
 MAX_METADATA_VALUE_LENGTH = 500
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
 VPA_PATTERN = re.compile(r"^[A-Za-z0-9.\-_]{2,256}@[A-Za-z]{2,64}$")
-WEBHOOK_EVENT_TYPES = ("payment.succeeded", "payment.failed", "payment.retrying")
+EventType = Literal["payment.succeeded", "payment.failed", "payment.retrying"]
+DEFAULT_EVENT_TYPES: tuple[EventType, ...] = ("payment.succeeded", "payment.failed")
 
 ShortText = Annotated[str, Field(min_length=1, max_length=100)]
 
@@ -85,8 +86,8 @@ class WebhookEndpointCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     url: Annotated[str, Field(min_length=8, max_length=2048, pattern=r"^https?://[^\s]+$")]
-    enabled_events: list[Literal["payment.succeeded", "payment.failed", "payment.retrying"]] = (
-        Field(default_factory=lambda: ["payment.succeeded", "payment.failed"], min_length=1)
+    enabled_events: list[EventType] = Field(
+        default_factory=lambda: list(DEFAULT_EVENT_TYPES), min_length=1
     )
     description: Annotated[str, Field(max_length=500)] | None = None
 

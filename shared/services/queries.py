@@ -84,7 +84,7 @@ async def list_payments(
         raise InvalidRequest(
             "starting_after and ending_before are mutually exclusive", param="ending_before"
         )
-    page, has_more = await gw.payments.list(
+    page, has_more = await gw.payments.page(
         merchant_id,
         limit=limit,
         status=status,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from shared.config import get_settings
@@ -30,7 +34,11 @@ async def healthz() -> JSONResponse:
     )
 
 
-def create_function_app(*routers: APIRouter, title: str = "paygate") -> FastAPI:
+def create_function_app(
+    *routers: APIRouter, title: str = "paygate", schema_routers: Sequence[APIRouter] = ()
+) -> FastAPI:
+    """The app of one function; `schema_routers` are documented in its OpenAPI but not served
+    (so the function that serves `/openapi.json` on Lambda describes the whole public API)."""
     settings = get_settings()
     logs.configure(settings.log_level)
     app = FastAPI(
@@ -40,6 +48,8 @@ def create_function_app(*routers: APIRouter, title: str = "paygate") -> FastAPI:
     )
     for router in (*routers, health_router):
         app.include_router(router)
+    if schema_routers:
+        _document_also(app, schema_routers)
     register_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeaderSizeLimitMiddleware)
@@ -53,3 +63,15 @@ def create_function_app(*routers: APIRouter, title: str = "paygate") -> FastAPI:
     )
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def _document_also(app: FastAPI, routers: Sequence[APIRouter]) -> None:
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            routes = [*app.routes, *(route for router in routers for route in router.routes)]
+            app.openapi_schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=routes
+            )
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
