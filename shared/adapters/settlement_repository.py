@@ -1,0 +1,50 @@
+"""The settlement queries: payments that became final during a UTC day, per merchant."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from shared.adapters.mongo import translate_all
+from shared.domain.settlement import FINAL_STATUSES
+
+Doc = dict[str, Any]
+
+REPORT_FIELDS = {
+    "_id": 1,
+    "merchant_id": 1,
+    "amount": 1,
+    "currency": 1,
+    "status": 1,
+    "created_at": 1,
+    "finalized_at": 1,
+}
+
+
+def _finalized_between(start: datetime, end: datetime) -> Doc:
+    return {"status": {"$in": list(FINAL_STATUSES)}, "finalized_at": {"$gte": start, "$lt": end}}
+
+
+@translate_all
+class SettlementRepository:
+    def __init__(self, db: AsyncDatabase[Doc]) -> None:
+        self.payments = db["payments"]
+
+    async def merchants_with_final_payments(self, start: datetime, end: datetime) -> list[str]:
+        """Merchants with at least one payment finalized in [start, end), sorted."""
+        cursor = await self.payments.aggregate(
+            [
+                {"$match": _finalized_between(start, end)},
+                {"$group": {"_id": "$merchant_id"}},
+            ]
+        )
+        merchants = [str(row["_id"]) async for row in cursor if row["_id"] is not None]
+        return sorted(merchants)
+
+    async def final_payments(self, merchant_id: str, start: datetime, end: datetime) -> list[Doc]:
+        """The merchant's payments finalized in [start, end), oldest first."""
+        query = {"merchant_id": merchant_id, **_finalized_between(start, end)}
+        cursor = self.payments.find(query, REPORT_FIELDS).sort("finalized_at", 1)
+        return await cursor.to_list(None)

@@ -1,0 +1,137 @@
+"""Settlement reports: which UTC day, the fee, the S3 key and the CSV of one merchant's day.
+
+A report lists the payments a merchant saw become final (SUCCESS or FAILED) during one UTC
+day, oldest first, then one totals row per currency. Only SUCCESS payments settle: a totals
+row's `amount` is the settled (gross) amount, its `fee` and `net` what is kept and paid out.
+Pure: no I/O, so the same payments always give the same bytes (a rerun overwrites the object
+with identical content).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from shared.domain.clock import iso
+from shared.domain.errors import InvalidRequest
+from shared.domain.states import FINAL_STATES, PaymentStatus
+
+DAY_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+BPS_DENOMINATOR = 10_000
+TOTAL_ROW_ID = "TOTAL"
+BASE_COLUMNS = ("id", "amount", "currency", "status", "created_at", "finalized_at")
+FEE_COLUMNS = ("fee", "net")
+FINAL_STATUSES = tuple(sorted(status.value for status in FINAL_STATES))
+
+
+def parse_day(text: str) -> date:
+    """`YYYY-MM-DD` as a date, or InvalidRequest (400) naming the `date` parameter."""
+    try:
+        if not DAY_PATTERN.match(text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidRequest(
+            "date must be a calendar day written YYYY-MM-DD", param="date"
+        ) from None
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of the UTC day."""
+    start = datetime.combine(day, time.min, tzinfo=UTC)
+    return start, start + timedelta(days=1)
+
+
+def previous_day(now: datetime) -> date:
+    """The UTC day before `now` (what the nightly schedule reports on)."""
+    return (now.astimezone(UTC) - timedelta(days=1)).date()
+
+
+def fee_for(amount: int, fee_bps: int) -> int:
+    """`fee_bps` basis points of `amount` in minor units, rounded half up."""
+    return (amount * fee_bps + BPS_DENOMINATOR // 2) // BPS_DENOMINATOR
+
+
+def report_key(merchant_id: str, day: date) -> str:
+    return f"settlements/{merchant_id}/{day.isoformat()}.csv"
+
+
+@dataclass(frozen=True)
+class CurrencyTotals:
+    currency: str
+    gross: int = 0
+    fee: int = 0
+    succeeded: int = 0
+    failed: int = 0
+
+    @property
+    def net(self) -> int:
+        return self.gross - self.fee
+
+    def add(self, payment: dict[str, Any], fee: int) -> CurrencyTotals:
+        if payment["status"] == PaymentStatus.SUCCESS.value:
+            return CurrencyTotals(
+                self.currency,
+                self.gross + int(payment["amount"]),
+                self.fee + fee,
+                self.succeeded + 1,
+                self.failed,
+            )
+        return CurrencyTotals(self.currency, self.gross, self.fee, self.succeeded, self.failed + 1)
+
+
+def _payment_fee(payment: dict[str, Any], fee_bps: int) -> int:
+    if payment["status"] != PaymentStatus.SUCCESS.value:
+        return 0
+    return fee_for(int(payment["amount"]), fee_bps)
+
+
+def totals_by_currency(payments: Iterable[dict[str, Any]], fee_bps: int) -> list[CurrencyTotals]:
+    totals: dict[str, CurrencyTotals] = {}
+    for payment in payments:
+        currency = payment["currency"]
+        current = totals.get(currency) or CurrencyTotals(currency)
+        totals[currency] = current.add(payment, _payment_fee(payment, fee_bps))
+    return [totals[currency] for currency in sorted(totals)]
+
+
+def _sort_key(payment: dict[str, Any]) -> tuple[str, str]:
+    return (iso(payment.get("finalized_at")) or "", payment["_id"])
+
+
+def render_report(payments: Iterable[dict[str, Any]], fee_bps: int) -> str:
+    """The CSV (RFC 4180, CRLF) of one merchant's final payments of one day, with totals.
+
+    The `fee` and `net` columns are present only when a fee is configured (`fee_bps` > 0).
+    """
+    rows = sorted(payments, key=_sort_key)
+    with_fee = fee_bps > 0
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(BASE_COLUMNS + (FEE_COLUMNS if with_fee else ()))
+    for payment in rows:
+        fee = _payment_fee(payment, fee_bps)
+        line: list[object] = [
+            payment["_id"],
+            int(payment["amount"]),
+            payment["currency"],
+            payment["status"],
+            iso(payment.get("created_at")),
+            iso(payment.get("finalized_at")),
+        ]
+        if with_fee:
+            settled = int(payment["amount"]) if payment["status"] == "SUCCESS" else 0
+            line += [fee, settled - fee]
+        writer.writerow(line)
+    for total in totals_by_currency(rows, fee_bps):
+        status = f"SUCCESS={total.succeeded};FAILED={total.failed}"
+        line = [TOTAL_ROW_ID, total.gross, total.currency, status, "", ""]
+        if with_fee:
+            line += [total.fee, total.net]
+        writer.writerow(line)
+    return out.getvalue()
