@@ -8,7 +8,7 @@ globals, so tests can pass explicit ones. Secrets have dev defaults only: outsid
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -37,7 +37,18 @@ def _split_csv(value: object) -> object:
     return value
 
 
-class Settings(BaseSettings):
+class SecretsLocation(BaseSettings):
+    """Where the secrets are: read first, so secrets from SSM are validated with the rest."""
+
+    model_config = SettingsConfigDict(env_ignore_empty=True, extra="ignore", populate_by_name=True)
+
+    secrets_source: Literal["env", "ssm"] = Field(
+        "env", validation_alias=AliasChoices("PAYGATE_SECRETS")
+    )
+    ssm_prefix: str = Field("/paygate/", validation_alias=AliasChoices("PAYGATE_SSM_PREFIX"))
+
+
+class Settings(SecretsLocation):
     """Environment of one paygate process (function, dev stack or test)."""
 
     model_config = SettingsConfigDict(env_ignore_empty=True, extra="ignore", populate_by_name=True)
@@ -148,11 +159,7 @@ class Settings(BaseSettings):
     )
     seed_demo: bool = Field(True, validation_alias=AliasChoices("PAYGATE_SEED_DEMO"))
 
-    # --- AWS --------------------------------------------------------------------------
-    secrets_source: Literal["env", "ssm"] = Field(
-        "env", validation_alias=AliasChoices("PAYGATE_SECRETS")
-    )
-    ssm_prefix: str = Field("/paygate/", validation_alias=AliasChoices("PAYGATE_SSM_PREFIX"))
+    # --- AWS (secrets_source and ssm_prefix: see SecretsLocation) ----------------------
     settlement_bucket: str = Field(
         "paygate-settlements", validation_alias=AliasChoices("PAYGATE_SETTLEMENT_BUCKET")
     )
@@ -209,9 +216,12 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once (a Lambda cold start reads them once too)."""
+    """The process-wide settings, read once (a Lambda cold start reads them once too).
+
+    With PAYGATE_SECRETS=ssm the secrets are fetched first and passed in: they win over the
+    environment and are validated like it (production still refuses dev secrets).
+    """
     from shared.adapters.secrets import load_secret_overrides
 
-    base = Settings()
-    overrides = load_secret_overrides(base)
-    return base.model_copy(update=overrides) if overrides else base
+    overrides: dict[str, Any] = dict(load_secret_overrides(SecretsLocation()))
+    return Settings(**overrides)

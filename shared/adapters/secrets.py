@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from shared.config import Settings
+    from shared.config import SecretsLocation
 
 SECRET_FIELDS = (
     "mongodb_uri",
@@ -22,7 +22,7 @@ SECRET_FIELDS = (
 )
 
 
-def load_secret_overrides(settings: Settings, ssm_client: Any = None) -> dict[str, str]:
+def load_secret_overrides(settings: SecretsLocation, ssm_client: Any = None) -> dict[str, str]:
     """Settings values found in SSM, or nothing when secrets come from the environment."""
     if settings.secrets_source != "ssm":
         return {}
