@@ -1,8 +1,6 @@
 // Recharts wrappers: animations off, so a 2-second refresh never makes the charts jump.
 
 import {
-  Area,
-  AreaChart,
   Bar,
   BarChart,
   CartesianGrid,
@@ -29,19 +27,13 @@ export function PaymentsPerMinuteChart({ data }: { data: Metrics["payments_per_m
   return (
     <div className="h-56" data-testid="chart-per-minute" role="img" aria-label={`Payments per minute over the last ${rows.length} minutes`}>
       <ResponsiveContainer width="100%" height="100%">
-        <AreaChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
-          <defs>
-            <linearGradient id="ppm-fill" x1="0" y1="0" x2="0" y2="1">
-              <stop offset="0%" stopColor="#6366f1" stopOpacity={0.35} />
-              <stop offset="100%" stopColor="#6366f1" stopOpacity={0.02} />
-            </linearGradient>
-          </defs>
+        <BarChart data={rows} margin={{ top: 8, right: 8, bottom: 0, left: -16 }}>
           <CartesianGrid stroke="#f1f5f9" vertical={false} />
           <XAxis dataKey="label" tick={AXIS} tickLine={false} axisLine={false} minTickGap={24} />
           <YAxis allowDecimals={false} tick={AXIS} tickLine={false} axisLine={false} width={40} />
-          <Tooltip contentStyle={TOOLTIP_STYLE} formatter={(v) => [v, "payments"]} labelFormatter={(l) => `minute ${l}`} />
-          <Area type="monotone" dataKey="count" stroke="#6366f1" strokeWidth={2} fill="url(#ppm-fill)" isAnimationActive={false} />
-        </AreaChart>
+          <Tooltip contentStyle={TOOLTIP_STYLE} cursor={{ fill: "#eef2ff" }} formatter={(v) => [v, "payments"]} labelFormatter={(l) => `minute ${l}`} />
+          <Bar dataKey="count" fill="#6366f1" radius={[3, 3, 0, 0]} maxBarSize={22} isAnimationActive={false} />
+        </BarChart>
       </ResponsiveContainer>
     </div>
   );

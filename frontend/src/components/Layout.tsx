@@ -7,10 +7,10 @@ import { ConnectionBanner } from "./ConnectionBanner";
 import { cx } from "./ui";
 
 export const NAV = [
-  { to: "/", label: "Overview", icon: LayoutDashboard, section: "" },
-  { to: "/payments", label: "Payments", icon: List, section: "payments" },
-  { to: "/new", label: "New payment", icon: Plus, section: "new" },
-  { to: "/webhooks", label: "Webhooks", icon: Webhook, section: "webhooks" },
+  { to: "/", label: "Overview", short: "Overview", icon: LayoutDashboard, section: "" },
+  { to: "/payments", label: "Payments", short: "Payments", icon: List, section: "payments" },
+  { to: "/new", label: "New payment", short: "New", icon: Plus, section: "new" },
+  { to: "/webhooks", label: "Webhooks", short: "Webhooks", icon: Webhook, section: "webhooks" },
 ] as const;
 
 function Logo({ dark }: { dark?: boolean }) {
@@ -59,7 +59,7 @@ export function Layout({ section, children }: { section: string; children: React
                   active ? "bg-white/10 text-white" : "text-slate-400 hover:bg-white/5 hover:text-slate-200",
                 )}
               >
-                <item.icon className="size-4" aria-hidden />
+                <item.icon className="size-4 shrink-0" aria-hidden />
                 {item.label}
               </Link>
             );
@@ -78,7 +78,7 @@ export function Layout({ section, children }: { section: string; children: React
             <ApiKeyControl />
           </div>
         </div>
-        <nav aria-label="Main" className="flex gap-1 overflow-x-auto px-2 pb-2">
+        <nav aria-label="Main" className="grid grid-cols-4 gap-1 px-2 pb-2">
           {NAV.map((item) => {
             const active = item.section === section;
             return (
@@ -87,12 +87,13 @@ export function Layout({ section, children }: { section: string; children: React
                 to={item.to}
                 aria-current={active ? "page" : undefined}
                 className={cx(
-                  "flex shrink-0 items-center gap-1.5 rounded-md px-2.5 py-1.5 text-sm font-medium",
+                  "flex items-center justify-center gap-1.5 rounded-md px-2 py-1.5 text-sm font-medium whitespace-nowrap",
                   active ? "bg-slate-900 text-white" : "text-slate-600 hover:bg-slate-100",
                 )}
               >
-                <item.icon className="size-3.5" aria-hidden />
-                {item.label}
+                <item.icon className="size-3.5 shrink-0" aria-hidden />
+                <span className="sm:hidden">{item.short}</span>
+                <span className="hidden sm:inline">{item.label}</span>
               </Link>
             );
           })}

@@ -23,7 +23,7 @@ export function Card({
   bodyClassName?: string;
 } & Omit<React.HTMLAttributes<HTMLElement>, "title">) {
   return (
-    <section className={cx("rounded-xl border border-slate-200 bg-white shadow-xs", className)} {...rest}>
+    <section className={cx("min-w-0 rounded-xl border border-slate-200 bg-white shadow-xs", className)} {...rest}>
       {(title || actions) && (
         <header className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-4 py-3">
           {title && <h2 className="text-sm font-semibold text-slate-800">{title}</h2>}

@@ -52,6 +52,11 @@ export function formatAmount(minor: number, currency: string, locale = DEFAULT_L
   return f.resolvedOptions().style === "currency" ? text : `${code} ${text}`;
 }
 
+/** Whether `formatAmount` already wrote the ISO code (KWD, unknown codes), so no suffix is needed. */
+export function amountShowsCode(currency: string, locale = DEFAULT_LOCALE): boolean {
+  return formatAmount(1, currency, locale).includes(currency.toUpperCase());
+}
+
 /**
  * What a person types ("12.34") → minor units (1234), or an error message.
  * Refuses more decimals than the currency has, negatives and non-numbers.

@@ -109,7 +109,7 @@ export function NewPaymentPage() {
     <div>
       <PageHeader title="New payment" subtitle="Create a test payment and follow it through the lifecycle" />
       <div className="grid gap-4 lg:grid-cols-3">
-        <div className="space-y-4 lg:col-span-2">
+        <div className="min-w-0 space-y-4 lg:col-span-2">
           <Card>
             <form onSubmit={submit} noValidate data-testid="new-payment-form" className="space-y-5">
               <div className="grid gap-4 sm:grid-cols-3">
@@ -232,7 +232,7 @@ export function NewPaymentPage() {
           )}
         </div>
 
-        <aside className="space-y-4" aria-label="Test values">
+        <aside className="min-w-0 space-y-4" aria-label="Test values">
           <Card title="Test cards">
             <ul className="space-y-1">
               {MAGIC_CARDS.map((c) => (

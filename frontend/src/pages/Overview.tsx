@@ -1,7 +1,6 @@
 import { ArrowUpRight, Inbox } from "lucide-react";
-import type { ReactNode } from "react";
+import { lazy, Suspense, type ReactNode } from "react";
 import { api } from "../api/client";
-import { MethodDistributionChart, PaymentsPerMinuteChart, StatusDistributionChart } from "../components/Charts";
 import { ErrorBox } from "../components/ErrorBox";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { PaymentsTable } from "../components/PaymentsTable";
@@ -9,6 +8,17 @@ import { Card, EmptyState, PageHeader, Skeleton, cx } from "../components/ui";
 import { usePolling } from "../hooks/usePolling";
 import { formatDuration, formatNumber, formatPercent } from "../lib/format";
 import { Link } from "../lib/router";
+
+// recharts is most of the bundle: load it only on this page.
+const charts = () => import("../components/Charts");
+const PaymentsPerMinuteChart = lazy(() => charts().then((m) => ({ default: m.PaymentsPerMinuteChart })));
+const StatusDistributionChart = lazy(() => charts().then((m) => ({ default: m.StatusDistributionChart })));
+const MethodDistributionChart = lazy(() => charts().then((m) => ({ default: m.MethodDistributionChart })));
+
+function ChartSlot({ children, ready }: { children: ReactNode; ready: boolean }) {
+  const skeleton = <Skeleton className="h-56" />;
+  return ready ? <Suspense fallback={skeleton}>{children}</Suspense> : skeleton;
+}
 
 function StatCard({ label, value, sub, testId, tone }: { label: string; value: ReactNode; sub?: ReactNode; testId: string; tone?: "good" | "bad" | "warn" }) {
   return (
@@ -51,7 +61,7 @@ export function OverviewPage() {
             <StatCard testId="metric-failure-rate" label="Failure rate" value={formatPercent(m.failure_rate)} tone={m.failure_rate ? "bad" : undefined} sub={`${formatNumber(m.status_counts.FAILED)} failed`} />
             <StatCard testId="metric-avg-retries" label="Avg retries" value={formatNumber(m.avg_retries, 2)} sub="per payment" />
             <StatCard testId="metric-webhook-success" label="Webhook success" value={formatPercent(m.webhooks.success_rate)} tone={m.webhooks.FAILED ? "warn" : undefined} sub={`${formatNumber(m.webhooks.SUCCESS)}/${formatNumber(m.webhooks.total)} delivered`} />
-            <StatCard testId="metric-latency" label="Latency p50 / p95" value={<span className="text-xl">{formatDuration(m.latency_ms.p50)} <span className="text-slate-300">/</span> {formatDuration(m.latency_ms.p95)}</span>} sub="creation → final state" />
+            <StatCard testId="metric-latency" label="Latency p50 / p95" value={<span className="whitespace-nowrap">{formatDuration(m.latency_ms.p50)}<span className="ml-1.5 text-base font-medium text-slate-400">/ {formatDuration(m.latency_ms.p95)}</span></span>} sub="creation → final state" />
           </>
         ) : (
           Array.from({ length: 6 }, (_, i) => <Skeleton key={i} className="h-[5.25rem] rounded-xl" />)
@@ -60,10 +70,10 @@ export function OverviewPage() {
 
       <div className="mt-4 grid gap-4 lg:grid-cols-3">
         <Card title="Payments per minute" className="lg:col-span-2" actions={<span className="text-xs text-slate-400">last 30 minutes</span>}>
-          {m ? <PaymentsPerMinuteChart data={m.payments_per_minute} /> : <Skeleton className="h-56" />}
+          <ChartSlot ready={Boolean(m)}>{m && <PaymentsPerMinuteChart data={m.payments_per_minute} />}</ChartSlot>
         </Card>
-        <Card title="Status distribution">{m ? <StatusDistributionChart counts={m.status_counts} /> : <Skeleton className="h-56" />}</Card>
-        <Card title="Payment methods">{m ? <MethodDistributionChart distribution={m.payment_method_distribution} /> : <Skeleton className="h-56" />}</Card>
+        <Card title="Status distribution"><ChartSlot ready={Boolean(m)}>{m && <StatusDistributionChart counts={m.status_counts} />}</ChartSlot></Card>
+        <Card title="Payment methods"><ChartSlot ready={Boolean(m)}>{m && <MethodDistributionChart distribution={m.payment_method_distribution} />}</ChartSlot></Card>
         <Card
           title="Recent payments"
           className="lg:col-span-2"

@@ -6,11 +6,12 @@ import { FINAL_STATUSES, type PaymentDetail, type PaymentEvent, type WebhookDeli
 import { CopyButton } from "../components/CopyButton";
 import { ErrorBox } from "../components/ErrorBox";
 import { JsonView } from "../components/JsonView";
+import { Money } from "../components/Money";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { HttpStatus, STATUS_COLORS, StatusBadge } from "../components/StatusBadge";
 import { Button, Card, EmptyState, Mono, Skeleton, cx } from "../components/ui";
 import { usePolling } from "../hooks/usePolling";
-import { describeMethod, formatAmount, formatDateTime, formatDuration, formatTime, msBetween } from "../lib/format";
+import { describeMethod, formatDateTime, formatDuration, formatTime, msBetween } from "../lib/format";
 import { Link } from "../lib/router";
 
 function Fact({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
@@ -36,15 +37,17 @@ export function Timeline({ events, createdAt }: { events: PaymentEvent[]; create
             {!last && <span aria-hidden className="absolute top-4 left-[0.4375rem] h-full w-px bg-slate-200" />}
             <span aria-hidden className="relative mt-1 size-3.5 shrink-0 rounded-full border-2 border-white shadow-[0_0_0_1px_rgb(226_232_240)]" style={{ background: STATUS_COLORS[ev.to] ?? "#94a3b8" }} />
             <div className="min-w-0 flex-1">
-              <div className="flex flex-wrap items-center gap-x-2 gap-y-1">
-                {ev.from ? <StatusBadge status={ev.from} testId="timeline-from" /> : <span className="text-xs text-slate-400">new</span>}
-                <span className="text-slate-400" aria-label="to">→</span>
-                <StatusBadge status={ev.to} testId="timeline-to" />
-                <span className="text-xs text-slate-500">attempt {ev.attempt}</span>
-                <span className="ml-auto text-xs text-slate-500 tabular-nums" title={formatDateTime(ev.at)}>
-                  {formatTime(ev.at, { millis: true })}
-                  {delta !== null && i > 0 && <span className="ml-1.5 text-slate-400">+{formatDuration(delta)}</span>}
-                </span>
+              <div className="flex items-start gap-2">
+                <div className="flex min-w-0 flex-1 flex-wrap items-center gap-x-2 gap-y-1">
+                  {ev.from ? <StatusBadge status={ev.from} testId="timeline-from" /> : <span className="text-xs text-slate-400">new</span>}
+                  <span className="text-slate-400" aria-label="to">→</span>
+                  <StatusBadge status={ev.to} testId="timeline-to" />
+                  <span className="text-xs whitespace-nowrap text-slate-500">attempt {ev.attempt}</span>
+                </div>
+                <div className="shrink-0 text-right text-xs leading-tight tabular-nums" title={formatDateTime(ev.at)}>
+                  <div className="text-slate-600">{formatTime(ev.at, { millis: true })}</div>
+                  {delta !== null && i > 0 && <div className="text-slate-400">+{formatDuration(delta)}</div>}
+                </div>
               </div>
               <div className="mt-1 flex flex-wrap gap-x-3 gap-y-0.5 text-xs text-slate-500">
                 {ev.reason && (
@@ -190,7 +193,7 @@ export function PaymentDetailPage({ id }: { id: string }) {
         <div className="min-w-0">
           <div className="flex flex-wrap items-center gap-3">
             <h1 data-testid="payment-amount" className="text-2xl font-semibold tracking-tight tabular-nums">
-              {formatAmount(p.amount, p.currency)} <span className="text-base font-normal text-slate-400">{p.currency}</span>
+              <Money amount={p.amount} currency={p.currency} codeClassName="ml-1.5 text-base font-normal text-slate-400" />
             </h1>
             <StatusBadge status={p.status} testId="payment-status" className="text-xs" />
           </div>
@@ -267,7 +270,7 @@ export function PaymentDetailPage({ id }: { id: string }) {
       </div>
 
       <Card title="Raw JSON" className="mt-4">
-        <JsonView value={p} />
+        <JsonView value={p} maxHeight="24rem" />
       </Card>
     </div>
   );

@@ -121,7 +121,7 @@ function EndpointRow({ ep, onChanged, onSecret }: { ep: WebhookEndpoint; onChang
   return (
     <li data-testid="endpoint-row" data-endpoint-id={ep.id} className="px-4 py-3">
       <div className="flex flex-wrap items-start gap-3">
-        <div className="min-w-0 flex-1">
+        <div className="min-w-0 flex-1 basis-72">
           <div className="flex items-center gap-2">
             <span className={cx("size-2 shrink-0 rounded-full", ep.status === "enabled" ? "bg-emerald-500" : "bg-slate-300")} title={ep.status} />
             <Mono className="truncate font-medium text-slate-900">{ep.url}</Mono>
@@ -130,8 +130,10 @@ function EndpointRow({ ep, onChanged, onSecret }: { ep: WebhookEndpoint; onChang
             {ep.enabled_events.map((ev) => (
               <span key={ev} className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-[0.6875rem] text-slate-600">{ev}</span>
             ))}
-            {ep.description && <span>· {ep.description}</span>}
-            <span>· <Mono>{ep.id}</Mono> · added {formatDateTime(ep.created_at)}</span>
+          </div>
+          <div className="mt-1 text-xs text-slate-500">
+            {ep.description && <span className="text-slate-700">{ep.description} · </span>}
+            <Mono className="text-xs">{ep.id}</Mono> · added {formatDateTime(ep.created_at)}
           </div>
         </div>
         <div className="flex items-center gap-2">
@@ -172,9 +174,9 @@ function ReceiverDeliveries({ receiverUrl }: { receiverUrl: string }) {
       {!feed.data && !feed.error && <Spinner className="p-4" />}
       {feed.data && feed.data.data.length === 0 && <EmptyState icon={<Inbox className="size-5" />} title="Nothing received yet">Payments that reach a final state send their webhooks here.</EmptyState>}
       {feed.data && feed.data.data.length > 0 && (
-        <div className="overflow-x-auto">
+        <div className="max-h-[36rem] overflow-auto">
           <table data-testid="receiver-deliveries" className="min-w-full divide-y divide-slate-100 text-sm">
-            <thead className="bg-slate-50/70 text-left text-[0.6875rem] font-semibold tracking-wider text-slate-500 uppercase">
+            <thead className="sticky top-0 bg-slate-50 text-left text-[0.6875rem] font-semibold tracking-wider text-slate-500 uppercase">
               <tr>
                 <th scope="col" className="px-4 py-2">Received</th>
                 <th scope="col" className="px-3 py-2">Event</th>
@@ -188,9 +190,9 @@ function ReceiverDeliveries({ receiverUrl }: { receiverUrl: string }) {
               {feed.data.data.map((d) => (
                 <tr key={`${d.webhook_id}-${d.attempt}-${d.received_at}`}>
                   <td className="px-4 py-2 whitespace-nowrap text-slate-500" title={formatDateTime(d.received_at)}>{formatRelative(d.received_at, now)}</td>
-                  <td className="px-3 py-2"><Mono>{d.event_type}</Mono></td>
+                  <td className="px-3 py-2 whitespace-nowrap"><Mono>{d.event_type}</Mono></td>
                   <td className="px-3 py-2">
-                    {d.payment_id ? <Link to={`/payments/${d.payment_id}`} className="font-mono text-[0.8125rem] text-indigo-700 hover:underline">{shortId(d.payment_id, 12, 4)}</Link> : "—"}
+                    {d.payment_id ? <Link to={`/payments/${d.payment_id}`} className="whitespace-nowrap font-mono text-[0.8125rem] text-indigo-700 hover:underline">{shortId(d.payment_id, 12, 4)}</Link> : "—"}
                   </td>
                   <td className="hidden px-3 py-2 tabular-nums sm:table-cell">#{d.attempt}</td>
                   <td className="px-3 py-2">
@@ -221,7 +223,7 @@ export function WebhooksPage() {
     <div>
       <PageHeader title="Webhooks" subtitle="Endpoints that receive signed payment events (Standard Webhooks)" />
       <div className="grid gap-4 lg:grid-cols-3">
-        <div className="space-y-4 lg:col-span-2">
+        <div className="min-w-0 space-y-4 lg:col-span-2">
           {revealed && <SecretReveal endpoint={revealed} onDismiss={() => setRevealed(null)} />}
           <Card title="Endpoints" bodyClassName="p-0" actions={<span className="text-xs text-slate-400">{endpoints.data ? list.length : ""}</span>}>
             {endpoints.error && <ErrorBox error={endpoints.error} title="Could not load endpoints" compact={Boolean(endpoints.data)} className="m-3" />}

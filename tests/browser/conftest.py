@@ -1,0 +1,84 @@
+"""Chromium (Debian's, never a downloaded build) driving the dashboard the functions host serves.
+
+A missing browser or an unbuilt dashboard fails these tests: they are never skipped.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+
+from devstack.processes import ManagedProcess
+from devstack.stack import PROJECT_ROOT, StackConfig
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DIST_INDEX = PROJECT_ROOT / "frontend" / "dist" / "index.html"
+DOCS_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
+DEMO_KEY = "sk_test_demo"
+DESKTOP = {"width": 1440, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def playwright_instance() -> Iterator[Playwright]:
+    with sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_instance: Playwright) -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        found = shutil.which("chromium")
+        pytest.fail(
+            f"{CHROMIUM} is missing (chromium on PATH: {found}); install Debian's package: "
+            "apt-get install -y chromium",
+            pytrace=False,
+        )
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(stack_cfg: StackConfig, functions_service: ManagedProcess) -> str:
+    if not DIST_INDEX.is_file():
+        pytest.fail(
+            f"{DIST_INDEX} is missing: build the dashboard first (cd frontend && npm run build)",
+            pytrace=False,
+        )
+    return stack_cfg.functions_url
+
+
+@pytest.fixture
+def page(
+    browser: Browser, dashboard_url: str, artifacts_dir: Path, request: pytest.FixtureRequest
+) -> Iterator[Page]:
+    """A fresh browser context (empty local storage) on the dashboard; a screenshot at the end.
+
+    An uncaught exception in the page fails the test.
+    """
+    context = browser.new_context(viewport=DESKTOP, base_url=dashboard_url)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    page_errors: list[str] = []
+    page.on("pageerror", lambda exc: page_errors.append(str(exc)))
+    yield page
+    try:
+        page.screenshot(path=str(artifacts_dir / f"browser-{request.node.name}-end.png"), full_page=True)
+    finally:
+        context.close()
+    assert not page_errors, f"uncaught errors in the page: {page_errors}"
