@@ -12,7 +12,7 @@ from shared.services.create_payment import create_payment
 from shared.web import logs
 from shared.web.app import create_function_app
 from shared.web.deps import GatewayDep, Merchant, parse_json
-from shared.web.openapi import errors
+from shared.web.openapi import errors, json_request_body
 from shared.web.schemas import PaymentCreateDoc, PaymentOut
 
 router = APIRouter(tags=["payments"])
@@ -24,18 +24,7 @@ router = APIRouter(tags=["payments"])
     summary="Create a payment",
     response_model=PaymentOut,
     responses=errors(409, 415, 422),
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": PaymentCreateDoc.model_json_schema(
-                        ref_template="#/components/schemas/{model}"
-                    )
-                }
-            },
-        }
-    },
+    openapi_extra=json_request_body(PaymentCreateDoc),
 )
 async def post_payment(
     request: Request,

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from mangum import Mangum
 
 from functions.create_payment.app import router as create_payment_router
+from shared.domain.requests import WebhookEndpointCreate
 from shared.services.metrics import merchant_metrics
 from shared.services.queries import get_payment, list_payments
 from shared.services.redeliver_webhook import redeliver_webhook
@@ -22,7 +23,7 @@ from shared.services.webhook_endpoints import (
 from shared.web import bootstrap, logs
 from shared.web.app import create_function_app
 from shared.web.deps import GatewayDep, JsonBody, Merchant
-from shared.web.openapi import errors
+from shared.web.openapi import errors, json_request_body
 from shared.web.schemas import (
     DeletedOut,
     MetricsOut,
@@ -108,6 +109,7 @@ async def get_metrics(merchant: Merchant) -> Any:
     summary="Add a webhook endpoint (its secret is shown once)",
     response_model=WebhookEndpointOut,
     responses=errors(415),
+    openapi_extra=json_request_body(WebhookEndpointCreate),
 )
 async def post_endpoint(gw: GatewayDep, merchant: Merchant, body: JsonBody) -> Any:
     return JSONResponse(await create_endpoint(gw, merchant["_id"], body), status_code=201)
