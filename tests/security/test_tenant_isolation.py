@@ -1,0 +1,118 @@
+"""Merchant B cannot see or touch merchant A's objects: every read, retry, redeliver and
+endpoint action on them is a 404, exactly as for an id that does not exist.
+
+A is the demo merchant; B is inserted straight into Mongo. Each refusal is paired with A
+doing the same call successfully, so a 404 cannot come from a bad id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.security.helpers import create_payment, payment_body, wait_final
+
+
+def assert_not_found(response: httpx.Response) -> None:
+    assert response.status_code == 404, response.text
+    assert response.json()["error"]["code"] == "resource_missing"
+
+
+@pytest.fixture(scope="module")
+def a_objects(api: httpx.Client) -> dict[str, Any]:
+    """A's succeeded payment (with a delivered webhook), A's failed payment, A's endpoint."""
+    paid = create_payment(api, payment_body(scenario="success"))
+    failed = create_payment(api, payment_body(scenario="hard_failure"))
+    assert paid.status_code == failed.status_code == 201
+    paid_detail = wait_final(api, paid.json()["id"])
+    failed_detail = wait_final(api, failed.json()["id"])
+    assert failed_detail["status"] == "FAILED"
+    endpoint = api.post("/v1/webhook_endpoints", json={"url": "http://127.0.0.1:9/a-only"}).json()
+    return {
+        "payment": paid_detail,
+        "failed": failed_detail,
+        "delivery_id": paid_detail["webhook_deliveries"][0]["id"],
+        "endpoint_id": endpoint["id"],
+    }
+
+
+def test_b_cannot_read_a_payment(
+    api: httpx.Client, api_b: httpx.Client, a_objects: dict[str, Any]
+) -> None:
+    pid = a_objects["payment"]["id"]
+    assert_not_found(api_b.get(f"/v1/payments/{pid}"))
+    assert api.get(f"/v1/payments/{pid}").status_code == 200
+
+
+def test_b_lists_only_its_own_payments(
+    api: httpx.Client, api_b: httpx.Client, a_objects: dict[str, Any]
+) -> None:
+    own = create_payment(api_b, payment_body(scenario="success"))
+    assert own.status_code == 201
+    a_ids = {a_objects["payment"]["id"], a_objects["failed"]["id"]}
+    listed = api_b.get("/v1/payments", params={"limit": 100}).json()["data"]
+    assert own.json()["id"] in {p["id"] for p in listed}
+    assert not a_ids & {p["id"] for p in listed}
+    for status in ("SUCCESS", "FAILED"):
+        page = api_b.get("/v1/payments", params={"status": status, "limit": 100}).json()
+        assert not a_ids & {p["id"] for p in page["data"]}
+    # A's id as a cursor leaks nothing of A's either.
+    after = api_b.get(
+        "/v1/payments", params={"starting_after": a_objects["payment"]["id"], "limit": 100}
+    ).json()["data"]
+    assert all(p["id"] not in a_ids for p in after)
+    by_user = api_b.get("/v1/payments", params={"user_id": "user_sec", "limit": 100}).json()
+    assert not a_ids & {p["id"] for p in by_user["data"]}
+
+
+def test_b_cannot_retry_a_failed_payment(
+    api: httpx.Client, api_b: httpx.Client, a_objects: dict[str, Any]
+) -> None:
+    pid = a_objects["failed"]["id"]
+    assert_not_found(api_b.post(f"/v1/payments/{pid}/retry"))
+    assert api.get(f"/v1/payments/{pid}").json()["status"] == "FAILED", "B changed A's payment"
+    retried = api.post(f"/v1/payments/{pid}/retry")
+    assert retried.status_code == 200, retried.text
+
+
+def test_b_cannot_redeliver_a_webhook(
+    api: httpx.Client, api_b: httpx.Client, a_objects: dict[str, Any]
+) -> None:
+    delivery_id = a_objects["delivery_id"]
+    assert_not_found(api_b.post(f"/v1/webhook_deliveries/{delivery_id}/redeliver"))
+    assert api.post(f"/v1/webhook_deliveries/{delivery_id}/redeliver").status_code == 202
+
+
+def test_b_cannot_see_rotate_or_delete_a_endpoint(
+    api: httpx.Client, api_b: httpx.Client, a_objects: dict[str, Any]
+) -> None:
+    endpoint_id = a_objects["endpoint_id"]
+    listed = api_b.get("/v1/webhook_endpoints").json()["data"]
+    assert endpoint_id not in {e["id"] for e in listed}
+    assert "we_demo" not in {e["id"] for e in listed}
+    assert_not_found(api_b.post(f"/v1/webhook_endpoints/{endpoint_id}/rotate_secret"))
+    assert_not_found(api_b.delete(f"/v1/webhook_endpoints/{endpoint_id}"))
+    assert endpoint_id in {e["id"] for e in api.get("/v1/webhook_endpoints").json()["data"]}
+    assert api.post(f"/v1/webhook_endpoints/{endpoint_id}/rotate_secret").status_code == 200
+    assert api.delete(f"/v1/webhook_endpoints/{endpoint_id}").status_code == 200
+
+
+def test_b_metrics_count_only_b(api_b: httpx.Client, a_objects: dict[str, Any]) -> None:
+    mine = api_b.get("/v1/payments", params={"limit": 100}).json()["data"]
+    metrics = api_b.get("/v1/metrics").json()
+    assert metrics["total"] == len(mine)
+
+
+def test_idempotency_keys_are_scoped_to_the_merchant(
+    api: httpx.Client, api_b: httpx.Client
+) -> None:
+    """B reusing A's key (with another body) gets its own payment, not A's, and no 422."""
+    key = "shared-key-between-tenants"
+    first = create_payment(api, payment_body(amount=111), key=key)
+    second = create_payment(api_b, payment_body(amount=222), key=key)
+    assert first.status_code in (200, 201) and second.status_code == 201, second.text
+    assert second.json()["id"] != first.json()["id"]
+    assert second.json()["amount"] == 222
+    assert "Idempotent-Replayed" not in second.headers
