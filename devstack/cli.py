@@ -65,5 +65,31 @@ def dev(
     raise typer.Exit(run_dev(cfg, fresh=fresh))
 
 
+@app.command()
+def trace(
+    payment_id: str = typer.Argument(..., help="The payment to follow (pay_…)."),
+    data_dir: Path = typer.Option(_DEFAULTS.data_dir, help="The dev stack's data directory."),
+    api_url: str = typer.Option(_DEFAULTS.functions_url, help="Where to read its events."),
+    api_key: str = typer.Option("sk_test_demo", help="The payment's merchant API key."),
+    mongodb_uri: str = typer.Option(
+        _DEFAULTS.mongodb_uri, help="Read from Mongo when the API does not answer."
+    ),
+    no_api: bool = typer.Option(False, "--no-api", help="Skip the API, read Mongo directly."),
+) -> None:
+    """Print one payment's path: its log lines across functions, events and webhooks."""
+    from devstack.trace import build_trace, render
+
+    found = build_trace(
+        payment_id,
+        data_dir.resolve(),
+        api_url=None if no_api else api_url,
+        api_key=api_key,
+        mongodb_uri=mongodb_uri,
+    )
+    typer.echo(render(found))
+    if found.payment is None and not found.lines:
+        raise typer.Exit(1)
+
+
 if __name__ == "__main__":
     app()
