@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
 
 from devstack.processes import ManagedProcess
 from devstack.stack import PROJECT_ROOT, StackConfig
@@ -28,7 +28,7 @@ CHROMIUM_ARGS = [
 DIST_INDEX = PROJECT_ROOT / "frontend" / "dist" / "index.html"
 DOCS_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 DEMO_KEY = "sk_test_demo"
-DESKTOP = {"width": 1440, "height": 900}
+DESKTOP: ViewportSize = {"width": 1440, "height": 900}
 
 
 @pytest.fixture(scope="session")
@@ -78,7 +78,9 @@ def page(
     page.on("pageerror", lambda exc: page_errors.append(str(exc)))
     yield page
     try:
-        page.screenshot(path=str(artifacts_dir / f"browser-{request.node.name}-end.png"), full_page=True)
+        page.screenshot(
+            path=str(artifacts_dir / f"browser-{request.node.name}-end.png"), full_page=True
+        )
     finally:
         context.close()
     assert not page_errors, f"uncaught errors in the page: {page_errors}"

@@ -11,12 +11,13 @@ import re
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import DEMO_KEY, DOCS_SCREENSHOTS
+from tests.browser.conftest import DEMO_KEY, DIST_INDEX, DOCS_SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 
@@ -59,13 +60,15 @@ def row(page: Page, payment_id: str) -> Locator:
 
 
 def api(base_url: str) -> httpx.Client:
-    return httpx.Client(base_url=base_url, headers={"Authorization": f"Bearer {DEMO_KEY}"}, timeout=10)
+    return httpx.Client(
+        base_url=base_url, headers={"Authorization": f"Bearer {DEMO_KEY}"}, timeout=10
+    )
 
 
-def wait_final(client: httpx.Client, payment_id: str, timeout: float = 60) -> dict:
+def wait_final(client: httpx.Client, payment_id: str, timeout: float = 60) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        p = client.get(f"/v1/payments/{payment_id}").json()
+        p: dict[str, Any] = client.get(f"/v1/payments/{payment_id}").json()
         if p["status"] in ("SUCCESS", "FAILED") or time.monotonic() > deadline:
             return p
         time.sleep(0.5)
@@ -80,7 +83,9 @@ def test_success_payment_reaches_success_in_the_table(page: Page, artifacts_dir:
     page.get_by_role("link", name="Payments").first.click()
     expect(row(page, payment_id)).to_be_visible()
     # the table refreshes by itself (no reload) until the payment is final
-    expect(row(page, payment_id).get_by_test_id("status-badge")).to_have_text("SUCCESS", timeout=30_000)
+    expect(row(page, payment_id).get_by_test_id("status-badge")).to_have_text(
+        "SUCCESS", timeout=30_000
+    )
     expect(row(page, payment_id)).to_contain_text("$12.34")
     page.screenshot(path=str(artifacts_dir / "browser-payments-success.png"))
 
@@ -130,7 +135,9 @@ def test_payment_timeline_and_webhook_deliveries(page: Page, artifacts_dir: Path
     attempts_before = delivery.get_by_test_id("delivery-attempt").count()
     delivery.get_by_role("button", name=re.compile("^Redeliver")).click()
     expect(delivery).to_contain_text("redelivery queued")
-    expect(delivery.get_by_test_id("delivery-attempt")).to_have_count(attempts_before + 1, timeout=20_000)
+    expect(delivery.get_by_test_id("delivery-attempt")).to_have_count(
+        attempts_before + 1, timeout=20_000
+    )
     expect(delivery.get_by_test_id("delivery-status")).to_have_text("SUCCESS", timeout=20_000)
     expect(page.get_by_test_id("payment-webhook-status")).to_have_text("SUCCESS", timeout=20_000)
 
@@ -141,7 +148,7 @@ def test_payment_timeline_and_webhook_deliveries(page: Page, artifacts_dir: Path
 
 def test_timeout_payment_fails_then_retry(page: Page, artifacts_dir: Path) -> None:
     open_dashboard(page)
-    payment_id = new_payment(page, scenario="timeout", amount="5000", currency="JPY")
+    new_payment(page, scenario="timeout", amount="5000", currency="JPY")
     page.get_by_test_id("created-payment-link").click()
     expect(page.get_by_test_id("payment-amount")).to_contain_text("¥5,000")
     retry = page.get_by_role("button", name="Retry payment")
@@ -159,7 +166,11 @@ def test_timeout_payment_fails_then_retry(page: Page, artifacts_dir: Path) -> No
     expect(page.get_by_test_id("payment-status")).not_to_have_text("FAILED")
     # the manual retry is in the audit trail: FAILED → RETRYING
     expect(timeline.locator('[data-to="RETRYING"]')).to_have_count(3)
-    expect(timeline.get_by_test_id("timeline-event").filter(has=page.locator('[data-testid="timeline-from"][data-status="FAILED"]'))).to_have_count(1)
+    expect(
+        timeline.get_by_test_id("timeline-event").filter(
+            has=page.locator('[data-testid="timeline-from"][data-status="FAILED"]')
+        )
+    ).to_have_count(1)
     page.screenshot(path=str(artifacts_dir / "browser-timeout-retried.png"), full_page=True)
 
     # still a timeout scenario: it fails again, and can be retried again
@@ -224,7 +235,9 @@ def test_dead_api_shows_a_banner_and_recovers_by_itself(page: Page, artifacts_di
     assert rows_before > 0
 
     # the API stops answering (connection refused), as if its process died
-    page.route(re.compile(r".*/(v1|healthz)(/.*)?(\?.*)?$"), lambda route: route.abort("connectionrefused"))
+    page.route(
+        re.compile(r".*/(v1|healthz)(/.*)?(\?.*)?$"), lambda route: route.abort("connectionrefused")
+    )
     banner = page.get_by_test_id("connection-banner")
     expect(banner).to_be_visible(timeout=15_000)
     expect(banner).to_contain_text("API unreachable")
@@ -299,7 +312,9 @@ def test_overview_metrics_and_charts(page: Page, dashboard_url: str, artifacts_d
                 "payment_method": {"type": kind, **details},
                 "user_id": f"user_{i % 4 + 1}",
             }
-            r = client.post("/v1/payments", json=body, headers={"Idempotency-Key": str(uuid.uuid4())})
+            r = client.post(
+                "/v1/payments", json=body, headers={"Idempotency-Key": str(uuid.uuid4())}
+            )
             assert r.status_code == 201, r.text
             ids.append(r.json()["id"])
         for pid in ids:
@@ -327,7 +342,12 @@ def test_overview_metrics_and_charts(page: Page, dashboard_url: str, artifacts_d
     with api(dashboard_url) as client:
         client.post(
             "/v1/payments",
-            json={"amount": 100, "currency": "USD", "payment_method": {"type": "wallet", "wallet": "paytm"}, "user_id": "user_live"},
+            json={
+                "amount": 100,
+                "currency": "USD",
+                "payment_method": {"type": "wallet", "wallet": "paytm"},
+                "user_id": "user_live",
+            },
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
     expect(total).to_have_text(f"{before + 1:,}", timeout=10_000)
@@ -338,3 +358,48 @@ def test_overview_metrics_and_charts(page: Page, dashboard_url: str, artifacts_d
     page.screenshot(path=str(artifacts_dir / "browser-overview.png"), full_page=True)
     DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(DOCS_SCREENSHOTS / "overview.png"))
+
+
+UNNAMED_CONTROLS_JS = """
+() => [...document.querySelectorAll('input, select, textarea, button, a[href]')]
+  .filter((el) => el.getClientRects().length > 0 || (el.type === 'radio' && el.closest('label')))
+  .filter((el) => {
+    const labelled = (el.labels && [...el.labels].some((l) => l.textContent.trim()))
+      || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby') || el.title;
+    return !labelled && !el.textContent.trim();
+  })
+  .map((el) => el.outerHTML.slice(0, 120))
+"""
+
+
+def test_every_control_has_a_name_and_the_keyboard_works(page: Page, artifacts_dir: Path) -> None:
+    for route in ("/", "/payments", "/new", "/webhooks"):
+        open_dashboard(page, route)
+        page.wait_for_load_state("networkidle")
+        unnamed = page.evaluate(UNNAMED_CONTROLS_JS)
+        assert unnamed == [], f"#{route} has controls without an accessible name: {unnamed}"
+
+    # keyboard only: arrow keys move between payment methods, Enter submits
+    open_dashboard(page, "/new")
+    page.get_by_role("radio", name="Card").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_role("radio", name="UPI")).to_be_checked()
+    expect(page.get_by_label("UPI VPA")).to_be_visible()
+    page.get_by_label("UPI VPA").fill("success@paygate")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("create-result")).to_contain_text("HTTP 201")
+    expect(page.get_by_test_id("created-payment-link")).to_have_text(re.compile(r"^pay_"))
+    page.screenshot(path=str(artifacts_dir / "browser-keyboard.png"))
+
+
+def test_the_build_carries_no_api_key(dashboard_url: str) -> None:
+    """The key comes from local storage (or /dev/config at run time), never from the bundle."""
+    assets = DIST_INDEX.parent / "assets"
+    bundles = list(assets.glob("*.js"))
+    assert bundles, "no JavaScript in frontend/dist/assets"
+    for bundle in bundles:
+        text = bundle.read_text(encoding="utf-8", errors="replace")
+        assert DEMO_KEY not in text, f"{bundle.name} contains the demo API key"
+        assert not re.search(r"sk_(test|live)_[A-Za-z0-9]{4,}", text), (
+            f"{bundle.name} contains an API key"
+        )

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useReducer, useRef, useSyncExternalStore } from "react";
+import { subscribeApiKey } from "../api/auth";
 import { connection } from "../api/connection";
 import { toApiError } from "../api/errors";
 import { initialPollState, nextDelay, pollReducer, type PollAction, type PollState } from "../lib/polling";
@@ -94,6 +95,10 @@ export function usePolling<T>(
     const unsubscribe = connection.subscribe(() => {
       if (connection.getSnapshot().kind === "online" && failuresRef.current > 0) kick.current();
     });
+    const unsubscribeKey = subscribeApiKey(() => {
+      failuresRef.current = 0;
+      kick.current();
+    });
     document.addEventListener("visibilitychange", onVisible);
     window.addEventListener("online", onOnline);
 
@@ -102,6 +107,7 @@ export function usePolling<T>(
       clearTimeout(timer);
       controller?.abort();
       unsubscribe();
+      unsubscribeKey();
       document.removeEventListener("visibilitychange", onVisible);
       window.removeEventListener("online", onOnline);
       kick.current = () => {};
