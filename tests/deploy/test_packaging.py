@@ -1,0 +1,105 @@
+"""`infra/package.py`: a reproducible artifact holding what the handlers import, pinned deps."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from tests.deploy import serverless_config as sls
+
+PACKAGE_SCRIPT = sls.ROOT / "infra" / "package.py"
+REQUIREMENTS = sls.ROOT / "infra" / "requirements.txt"
+IMPORT_CHECK = """
+import importlib, json, sys
+root = sys.argv[1]
+sys.path.insert(0, root)
+loaded = {}
+for module_name in sys.argv[2:]:
+    module = importlib.import_module(module_name)
+    loaded[module_name] = callable(getattr(module, "handler", None))
+ours = {name: getattr(m, "__file__", "") or "" for name, m in sys.modules.items()
+        if name.split(".")[0] in ("shared", "functions")}
+print(json.dumps({"handlers": loaded, "outside": sorted(n for n, f in ours.items()
+                  if not f.startswith(root))}))
+"""
+
+
+def build(out: Path) -> str:
+    result = subprocess.run(
+        [sys.executable, str(PACKAGE_SCRIPT), "--skip-deps", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=sls.ROOT,
+    )
+    assert str(out) in result.stdout
+    return hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+def test_the_artifact_is_reproducible(tmp_path: Path) -> None:
+    first = build(tmp_path / "one" / "paygate.zip")
+    second = build(tmp_path / "two" / "paygate.zip")
+    assert first == second
+
+
+def test_the_artifact_holds_the_sources_and_nothing_else(tmp_path: Path) -> None:
+    out = tmp_path / "paygate.zip"
+    build(out)
+    with zipfile.ZipFile(out) as archive:
+        infos = archive.infolist()
+    names = [info.filename for info in infos]
+    assert names == sorted(names)
+    assert {info.date_time for info in infos} == {(1980, 1, 1, 0, 0, 0)}
+    assert "shared/config.py" in names and "shared/domain/settlement.py" in names
+    for function in sls.functions():
+        assert sls.module_name(function).replace(".", "/") + ".py" in names
+    assert {name.split("/")[0] for name in names} == {"shared", "functions"}
+    assert not [n for n in names if "__pycache__" in n or not n.endswith(".py")]
+
+
+def test_every_handler_imports_from_the_unpacked_artifact(tmp_path: Path) -> None:
+    out = tmp_path / "paygate.zip"
+    build(out)
+    unpacked = tmp_path / "task"
+    with zipfile.ZipFile(out) as archive:
+        archive.extractall(unpacked)
+    modules = [sls.module_name(function) for function in sls.functions()]
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", IMPORT_CHECK, str(unpacked), *modules],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["handlers"] == dict.fromkeys(modules, True)
+    assert report["outside"] == [], "imported from the project, not the artifact"
+
+
+def test_requirements_pin_every_runtime_dependency() -> None:
+    project = tomllib.loads((sls.ROOT / "pyproject.toml").read_text())["project"]
+    lines = [
+        line.strip()
+        for line in REQUIREMENTS.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    pins = {}
+    for line in lines:
+        requirement = Requirement(line)
+        (specifier,) = requirement.specifier
+        assert specifier.operator == "==", line
+        pins[canonicalize_name(requirement.name)] = specifier.version
+    for dependency in project["dependencies"]:
+        requirement = Requirement(dependency)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not pinned in infra/requirements.txt"
+        assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} vs {dependency}"
