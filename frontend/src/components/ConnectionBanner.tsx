@@ -39,6 +39,7 @@ export function ConnectionBanner() {
 
   const offline = conn.kind === "offline";
   const target = api.baseUrl || window.location.origin;
+  const downFor = Math.floor(Math.max(0, now - conn.since) / 1000);
   return (
     <div
       role="alert"
@@ -53,7 +54,7 @@ export function ConnectionBanner() {
       <span className="font-semibold">{offline ? "API unreachable" : "API degraded"}</span>
       <span className="min-w-0 break-words">
         {offline ? `No answer from ${target}.` : conn.message} Showing the last data received; retrying automatically
-        {` (for ${formatDuration(Math.max(0, now - conn.since))}).`}
+        {downFor >= 1 ? ` (down for ${formatDuration(downFor * 1000)}).` : "."}
       </span>
       <Button size="sm" variant="ghost" className="ml-auto" onClick={checkNow}>
         Retry now
