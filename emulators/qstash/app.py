@@ -8,12 +8,11 @@ import logging
 from functools import partial
 from urllib.parse import parse_qs
 
-import httpx
-
 from emulators.qstash import dlq_api, messages_api
 from emulators.qstash.context import Context
 from emulators.qstash.delivery import Deliverer
-from emulators.qstash.models import DEFAULT_TIMEOUT_S, Options
+from emulators.qstash.http_client import HttpClient
+from emulators.qstash.models import Options
 from emulators.qstash.publish import BadRequest
 from emulators.qstash.routing import (
     Receive,
@@ -46,7 +45,7 @@ class QStashApp:
         self.ctx = Context(
             options, self.store, self.signer, Schedules(self.store, options.time_scale)
         )
-        self.client: httpx.AsyncClient | None = None
+        self.client: HttpClient | None = None
         self.router = self._routes()
 
     def _routes(self) -> Router:
@@ -144,12 +143,7 @@ class QStashApp:
 
     async def startup(self) -> None:
         slots = self.options.parallelism + 16
-        self.client = httpx.AsyncClient(
-            timeout=DEFAULT_TIMEOUT_S,
-            limits=httpx.Limits(max_connections=slots, max_keepalive_connections=slots),
-            follow_redirects=False,
-            trust_env=False,
-        )
+        self.client = HttpClient(max_idle=slots)
         deliverer = Deliverer(self.client, self.signer, self.store, self.options.time_scale)
         worker = Worker(self.store, deliverer, self.ctx.schedules, self.options.parallelism)
         self.ctx.worker = worker

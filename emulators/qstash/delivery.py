@@ -12,9 +12,8 @@ import secrets
 import time
 import uuid
 
-import httpx
-
 from emulators.qstash.backoff import default_backoff, expression_delay_s, retry_after_from
+from emulators.qstash.http_client import HttpClient, HttpError
 from emulators.qstash.models import (
     DEFAULT_RETRIES,
     DEFAULT_TIMEOUT_S,
@@ -40,11 +39,9 @@ def new_dlq_id(now_ms: int) -> str:
 
 
 class Deliverer:
-    """Sends attempts over one shared `httpx.AsyncClient` and records their outcome."""
+    """Sends attempts over one shared keep-alive `HttpClient` and records their outcome."""
 
-    def __init__(
-        self, client: httpx.AsyncClient, signer: Signer, store: Store, time_scale: float
-    ) -> None:
+    def __init__(self, client: HttpClient, signer: Signer, store: Store, time_scale: float) -> None:
         self.client = client
         self.signer = signer
         self.store = store
@@ -71,18 +68,14 @@ class Deliverer:
         timeout = spec.get("timeout_s", DEFAULT_TIMEOUT_S)
         try:
             async with asyncio.timeout(timeout):
-                response = await self.client.request(
-                    spec.get("method", "POST"),
-                    url,
-                    content=message.body,
-                    headers=headers,
-                    timeout=timeout,
+                status, response_headers, body = await self.client.send(
+                    spec.get("method", "POST"), url, headers, message.body
                 )
-        except (TimeoutError, httpx.TimeoutException):
+        except TimeoutError:
             return AttemptResult(0, error=f"timeout after {timeout:g}s")
-        except Exception as exc:  # any transport failure is a failed attempt
-            return AttemptResult(0, error=f"{type(exc).__name__}: {exc}")
-        return AttemptResult(response.status_code, response.headers.multi_items(), response.content)
+        except HttpError as exc:
+            return AttemptResult(0, error=str(exc))
+        return AttemptResult(status, response_headers, body)
 
     def outcome(self, message: ClaimedMessage, result: AttemptResult, now_s: float) -> Ack:
         """Decide done / retry / dead and build the callbacks this attempt triggers."""

@@ -14,7 +14,7 @@ from emulators.qstash.models import (
     canonical_header,
 )
 
-METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD"})
+METHODS = frozenset({"GET", "POST", "PUT", "DELETE", "PATCH"})
 _FORWARD = "upstash-forward-"
 _CALLBACK = "upstash-callback-"
 _FAILURE_CALLBACK = "upstash-failure-callback-"

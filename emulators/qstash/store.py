@@ -39,6 +39,9 @@ SCHEDULE_DUE = P + "sdue"
 SCHEDULE_ALL = P + "sall"
 EVENTS = P + "events"
 
+MAX_CONNECTIONS = 128
+POOL_TIMEOUT_S = 30
+
 T = TypeVar("T")
 
 
@@ -68,9 +71,11 @@ class Store:
     """Async access to the emulator's Redis state; one instance per process."""
 
     def __init__(self, redis_url: str) -> None:
-        self.redis: aioredis.Redis = aioredis.Redis.from_url(
-            redis_url, decode_responses=False, max_connections=256
+        # Blocking pool: a burst beyond the pool size waits for a connection instead of failing.
+        pool = aioredis.BlockingConnectionPool.from_url(
+            redis_url, max_connections=MAX_CONNECTIONS, timeout=POOL_TIMEOUT_S
         )
+        self.redis: aioredis.Redis = aioredis.Redis(connection_pool=pool)
         self._sources = {
             "publish": lua.PUBLISH,
             "claim": lua.CLAIM,

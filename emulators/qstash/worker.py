@@ -44,6 +44,7 @@ class Worker:
         self._wake = asyncio.Event()
         self._loops: list[asyncio.Task[None]] = []
         self._last_error_log = 0.0
+        self._stopping = False
 
     @property
     def in_flight(self) -> int:
@@ -57,6 +58,8 @@ class Worker:
         self._loops = [asyncio.create_task(self._run()), asyncio.create_task(self._renew())]
 
     async def stop(self) -> None:
+        # A flag as well as cancel(): a cancellation racing a wake-up can be swallowed.
+        self._stopping = True
         for task in self._loops:
             task.cancel()
         for task in self._loops:
@@ -68,7 +71,7 @@ class Worker:
                 task.cancel()
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
                 await self._tick()
             except asyncio.CancelledError:
@@ -99,7 +102,8 @@ class Worker:
         if timeout <= 0:
             return
         try:
-            await asyncio.wait_for(self._wake.wait(), timeout)
+            async with asyncio.timeout(timeout):
+                await self._wake.wait()
         except TimeoutError:
             return
         await asyncio.sleep(COALESCE_S)  # let a burst of publishes land in one claim
@@ -122,7 +126,7 @@ class Worker:
             self._wake.set()
 
     async def _renew(self) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(RENEW_EVERY_S)
             try:
                 await self.store.renew(list(self._active), now_ms() + LEASE_MS)
