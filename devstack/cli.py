@@ -91,5 +91,55 @@ def trace(
         raise typer.Exit(1)
 
 
+@app.command()
+def load(
+    n: int = typer.Option(2000, "-n", "--payments", min=1, help="Payments (distinct keys)."),
+    concurrency: int = typer.Option(64, "-c", "--concurrency", min=1, help="Requests in flight."),
+    base_url: str = typer.Option(_DEFAULTS.functions_url, help="The paygate API."),
+    api_key: str = typer.Option("sk_test_demo", help="Merchant API key."),
+    receiver_url: str = typer.Option(
+        _DEFAULTS.receiver_url, help="Demo receiver ('' = do not check webhooks)."
+    ),
+    mongodb_uri: str = typer.Option(
+        _DEFAULTS.mongodb_uri, help="Mongo to read the trail from ('' = API only)."
+    ),
+    mix: str = typer.Option("", help="Weights, e.g. 'success=55,timeout=15' (default mix)."),
+    duplicates: float = typer.Option(0.05, min=0.0, max=1.0, help="Share of duplicate requests."),
+    settle_timeout: float = typer.Option(180.0, min=1.0, help="Seconds to wait for settling."),
+    seed: int | None = typer.Option(None, help="Seed for the mix and duplicates."),
+    json_out: Path | None = typer.Option(None, help="Report file (default .data/load/<run>.json)."),
+    progress: bool = typer.Option(True, help="Show progress bars."),
+) -> None:
+    """Send N payments, wait until all settle, check the invariants, print a summary."""
+    import asyncio
+
+    from rich.console import Console
+
+    from devstack.load import run_load
+    from devstack.load_console import render
+
+    report = asyncio.run(
+        run_load(
+            base_url,
+            api_key,
+            n=n,
+            concurrency=concurrency,
+            mix=mix or None,
+            duplicate_share=duplicates,
+            receiver_url=receiver_url or None,
+            mongodb_uri=mongodb_uri or None,
+            settle_timeout_s=settle_timeout,
+            progress=progress,
+            seed=seed,
+        )
+    )
+    console = Console()
+    render(report, console)
+    path = json_out or _DEFAULTS.data_dir / "load" / f"{report.run_id}.json"
+    report.write(path)
+    console.print(f"report: {path}")
+    raise typer.Exit(0 if report.ok else 1)
+
+
 if __name__ == "__main__":
     app()

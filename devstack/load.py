@@ -1,0 +1,260 @@
+"""`run_load`: send N payments at concurrency C, wait until all settle, check the invariants.
+
+    report = await run_load("http://127.0.0.1:8000", n=2000, concurrency=64,
+                            receiver_url="http://127.0.0.1:8090",
+                            mongodb_uri="mongodb://127.0.0.1:27017")
+    assert report.ok, report.violations
+
+Every payment carries one `user_id` per run (`load_<run id>`), so the run's payments are
+found among any others. A share of requests re-send an earlier key with the same body
+(deliberate duplicates: each must replay its original's payment). Requests are retried
+through connection errors, 409/429 and 5xx with the same key (`devstack.load_client`), so
+this also drives fault tests while processes are killed. `paygate load` is the CLI face.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devstack.invariants import SentPayment, Violation, check_invariants
+from devstack.load_client import Timings, api_client, send_until_accepted
+from devstack.load_collect import ApiSource, Collected, MongoSource, Progress, collect
+from devstack.load_mix import KINDS, parse_mix, pick_kinds, request_body
+from devstack.load_stats import summarise
+
+SETTLE_POLL_S = 0.25
+MAX_VIOLATIONS_IN_JSON = 500
+
+ProgressHook = Callable[[str, int, int], None]  # (phase "send"|"settle", done, total)
+
+
+@dataclass
+class LoadReport:
+    run_id: str
+    config: dict[str, Any]
+    sent: list[SentPayment]
+    violations: list[Violation]
+    summary: dict[str, Any]
+    settled: bool
+    data: Collected | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.settled and not self.violations
+
+    def violation_counts(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for violation in self.violations:
+            counts[violation.rule] = counts.get(violation.rule, 0) + 1
+        return counts
+
+    def accepted_keys(self) -> list[str]:
+        return sorted({s.key for s in self.sent if s.accepted})
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "ok": self.ok,
+            "settled": self.settled,
+            "config": self.config,
+            "summary": self.summary,
+            "violation_counts": self.violation_counts(),
+            "violations": [v.to_dict() for v in self.violations[:MAX_VIOLATIONS_IN_JSON]],
+            "not_accepted_keys": sorted({s.key for s in self.sent if not s.accepted}),
+        }
+
+    def write(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.to_json(), indent=2, default=str) + "\n")
+
+
+def plan_requests(
+    n: int, mix: dict[str, float], duplicate_share: float, concurrency: int, rng: random.Random
+) -> tuple[str, list[SentPayment]]:
+    """The run id and the requests in sending order (duplicates after their original)."""
+    run_id = time.strftime("%Y%m%d%H%M%S") + secrets.token_hex(3)
+    user_id = f"load_{run_id}"
+    originals = [
+        SentPayment(
+            key=f"load-{run_id}-{index:06d}",
+            kind=kind,
+            body=request_body(KINDS[kind], user_id, run_id, index),
+        )
+        for index, kind in enumerate(pick_kinds(n, mix, rng))
+    ]
+    ordered: list[tuple[float, SentPayment]] = [(float(i), s) for i, s in enumerate(originals)]
+    for _ in range(round(n * duplicate_share) if n else 0):
+        index = rng.randrange(n)
+        source = originals[index]
+        duplicate = SentPayment(source.key, source.kind, source.body, duplicate_of=source.key)
+        ordered.append((index + 1 + rng.random() * 2 * concurrency, duplicate))
+    ordered.sort(key=lambda pair: pair[0])
+    return run_id, [item for _, item in ordered]
+
+
+async def run_load(
+    base_url: str,
+    api_key: str = "sk_test_demo",
+    n: int = 2000,
+    concurrency: int = 64,
+    mix: dict[str, float] | str | None = None,
+    duplicate_share: float = 0.05,
+    receiver_url: str | None = None,
+    mongodb_uri: str | None = None,
+    settle_timeout_s: float = 120.0,
+    progress: bool = False,
+    *,
+    seed: int | None = None,
+    accept_timeout_s: float = 60.0,
+    mongodb_db: str = "paygate",
+    check: bool = True,
+    webhooks_expected: bool | None = None,
+    on_progress: ProgressHook | None = None,
+) -> LoadReport:
+    """Send, settle, collect, check. See the module docstring."""
+    weights = mix if isinstance(mix, dict) else parse_mix(mix)
+    rng = random.Random(seed)
+    run_id, plan = plan_requests(n, weights, duplicate_share, concurrency, rng)
+    user_id = f"load_{run_id}"
+    config = {
+        "base_url": base_url,
+        "n": n,
+        "concurrency": concurrency,
+        "mix": weights,
+        "duplicate_share": duplicate_share,
+        "requests": len(plan),
+        "seed": seed,
+        "user_id": user_id,
+    }
+    display = _Display(progress, on_progress)
+    timings = Timings.empty()
+    async with api_client(base_url, api_key, concurrency + 8) as client:
+        source: MongoSource | ApiSource = (
+            MongoSource(mongodb_uri, mongodb_db) if mongodb_uri else ApiSource(client)
+        )
+        try:
+            with display:
+                started = time.monotonic()
+                await _send_all(client, plan, concurrency, accept_timeout_s, timings, rng, display)
+                send_s = time.monotonic() - started
+                expected = len({s.payment_id for s in plan if s.accepted})
+                settled_at = await _wait_settled(
+                    source, user_id, expected, settle_timeout_s, display
+                )
+            settle_s = settled_at - started if settled_at is not None else None
+            data = await collect(source, client, user_id, receiver_url) if check else None
+        finally:
+            await source.close()
+    violations: list[Violation] = []
+    if data is not None:
+        violations = check_invariants(
+            plan,
+            data.payments,
+            data.events,
+            data.deliveries,
+            data.receiver_records,
+            webhooks_expected=(receiver_url is not None)
+            if webhooks_expected is None
+            else webhooks_expected,
+            api_payments=data.api_payments,
+        )
+    summary = summarise(plan, timings, data, send_s, settle_s)
+    return LoadReport(run_id, config, plan, violations, summary, settled_at is not None, data)
+
+
+async def _send_all(
+    client: Any,
+    plan: list[SentPayment],
+    concurrency: int,
+    accept_timeout_s: float,
+    timings: Timings,
+    rng: random.Random,
+    display: _Display,
+) -> None:
+    accepted = {s.key: asyncio.Event() for s in plan if s.duplicate_of is None}
+    queue = iter(plan)
+    done = 0
+
+    async def worker() -> None:
+        nonlocal done
+        for item in queue:
+            deadline = time.monotonic() + accept_timeout_s
+            if item.duplicate_of is not None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(accepted[item.duplicate_of].wait(), accept_timeout_s)
+            await send_until_accepted(client, item, deadline, timings, rng)
+            if item.accepted and item.duplicate_of is None:
+                accepted[item.key].set()
+            done += 1
+            display.update("send", done, len(plan))
+
+    await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
+
+
+async def _wait_settled(
+    source: MongoSource | ApiSource,
+    user_id: str,
+    expected: int,
+    timeout_s: float,
+    display: _Display,
+) -> float | None:
+    """The monotonic time every payment was final with webhooks settled; None on timeout."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            state: Progress | None = await source.progress(user_id)
+        except Exception:  # a database or API being restarted by a fault test
+            state = None
+        if state is not None:
+            display.update("settle", state.settled, expected)
+            if state.total >= expected and state.settled == state.total:
+                return time.monotonic()
+        if time.monotonic() >= deadline:
+            return None
+        await asyncio.sleep(SETTLE_POLL_S)
+
+
+class _Display:
+    """Rich progress bars (sending, settling) and/or a callback; silent when neither."""
+
+    def __init__(self, show: bool, hook: ProgressHook | None) -> None:
+        self.hook = hook
+        self.progress: Any = None
+        self.tasks: dict[str, Any] = {}
+        if show:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+            self.progress = Progress(
+                "[progress.description]{task.description}",
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+            )
+
+    def __enter__(self) -> _Display:
+        if self.progress is not None:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+    def update(self, phase: str, done: int, total: int) -> None:
+        if self.hook is not None:
+            self.hook(phase, done, total)
+        if self.progress is None:
+            return
+        if phase not in self.tasks:
+            label = "sending " if phase == "send" else "settling"
+            self.tasks[phase] = self.progress.add_task(label, total=total)
+        self.progress.update(self.tasks[phase], completed=done, total=total)

@@ -1,0 +1,184 @@
+"""Gathering what the invariant checker needs from a running stack: API, Mongo and receiver.
+
+A load run tags its payments with one `user_id`, so the run's payments are found with one
+query whatever else the database holds. With a Mongo URI the trail and deliveries are read
+from `payment_events` / `webhook_deliveries` / `webhook_attempts` (field names as in
+`shared/adapters/*_repository.py`), stored delivery bodies included; without one, from
+`GET /v1/payments/{id}` (bodies then unknown, so the stored-body comparison is skipped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from pymongo import AsyncMongoClient
+
+Doc = dict[str, Any]
+CHUNK = 400
+FINAL = ("SUCCESS", "FAILED")
+DETAIL_CONCURRENCY = 16
+
+
+@dataclass
+class Collected:
+    payments: dict[str, Doc]
+    events: dict[str, list[Doc]]
+    deliveries: dict[str, list[Doc]]
+    attempts: dict[str, list[Doc]]  # by delivery id
+    receiver_records: list[Doc]
+    api_payments: dict[str, Doc] | None
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    final: int
+    settled: int  # final with webhook_status no longer PENDING
+
+
+def _event(doc: Doc) -> Doc:
+    fields = ("from", "to", "at", "attempt", "generation", "reason", "actor")
+    return {"id": doc.get("_id", doc.get("id")), **{name: doc.get(name) for name in fields}}
+
+
+def _delivery(doc: Doc) -> Doc:
+    fields = ("event_id", "event_type", "status", "generation", "attempt_count", "final_event")
+    return {
+        "id": doc.get("_id", doc.get("id")),
+        "body": doc.get("body"),
+        **{name: doc.get(name) for name in fields},
+    }
+
+
+def _payment(doc: Doc) -> Doc:
+    return {**doc, "id": doc.get("_id", doc.get("id"))}
+
+
+class MongoSource:
+    """The run's documents straight from the database."""
+
+    def __init__(self, uri: str, db: str = "paygate") -> None:
+        self.client: AsyncMongoClient[Doc] = AsyncMongoClient(
+            uri, tz_aware=True, serverSelectionTimeoutMS=5_000
+        )
+        self.db = self.client[db]
+
+    async def close(self) -> None:
+        await self.client.close()
+
+    async def progress(self, user_id: str) -> Progress:
+        payments = self.db["payments"]
+        total = await payments.count_documents({"user_id": user_id})
+        unfinished = await payments.count_documents(
+            {"user_id": user_id, "status": {"$in": ["CREATED", "PROCESSING", "RETRYING"]}}
+        )
+        pending = await payments.count_documents(
+            {"user_id": user_id, "status": {"$in": list(FINAL)}, "webhook_status": "PENDING"}
+        )
+        final = total - unfinished
+        return Progress(total, final, final - pending)
+
+    async def payments(self, user_id: str) -> dict[str, Doc]:
+        docs = await self.db["payments"].find({"user_id": user_id}).to_list(None)
+        return {doc["_id"]: _payment(doc) for doc in docs}
+
+    async def _by(self, collection: str, field: str, ids: list[str]) -> list[Doc]:
+        found: list[Doc] = []
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            found += await self.db[collection].find({field: {"$in": chunk}}).to_list(None)
+        return found
+
+    async def trail(self, payment_ids: list[str]) -> tuple[dict, dict, dict]:
+        events: dict[str, list[Doc]] = {pid: [] for pid in payment_ids}
+        for doc in await self._by("payment_events", "payment_id", payment_ids):
+            events.setdefault(doc["payment_id"], []).append(_event(doc))
+        deliveries: dict[str, list[Doc]] = {pid: [] for pid in payment_ids}
+        raw = await self._by("webhook_deliveries", "payment_id", payment_ids)
+        for doc in raw:
+            deliveries.setdefault(doc["payment_id"], []).append(_delivery(doc))
+        attempts: dict[str, list[Doc]] = {}
+        for doc in await self._by("webhook_attempts", "delivery_id", [d["_id"] for d in raw]):
+            attempts.setdefault(doc["delivery_id"], []).append(doc)
+        return events, deliveries, attempts
+
+
+class ApiSource:
+    """The run's payments through the public API only (no database access)."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def close(self) -> None:
+        return None
+
+    async def progress(self, user_id: str) -> Progress:
+        listed = await list_payments(self.client, user_id)
+        final = [p for p in listed.values() if p.get("status") in FINAL]
+        settled = [p for p in final if p.get("webhook_status") != "PENDING"]
+        return Progress(len(listed), len(final), len(settled))
+
+    async def payments(self, user_id: str) -> dict[str, Doc]:
+        return await list_payments(self.client, user_id)
+
+    async def trail(self, payment_ids: list[str]) -> tuple[dict, dict, dict]:
+        limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
+
+        async def detail(payment_id: str) -> Doc:
+            async with limit:
+                response = await self.client.get(f"/v1/payments/{payment_id}")
+                response.raise_for_status()
+                return response.json()  # type: ignore[no-any-return]
+
+        details = await asyncio.gather(*(detail(pid) for pid in payment_ids))
+        events = {d["id"]: [_event(e) for e in d.get("events", [])] for d in details}
+        deliveries = {
+            d["id"]: [_delivery(w) for w in d.get("webhook_deliveries", [])] for d in details
+        }
+        attempts = {
+            w["id"]: w.get("attempts", []) for d in details for w in d.get("webhook_deliveries", [])
+        }
+        return events, deliveries, attempts
+
+
+async def list_payments(client: httpx.AsyncClient, user_id: str) -> dict[str, Doc]:
+    """Every payment of `user_id` through `GET /v1/payments` (cursor pagination)."""
+    found: dict[str, Doc] = {}
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"user_id": user_id, "limit": 100}
+        if cursor:
+            params["starting_after"] = cursor
+        response = await client.get("/v1/payments", params=params)
+        response.raise_for_status()
+        page = response.json()
+        for payment in page["data"]:
+            found[payment["id"]] = payment
+        if not page.get("has_more") or not page["data"]:
+            return found
+        cursor = page["data"][-1]["id"]
+
+
+async def receiver_records(receiver_url: str | None) -> list[Doc]:
+    if not receiver_url:
+        return []
+    async with httpx.AsyncClient(base_url=receiver_url, timeout=30.0) as client:
+        response = await client.get("/deliveries", params={"limit": 100_000})
+        response.raise_for_status()
+        return response.json()["data"]  # type: ignore[no-any-return]
+
+
+async def collect(
+    source: MongoSource | ApiSource,
+    api: httpx.AsyncClient,
+    user_id: str,
+    receiver_url: str | None,
+) -> Collected:
+    payments = await source.payments(user_id)
+    events, deliveries, attempts = await source.trail(sorted(payments))
+    api_payments = await list_payments(api, user_id) if isinstance(source, MongoSource) else None
+    records = await receiver_records(receiver_url)
+    return Collected(payments, events, deliveries, attempts, records, api_payments)
