@@ -32,6 +32,9 @@ async def abandon_payment(
         lease = payment.get("lease_until")
         if lease is not None and lease > utcnow():
             return StepResult(200, "in_progress", payment_id, payment["status"])
+        # Its worker died: write the event of the move into PROCESSING (lost if the worker
+        # crashed right after the move) before finalise overwrites last_transition.
+        await gw.payments.ensure_event(payment)
     else:
         await gw.payments.ensure_event(payment)
         claimed = await gw.payments.move(
