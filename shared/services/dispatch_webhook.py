@@ -41,6 +41,7 @@ async def dispatch_webhook(
     if delivery is None or round_ < delivery.get("round", 0):
         return StepResult(200, "stale")
     if delivery["status"] != DeliveryStatus.PENDING.value:
+        await _settled_again(gw, delivery)
         return StepResult(200, "already_" + delivery["status"].lower())
     endpoint = await gw.webhooks.endpoint(delivery["endpoint_id"])
     if endpoint is None:
@@ -103,6 +104,7 @@ async def give_up_delivery(gw: Gateway, delivery_id: str, round_: int) -> StepRe
     if delivery is None or delivery.get("round", 0) != round_:
         return StepResult(200, "stale")
     if delivery["status"] != DeliveryStatus.PENDING.value:
+        await _settled_again(gw, delivery)
         return StepResult(200, "already_" + delivery["status"].lower())
     await _mark(
         gw,
@@ -111,6 +113,13 @@ async def give_up_delivery(gw: Gateway, delivery_id: str, round_: int) -> StepRe
         {"last_error": delivery.get("last_error") or "retries exhausted"},
     )
     return StepResult(200, "failed")
+
+
+async def _settled_again(gw: Gateway, delivery: dict[str, Any]) -> None:
+    """A redelivered message for a settled delivery: the step that settled it may have died
+    before updating the payment's webhook_status, so refresh it (idempotent)."""
+    if delivery["final_event"]:
+        await refresh_webhook_status(gw, delivery["payment_id"], delivery["generation"])
 
 
 async def _mark(
