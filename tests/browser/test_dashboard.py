@@ -146,6 +146,43 @@ def test_payment_timeline_and_webhook_deliveries(page: Page, artifacts_dir: Path
     page.screenshot(path=str(DOCS_SCREENSHOTS / "payment-timeline.png"))
 
 
+def test_cursor_pagination_with_a_filter(page: Page, dashboard_url: str) -> None:
+    user = f"user_pages_{uuid.uuid4().hex[:6]}"
+    with api(dashboard_url) as client:
+        created = []
+        for i in range(12):
+            r = client.post(
+                "/v1/payments",
+                json={
+                    "amount": 100 + i,
+                    "currency": "USD",
+                    "payment_method": {"type": "wallet", "wallet": "paytm"},
+                    "user_id": user,
+                    "scenario": "success",
+                },
+                headers={"Idempotency-Key": str(uuid.uuid4())},
+            )
+            assert r.status_code == 201, r.text
+            created.append(r.json()["id"])
+    newest_first = list(reversed(created))
+
+    open_dashboard(page, f"/payments?q={user}&limit=10")
+    rows = page.get_by_test_id("payment-row")
+    expect(rows).to_have_count(10)
+    expect(rows.first).to_have_attribute("data-payment-id", newest_first[0])
+    expect(page.get_by_role("button", name="Newer")).to_be_disabled()
+
+    page.get_by_role("button", name="Older").click()
+    expect(rows).to_have_count(2)
+    expect(rows.first).to_have_attribute("data-payment-id", newest_first[10])
+    expect(page.get_by_text("Page 2")).to_be_visible()
+    expect(page.get_by_role("button", name="Older")).to_be_disabled()
+
+    page.get_by_role("button", name="Newer").click()
+    expect(rows).to_have_count(10)
+    expect(rows.first).to_have_attribute("data-payment-id", newest_first[0])
+
+
 def test_timeout_payment_fails_then_retry(page: Page, artifacts_dir: Path) -> None:
     open_dashboard(page)
     new_payment(page, scenario="timeout", amount="5000", currency="JPY")
