@@ -2,19 +2,28 @@
 
 Signed with the *current* key (the key string's UTF-8 bytes). Keys live in memory: a
 rotation lasts until the process restarts with the keys from its command line.
+
+The compact JWS is assembled here with `hmac` (same bytes PyJWT produces for these claims,
+checked by the tests with PyJWT and the SDK's Receiver): PyJWT's key checks made signing
+~10 % of the emulator's CPU under load.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
+import json
 import secrets
 import time
 import uuid
 
-import jwt
-
 TOKEN_LIFETIME_S = 300
+_HEADER = base64.urlsafe_b64encode(b'{"alg":"HS256","typ":"JWT"}').rstrip(b"=")
+
+
+def _b64(data: bytes) -> bytes:
+    return base64.urlsafe_b64encode(data).rstrip(b"=")
 
 
 class Signer:
@@ -37,7 +46,10 @@ class Signer:
             "jti": "jwt_" + uuid.uuid4().hex,
             "body": digest,
         }
-        return jwt.encode(claims, self.current, algorithm="HS256")
+        payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
+        signing_input = _HEADER + b"." + payload
+        mac = hmac.new(self.current.encode(), signing_input, hashlib.sha256).digest()
+        return (signing_input + b"." + _b64(mac)).decode()
 
     def rotate(self) -> None:
         """The next key becomes current; a fresh next key is made."""

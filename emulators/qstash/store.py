@@ -16,6 +16,7 @@ Layout (prefix `qs:`)::
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
 
 from emulators.qstash import lua
+from emulators.qstash.batching import ScriptBatcher
 from emulators.qstash.models import DEDUP_WINDOW_MS, ClaimedMessage, MessageSpec, NewMessage
 
 P = "qs:"
@@ -85,6 +87,7 @@ class Store:
             "dlq_retry": lua.DLQ_RETRY,
         }
         self._sha: dict[str, str] = {}
+        self._batcher = ScriptBatcher(self.redis, self._sha, self.load_scripts)
 
     async def close(self) -> None:
         await self.redis.aclose()
@@ -114,30 +117,14 @@ class Store:
     # --- messages ------------------------------------------------------------------------
 
     async def publish(self, messages: list[NewMessage]) -> list[str | None]:
-        """Store messages in one round trip; per message the id it duplicates, or None."""
-
-        async def run() -> list[Any]:
-            pipe = self.redis.pipeline(transaction=False)
-            for m in messages:
-                dedup = DEDUP + m.dedup_key if m.dedup_key else ""
-                pipe.evalsha(
-                    self._sha["publish"],
-                    3,
-                    DUE,
-                    EVENTS,
-                    dedup,
-                    MSG,
-                    m.id,
-                    m.due_ms,
-                    DEDUP_WINDOW_MS,
-                    _dumps(m.spec),
-                    m.body,
-                    _event(m, "CREATED"),
-                )
-            return await pipe.execute()  # type: ignore[no-any-return]
-
-        results = await self._with_scripts(run)
+        """Store messages (group-committed); per message the id it duplicates, or None."""
+        results = await asyncio.gather(*(self._publish_one(m) for m in messages))
         return [r.decode() if r is not None else None for r in results]
+
+    async def _publish_one(self, m: NewMessage) -> bytes | None:
+        dedup = DEDUP + m.dedup_key if m.dedup_key else ""
+        args = [MSG, m.id, m.due_ms, DEDUP_WINDOW_MS, _dumps(m.spec), m.body, _event(m, "CREATED")]
+        return await self._batcher.call("publish", [DUE, EVENTS, dedup], args)  # type: ignore[no-any-return]
 
     async def claim(self, now_ms: int, limit: int, lease_until_ms: int) -> Claim:
         raw = await self._script(
@@ -177,7 +164,7 @@ class Store:
         for key, value in ack.dlq_fields.items():
             args += [key, value]
         keys = [MSG + message_id, INFLIGHT, DUE, EVENTS, DLQ + ack.dlq_id, DLQ_INDEX]
-        return bool(await self._script("ack", keys, args))
+        return bool(await self._batcher.call("ack", keys, args))
 
     async def get_message(self, message_id: str) -> tuple[MessageSpec, bytes, int] | None:
         spec, body, retried = await self.redis.hmget(MSG + message_id, "spec", "body", "retried")
