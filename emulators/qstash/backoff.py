@@ -187,6 +187,8 @@ def expression_delay_s(source: str, retried: int) -> float | None:
     """Seconds from a retry delay expression, capped at a day; None if it cannot be computed."""
     try:
         ms = parse_expression(source).milliseconds(retried)
+    except OverflowError:
+        return MAX_DELAY_S  # astronomically long: the cap
     except (ValueError, ArithmeticError, TypeError):
         return None
     if math.isnan(ms):
