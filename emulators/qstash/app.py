@@ -8,6 +8,9 @@ import logging
 from functools import partial
 from urllib.parse import parse_qs
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from emulators.qstash import dlq_api, messages_api
 from emulators.qstash.context import Context
 from emulators.qstash.delivery import Deliverer
@@ -107,6 +110,9 @@ class QStashApp:
                     response = await handler(req, **groups)
                 except BadRequest as exc:
                     response = error(400, str(exc))
+                except (RedisConnectionError, RedisTimeoutError) as exc:
+                    log.warning("%s %s: redis unavailable: %s", req.method, req.path, exc)
+                    response = error(503, "redis unavailable, try again")
                 except Exception:
                     log.exception("%s %s failed", req.method, req.path)
                     response = error(500, "internal error")
