@@ -18,6 +18,7 @@ import hashlib
 import subprocess
 import sys
 import tempfile
+import tomllib
 import zipfile
 from collections.abc import Iterator
 from importlib import metadata
@@ -132,11 +133,11 @@ def _applies(requirement: Requirement, extras: set[str]) -> bool:
     return any(requirement.marker.evaluate(_lambda_environment(e)) for e in extras | {""})
 
 
-def runtime_closure(project: str = "paygate") -> dict[str, str]:
-    """{name: installed version} of the project's runtime dependencies (no extras), recursively."""
+def runtime_closure(pyproject: Path = ROOT / "pyproject.toml") -> dict[str, str]:
+    """{name: installed version} of pyproject's runtime dependencies (no extras), recursively."""
+    roots = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
     pins: dict[str, str] = {}
-    pending = [Requirement(r) for r in metadata.requires(project) or []]
-    pending = [r for r in pending if _applies(r, set())]
+    pending = [r for r in map(Requirement, roots) if _applies(r, set())]
     seen: set[tuple[str, frozenset[str]]] = set()
     while pending:
         requirement = pending.pop()
@@ -145,7 +146,12 @@ def runtime_closure(project: str = "paygate") -> dict[str, str]:
         if key in seen:
             continue
         seen.add(key)
-        pins[name] = metadata.version(name)
+        try:
+            pins[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            raise SystemExit(f"{name} is not installed here: run `make install` first") from None
+        if not requirement.specifier.contains(pins[name], prereleases=True):
+            raise SystemExit(f"installed {name}=={pins[name]} does not satisfy {requirement}")
         for child in metadata.requires(name) or []:
             parsed = Requirement(child)
             if _applies(parsed, set(requirement.extras)):

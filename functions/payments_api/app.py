@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from mangum import Mangum
 
 from functions.create_payment.app import router as create_payment_router
+from functions.settlement_report.app import router as settlement_report_router
 from shared.domain.requests import WebhookEndpointCreate
 from shared.services.metrics import merchant_metrics
 from shared.services.queries import get_payment, list_payments
@@ -160,5 +161,7 @@ async def post_redeliver(delivery_id: str, gw: GatewayDep, merchant: Merchant) -
     return JSONResponse(await redeliver_webhook(gw, merchant["_id"], delivery_id), status_code=202)
 
 
-app = create_function_app(router, title="paygate", schema_routers=[create_payment_router])
+app = create_function_app(
+    router, title="paygate", schema_routers=[create_payment_router, settlement_report_router]
+)
 handler = Mangum(app, lifespan="off")

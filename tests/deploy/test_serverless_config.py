@@ -48,8 +48,7 @@ def app_routes(module: Any) -> set[tuple[str, str]]:
     """(method, path) the module's FastAPI app serves: its router(s), /healthz, the docs pages."""
     routes: list[Any] = [r for r in module.app.routes if isinstance(r, StarletteRoute)]
     routes += health_router.routes
-    routers = [module.router] if hasattr(module, "router") else module.function_routers()
-    routes += [route for router in routers for route in router.routes]
+    routes += module.router.routes
     return {
         (method, route.path)
         for route in routes
@@ -100,10 +99,9 @@ def test_routes_match_the_apps_and_design_exactly() -> None:
     served: set[tuple[str, str]] = set()
     for name in sls.functions():
         module = importlib.import_module(sls.module_name(name))
-        if hasattr(module, "router"):
-            mine = {(r.method, r.path) for r in sls.http_routes() if r.function == name}
-            assert own_routes(module) <= mine, f"{name} serves routes serverless.yml does not route"
-            served |= own_routes(module)
+        mine = {(r.method, r.path) for r in sls.http_routes() if r.function == name}
+        assert own_routes(module) <= mine, f"{name} serves routes serverless.yml does not route"
+        served |= own_routes(module)
     served |= {("GET", "/healthz")} | DOC_ROUTES
     assert set(declared) == served
     assert set(declared) >= DESIGN_ROUTES
