@@ -10,6 +10,7 @@ import httpx
 from qstash import AsyncQStash
 from qstash.errors import QStashError
 
+from shared.adapters import http_transport
 from shared.domain.errors import DependencyUnavailable
 
 PUBLISH_TIMEOUT_S = 5.0
@@ -28,7 +29,13 @@ class Message:
 
 
 def connect(token: str, base_url: str) -> AsyncQStash:
-    return AsyncQStash(token, base_url=base_url.rstrip("/"))
+    client = AsyncQStash(token, base_url=base_url.rstrip("/"))
+    # The SDK builds a default httpx client; swap in the pooled transport (see http_transport).
+    http = getattr(client, "http", None)
+    previous = getattr(http, "_client", None)
+    if isinstance(previous, httpx.AsyncClient):
+        http._client = http_transport.client(timeout=previous.timeout)  # type: ignore[union-attr]
+    return client
 
 
 class TaskQueue:

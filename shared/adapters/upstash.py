@@ -19,6 +19,7 @@ from upstash_ratelimit.limiter import FixedWindow
 from upstash_redis.asyncio import Redis
 from upstash_redis.errors import UpstashError
 
+from shared.adapters import http_transport
 from shared.domain.errors import DependencyUnavailable
 
 RELEASE_IF_OWNER = (
@@ -29,7 +30,7 @@ REST_RETRY_INTERVAL_S = 0.05
 
 
 def connect(url: str, token: str) -> Redis:
-    return Redis(
+    redis = Redis(
         url=url,
         token=token,
         rest_retries=1,
@@ -37,6 +38,11 @@ def connect(url: str, token: str) -> Redis:
         allow_telemetry=False,
         read_your_writes=False,
     )
+    # The SDK builds a default httpx client; swap in the pooled transport (see http_transport).
+    http = getattr(redis, "_http", None)
+    if http is not None and isinstance(getattr(http, "_client", None), httpx.AsyncClient):
+        http._client = http_transport.client(timeout=None)
+    return redis
 
 
 @contextlib.asynccontextmanager

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from shared.adapters import http_transport
+
 MAX_ERROR_LENGTH = 300
 
 
@@ -39,7 +41,7 @@ class WebhookSender:
 
 
 def connect(timeout_s: float) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
+    return http_transport.client(
         timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 5.0)),
         limits=httpx.Limits(max_connections=100, max_keepalive_connections=50),
         follow_redirects=False,
