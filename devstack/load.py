@@ -31,7 +31,9 @@ from devstack.load_collect import ApiSource, Collected, MongoSource, Progress, c
 from devstack.load_mix import KINDS, parse_mix, pick_kinds, request_body
 from devstack.load_stats import summarise
 
-SETTLE_POLL_S = 0.25
+# Each poll reads the still-unsettled payments: seldom while many are, often near the end.
+SETTLE_POLL_S = (1.0, 0.2)
+SETTLE_POLL_NEAR = 100
 MAX_VIOLATIONS_IN_JSON = 500
 
 ProgressHook = Callable[[str, int, int], None]  # (phase "send"|"settle", done, total)
@@ -215,12 +217,13 @@ async def _wait_settled(
         except Exception:  # a database or API being restarted by a fault test
             state = None
         if state is not None:
-            display.update("settle", state.settled, expected)
-            if state.total >= expected and state.settled == state.total:
+            display.update("settle", max(0, expected - state.unsettled), expected)
+            if state.unsettled == 0 and (state.total or 0) >= expected:
                 return time.monotonic()
         if time.monotonic() >= deadline:
             return None
-        await asyncio.sleep(SETTLE_POLL_S)
+        near = state is not None and state.unsettled <= SETTLE_POLL_NEAR
+        await asyncio.sleep(SETTLE_POLL_S[1] if near else SETTLE_POLL_S[0])
 
 
 class _Display:

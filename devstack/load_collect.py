@@ -34,9 +34,11 @@ class Collected:
 
 @dataclass(frozen=True)
 class Progress:
-    total: int
-    final: int
-    settled: int  # final with webhook_status no longer PENDING
+    """How far a run is: `total` is only counted once nothing is left unsettled."""
+
+    total: int | None
+    unfinished: int  # not SUCCESS / FAILED yet
+    unsettled: int  # webhook_status still PENDING (unfinished ones included)
 
 
 def _event(doc: Doc) -> Doc:
@@ -70,16 +72,18 @@ class MongoSource:
         await self.client.close()
 
     async def progress(self, user_id: str) -> Progress:
+        # Plain finds with a projection: nx-27017 answers them in SQL, while count_documents
+        # runs a Python aggregation over every matching document (measurable load on the
+        # stack being measured). A payment is settled once webhook_status leaves PENDING.
         payments = self.db["payments"]
-        total = await payments.count_documents({"user_id": user_id})
-        unfinished = await payments.count_documents(
-            {"user_id": user_id, "status": {"$in": ["CREATED", "PROCESSING", "RETRYING"]}}
-        )
-        pending = await payments.count_documents(
-            {"user_id": user_id, "status": {"$in": list(FINAL)}, "webhook_status": "PENDING"}
-        )
-        final = total - unfinished
-        return Progress(total, final, final - pending)
+        pending = await payments.find(
+            {"user_id": user_id, "webhook_status": "PENDING"}, {"status": 1}
+        ).to_list(None)
+        unfinished = sum(1 for doc in pending if doc.get("status") not in FINAL)
+        if pending:
+            return Progress(None, unfinished, len(pending))
+        total = await payments.find({"user_id": user_id}, {"_id": 1}).to_list(None)
+        return Progress(len(total), 0, 0)
 
     async def payments(self, user_id: str) -> dict[str, Doc]:
         docs = await self.db["payments"].find({"user_id": user_id}).to_list(None)
@@ -117,9 +121,9 @@ class ApiSource:
 
     async def progress(self, user_id: str) -> Progress:
         listed = await list_payments(self.client, user_id)
-        final = [p for p in listed.values() if p.get("status") in FINAL]
-        settled = [p for p in final if p.get("webhook_status") != "PENDING"]
-        return Progress(len(listed), len(final), len(settled))
+        unfinished = [p for p in listed.values() if p.get("status") not in FINAL]
+        unsettled = [p for p in listed.values() if p.get("webhook_status") == "PENDING"]
+        return Progress(len(listed), len(unfinished), len(unsettled))
 
     async def payments(self, user_id: str) -> dict[str, Doc]:
         return await list_payments(self.client, user_id)

@@ -1,0 +1,1 @@
+"""Reproducible load and latency benchmarks of the local stack (`make bench`)."""

@@ -1,0 +1,57 @@
+"""The console summary of a benchmark report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+
+def _fmt(value: Any) -> str:
+    return "-" if value is None else str(value)
+
+
+def print_report(report: dict[str, Any]) -> None:
+    console = Console()
+    machine = report["machine"]
+    console.print(
+        f"{machine['cpu_count']} x {machine['cpu_model']}, {machine['memory_gb']} GB, "
+        f"Python {machine['python']}, commit {str(machine['git_commit'])[:10]}"
+    )
+    table = Table(title=f"benchmarks ({report['name']}, medians)", title_justify="left")
+    for column in ("workers", "busy before", "B1 creates/s", "B1 p50/p95/p99 ms"):
+        table.add_column(column)
+    for column in (
+        "B2 s",
+        "B2 pay/s",
+        "B2 violations",
+        "peak RSS MB",
+        "B3 10 payments",
+        "B3 replay p50/p99",
+    ):
+        table.add_column(column)
+    for setting in report["settings"]:
+        b1 = setting.get("b1", {}).get("median", {})
+        b2 = setting.get("b2", {}).get("median", {})
+        b3 = setting.get("b3", {}).get("median", {})
+        table.add_row(
+            str(setting["workers"]),
+            f"{setting['machine_busy_before']:.0%}",
+            _fmt(b1.get("creates_per_s")),
+            f"{_fmt(b1.get('p50_ms'))}/{_fmt(b1.get('p95_ms'))}/{_fmt(b1.get('p99_ms'))}",
+            _fmt(b2.get("seconds_to_settled")),
+            _fmt(b2.get("payments_per_s")),
+            _fmt(b2.get("violations")),
+            _fmt(b2.get("peak_rss_mb")),
+            _fmt(b3.get("exactly_10_payments")),
+            f"{_fmt(b3.get('replay_p50_ms'))}/{_fmt(b3.get('replay_p99_ms'))}",
+        )
+    console.print(table)
+    for setting in report["settings"]:
+        for name, verdict in setting.get("targets", {}).items():
+            mark = {True: "[green]met[/]", False: "[red]missed[/]", None: "-"}[verdict["met"]]
+            console.print(
+                f"  w{setting['workers']} {name}: {verdict['measured']} "
+                f"(target {verdict['target']}) {mark}"
+            )
