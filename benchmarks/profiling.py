@@ -52,21 +52,47 @@ class Profiler:
             self.popen.kill()
 
 
+# Where a functions process spends its time, by the frame a sample passes through first.
+COMPONENTS = {
+    "upstash_rest": "Redis.execute (upstash_redis/",
+    "qstash_publish": "TaskQueue.publish",
+    "mongo": "translate_errors.<locals>.wrapper (shared/adapters/mongo.py",
+    "webhook_send": "WebhookSender.send",
+    "qstash_signature": "verify_signature (shared/adapters/qstash_signature.py",
+    "request_parsing": "solve_dependencies (fastapi/dependencies/utils.py",
+    "socket_writes": "_SelectorSocketTransport.write (asyncio/selector_events.py",
+}
+
+
+def _samples(raw: Path) -> list[tuple[list[str], int]]:
+    found = []
+    for line in raw.read_text().splitlines() if raw.exists() else []:
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        frames = [f for f in stack.split(";") if not f.startswith(("process ", "thread "))]
+        if frames and not any(frames[-1].startswith(idle) for idle in IDLE_FRAMES):
+            found.append((frames, int(count)))
+    return found
+
+
+def component_shares(raw: Path, components: dict[str, str] = COMPONENTS) -> dict[str, float]:
+    """Share of busy samples passing through each component's marker frame."""
+    samples = _samples(raw)
+    total = sum(weight for _, weight in samples) or 1
+    shares = {}
+    for name, marker in components.items():
+        hit = sum(w for frames, w in samples if any(marker in frame for frame in frames))
+        shares[name] = round(hit / total, 4)
+    return shares
+
+
 def top_frames(raw: Path, limit: int = 25) -> dict[str, Any]:
     """The most expensive functions in a `py-spy -f raw` file, as shares of busy samples."""
     own: Counter[str] = Counter()
     cumulative: Counter[str] = Counter()
     samples = 0
-    if not raw.exists():
-        return {"samples": 0, "own": [], "cumulative": []}
-    for line in raw.read_text().splitlines():
-        stack, _, count = line.rpartition(" ")
-        if not stack or not count.isdigit():
-            continue
-        frames = [f for f in stack.split(";") if not f.startswith(("process ", "thread "))]
-        if not frames or any(frames[-1].startswith(idle) for idle in IDLE_FRAMES):
-            continue
-        weight = int(count)
+    for frames, weight in _samples(raw):
         samples += weight
         own[frames[-1]] += weight
         for frame in set(frames):
@@ -79,8 +105,11 @@ def top_frames(raw: Path, limit: int = 25) -> dict[str, Any]:
         ][:limit]
 
     # Cumulative shares skip the roots (event loop, uvicorn, runpy) every sample passes through.
+    if not samples:
+        return {"samples": 0, "own": [], "cumulative": []}
     return {
         "samples": samples,
+        "components": component_shares(raw),
         "own": ranked(own),
         "cumulative": ranked(cumulative, below=ROOT_SHARE),
     }
