@@ -94,7 +94,7 @@ def check_invariants(
     check = _Check()
     by_key = _payments_by_key(payments)
     originals = {s.key: s for s in sent if s.duplicate_of is None}
-    _check_keys(check, sent, originals, by_key, payments)
+    _check_keys(check, sent, by_key, payments)
     for payment_id, payment in payments.items():
         origin = originals.get(payment.get("idempotency_key", ""))
         _check_payment(check, payment_id, payment, events.get(payment_id, []), origin)
@@ -116,31 +116,36 @@ def _payments_by_key(payments: dict[str, Doc]) -> dict[str, list[str]]:
 def _check_keys(
     check: _Check,
     sent: list[SentPayment],
-    originals: dict[str, SentPayment],
     by_key: dict[str, list[str]],
     payments: dict[str, Doc],
 ) -> None:
+    """Per key: accepted by some request, one payment id answered, that payment stored."""
+    requests: dict[str, list[SentPayment]] = defaultdict(list)
     for item in sent:
-        if not item.accepted:
-            rule = "request_rejected" if item.error == "rejected" else "not_accepted"
-            check.add(rule, f"key never accepted (last status {item.status_code})", key=item.key)
+        requests[item.duplicate_of or item.key].append(item)
+    for key, items in requests.items():
+        for item in items:
+            if item.error == "rejected":
+                check.add("request_rejected", f"a valid body got HTTP {item.status_code}", key=key)
+        accepted = [item for item in items if item.accepted]
+        if not accepted:
+            if not any(item.error == "rejected" for item in items):
+                last = items[-1].status_code
+                check.add("not_accepted", f"never accepted (last status {last})", key=key)
             continue
-        key = item.duplicate_of or item.key
-        if item.duplicate_of is not None:
-            original = originals.get(key)
-            if original and original.accepted and original.payment_id != item.payment_id:
-                check.add(
-                    "one_payment_per_key",
-                    f"duplicate answered {item.payment_id}, original got {original.payment_id}",
-                    item.payment_id,
-                    key,
-                )
-            continue
-        ids = by_key.get(key, [])
-        if item.payment_id not in payments:
-            check.add("payment_lost", "accepted (201) but no payment record", item.payment_id, key)
-        if len(ids) > 1:
-            check.add("one_payment_per_key", f"{len(ids)} payments: {sorted(ids)}", key=key)
+        answered = {item.payment_id for item in accepted}
+        if len(answered) > 1:
+            check.add(
+                "one_payment_per_key",
+                f"requests were answered {sorted(map(str, answered))}",
+                key=key,
+            )
+        for payment_id in answered:
+            if payment_id not in payments:
+                check.add("payment_lost", "accepted (201) but no payment record", payment_id, key)
+        stored = by_key.get(key, [])
+        if len(stored) > 1:
+            check.add("one_payment_per_key", f"{len(stored)} payments: {sorted(stored)}", key=key)
 
 
 def _check_payment(

@@ -271,3 +271,10 @@ def test_random_scenario_accepts_any_legal_end() -> None:
     run.events["pay_success"][-1]["to"] = "FAILED"
     run.deliveries["pay_success"][0]["event_type"] = "payment.failed"
     assert run.check() == []
+
+
+def test_a_key_accepted_through_its_duplicate_counts_as_accepted() -> None:
+    run = Run()
+    original = run.sent[0]
+    original.accepted, original.payment_id, original.status_code = False, None, 503
+    assert run.check() == []
