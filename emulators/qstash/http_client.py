@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import time
+from typing import cast
 from urllib.parse import quote, urlsplit
 
 import httptools
@@ -55,8 +56,8 @@ class _Connection(asyncio.Protocol):
     # --- asyncio.Protocol ----------------------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        # uvloop's transports are not asyncio.Transport subclasses: no isinstance check.
+        self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
         self.received_any = True
