@@ -31,10 +31,11 @@ Choices where QStash is vague or the emulator deviates on purpose:
 * Attempts that got no HTTP answer report status 0 (DLQ `responseStatus`, callback `status`)
   and an `error` text.
 * Cron: 5 standard fields, or 6 with *seconds as the 6th field* (`* * * * * */5` = every
-  5 s), optional `CRON_TZ=`. Queues are accepted (name recorded) but not ordered; URL
-  groups, flow control and queue management are not implemented. Signing keys rotate in
-  memory only. DLQ retry (`POST /v2/dlq/retry/{id}`) republishes with a new message id and
-  ignores override headers.
+  5 s), optional `CRON_TZ=`. URL groups (`/v2/topics`) fan a publish out to each
+  endpoint (one deduplication per endpoint); schedules take URL destinations only.
+  Queues are accepted (name recorded) but not ordered; flow control and queue management
+  are not implemented. Signing keys rotate in memory only. DLQ retry
+  (`POST /v2/dlq/retry/{id}`) republishes with a new message id and ignores override headers.
 
 Persistence and crashes: all message, DLQ and schedule state is in Redis (see `store.py`);
 each state change is one Lua script. A claimed message holds a lease renewed while its

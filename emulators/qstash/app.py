@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from emulators.qstash import dlq_api, messages_api
+from emulators.qstash import dlq_api, messages_api, url_groups
 from emulators.qstash.context import Context
 from emulators.qstash.delivery import Deliverer
 from emulators.qstash.http_client import HttpClient
@@ -84,6 +84,20 @@ class QStashApp:
             "DELETE", r"/v2/schedules/" + ID.format("schedule_id"), partial(d.delete_schedule, ctx)
         )
         r.add("POST", r"/v2/schedules/(?P<dest>.+)", partial(d.create_schedule, ctx))
+        g = url_groups
+        r.add(
+            "POST",
+            r"/v2/topics/" + ID.format("group") + "/endpoints",
+            partial(g.upsert_endpoints, ctx),
+        )
+        r.add(
+            "DELETE",
+            r"/v2/topics/" + ID.format("group") + "/endpoints",
+            partial(g.remove_endpoints, ctx),
+        )
+        r.add("GET", r"/v2/topics/?", partial(g.list_groups, ctx))
+        r.add("GET", r"/v2/topics/" + ID.format("group"), partial(g.get_group, ctx))
+        r.add("DELETE", r"/v2/topics/" + ID.format("group"), partial(g.delete_group, ctx))
         r.add("GET", r"/v2/keys", partial(m.get_keys, ctx))
         r.add("POST", r"/v2/keys/rotate", partial(m.rotate_keys, ctx))
         r.add("GET", r"/v2/events", partial(m.list_events, ctx))

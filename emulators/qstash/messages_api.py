@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from typing import Any
 from urllib.parse import unquote
@@ -11,6 +12,7 @@ from emulators.qstash.delivery import new_message_id
 from emulators.qstash.models import NewMessage, now_ms
 from emulators.qstash.publish import is_url, parse_publish
 from emulators.qstash.routing import Request, Response, error, json_response
+from emulators.qstash.url_groups import Target, targets
 from emulators.qstash.views import message_json
 
 _TOKEN_PARAM = re.compile(r"(^|&)qstash_token=[^&]*")
@@ -26,15 +28,18 @@ def destination_of(raw: str, query: str) -> str:
 
 async def publish(ctx: Context, req: Request, dest: str, queue: str | None = None) -> Response:
     destination = destination_of(dest, req.query)
-    if not is_url(destination):
-        return error(404, f"url group {destination!r} not found (only URL destinations)")
+    found = await targets(ctx, destination)
+    if found is None:
+        return error(404, f"url group {destination!r} not found")
     body = await req.body()
-    message = _new_message(ctx, req.headers, destination, body, req.client_ip, queue)
-    [duplicate_of] = await ctx.store.publish([message])
-    ctx.wake(message.due_ms)
-    if duplicate_of is not None:
-        return json_response({"messageId": duplicate_of, "deduplicated": True}, 202)
-    return json_response({"messageId": message.id}, 201)
+    messages = _messages(ctx, req.headers, found, body, req.client_ip, queue)
+    results = await ctx.store.publish(messages)
+    entries = _entries(ctx, messages, results, found)
+    if is_url(destination):
+        [entry] = entries
+        entry.pop("url")
+        return json_response(entry, 202 if entry.get("deduplicated") else 201)
+    return json_response(entries, 201)
 
 
 async def enqueue(ctx: Context, req: Request, queue: str, dest: str) -> Response:
@@ -42,48 +47,75 @@ async def enqueue(ctx: Context, req: Request, queue: str, dest: str) -> Response
 
 
 async def batch(ctx: Context, req: Request) -> Response:
+    """One entry per input: an object for a URL, a list for a URL group."""
     try:
         entries = await req.json()
     except ValueError:
         return error(400, "body must be a JSON array")
     if not isinstance(entries, list):
         return error(400, "body must be a JSON array")
-    messages = []
+    plans = []
     for entry in entries:
         if not isinstance(entry, dict) or not isinstance(entry.get("destination"), str):
             return error(400, "every batch entry needs a destination")
         destination = entry["destination"]
-        if not is_url(destination):
-            return error(404, f"url group {destination!r} not found (only URL destinations)")
+        found = await targets(ctx, destination)
+        if found is None:
+            return error(404, f"url group {destination!r} not found")
         headers = {str(k).lower(): str(v) for k, v in (entry.get("headers") or {}).items()}
         raw_body = entry.get("body")
         body = raw_body.encode() if isinstance(raw_body, str) else b""
-        messages.append(
-            _new_message(ctx, headers, destination, body, req.client_ip, entry.get("queue"))
-        )
-    results = await ctx.store.publish(messages) if messages else []
-    out: list[dict[str, Any]] = []
-    for message, duplicate_of in zip(messages, results, strict=True):
-        ctx.wake(message.due_ms)
-        if duplicate_of is None:
-            out.append({"messageId": message.id})
+        messages = _messages(ctx, headers, found, body, req.client_ip, entry.get("queue"))
+        plans.append((destination, found, messages))
+    all_messages = [m for _, _, messages in plans for m in messages]
+    results = iter(await ctx.store.publish(all_messages) if all_messages else [])
+    out: list[Any] = []
+    for destination, found, messages in plans:
+        done = _entries(ctx, messages, [next(results) for _ in messages], found)
+        if is_url(destination):
+            done[0].pop("url")
+            out.append(done[0])
         else:
-            out.append({"messageId": duplicate_of, "deduplicated": True})
+            out.append(done)
     return json_response(out, 201)
 
 
-def _new_message(
+def _messages(
     ctx: Context,
     headers: dict[str, str],
-    destination: str,
+    found: list[Target],
     body: bytes,
     caller_ip: str | None,
     queue: str | None,
-) -> NewMessage:
-    request = parse_publish(headers, destination, body, now_ms(), ctx.options.time_scale, caller_ip)
-    if queue:
-        request.spec["queue_name"] = queue
-    return NewMessage(new_message_id(), request.spec, body, request.due_ms, request.dedup_key)
+) -> list[NewMessage]:
+    now = now_ms()
+    messages = []
+    for target in found:
+        request = parse_publish(headers, target.url, body, now, ctx.options.time_scale, caller_ip)
+        spec, dedup = request.spec, request.dedup_key
+        if queue:
+            spec["queue_name"] = queue
+        if target.group is not None:
+            spec["topic_name"] = target.group
+            if target.endpoint:
+                spec["endpoint_name"] = target.endpoint
+            if dedup is not None:  # one deduplication per endpoint of the group
+                dedup += ":" + hashlib.sha256(target.url.encode()).hexdigest()[:16]
+        messages.append(NewMessage(new_message_id(), spec, body, request.due_ms, dedup))
+    return messages
+
+
+def _entries(
+    ctx: Context, messages: list[NewMessage], results: list[str | None], found: list[Target]
+) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for message, duplicate_of, target in zip(messages, results, found, strict=True):
+        ctx.wake(message.due_ms)
+        entry: dict[str, Any] = {"messageId": duplicate_of or message.id, "url": target.url}
+        if duplicate_of is not None:
+            entry["deduplicated"] = True
+        out.append(entry)
+    return out
 
 
 async def get_message(ctx: Context, req: Request, message_id: str) -> Response:

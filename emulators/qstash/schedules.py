@@ -19,7 +19,7 @@ from croniter import croniter
 
 from emulators.qstash.delivery import new_message_id
 from emulators.qstash.models import NewMessage, now_ms
-from emulators.qstash.publish import BadRequest, parse_publish
+from emulators.qstash.publish import BadRequest, is_url, parse_publish
 from emulators.qstash.store import Store
 from emulators.qstash.views import put_body
 
@@ -58,6 +58,8 @@ class Schedules:
     async def create(
         self, destination: str, headers: dict[str, str], body: bytes, caller_ip: str | None
     ) -> str:
+        if not is_url(destination):
+            raise BadRequest("schedules need a URL destination (URL groups are not supported)")
         cron = headers.get("upstash-cron", "")
         validate_cron(cron)
         now = now_ms()

@@ -12,6 +12,8 @@ Layout (prefix `qs:`)::
     qs:sdue          zset   active schedule id -> next fire time (ms)
     qs:sall          zset   schedule id -> creation time
     qs:events        list   newest-first JSON log events, capped
+    qs:group:<name>  string a URL group as JSON (name, endpoints, createdAt, updatedAt)
+    qs:groups        set    URL group names
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ SCHEDULE = P + "s:"
 SCHEDULE_DUE = P + "sdue"
 SCHEDULE_ALL = P + "sall"
 EVENTS = P + "events"
+GROUP = P + "group:"
+GROUPS = P + "groups"
 
 MAX_CONNECTIONS = 128
 POOL_TIMEOUT_S = 30
@@ -283,6 +287,28 @@ class Store:
             _event(message, "CREATED"),
         ]
         return bool(await self._script("fire", keys, args))
+
+    # --- URL groups ----------------------------------------------------------------------
+
+    async def get_group(self, name: str) -> dict[str, Any] | None:
+        raw = await self.redis.get(GROUP + name)
+        return json.loads(raw) if raw else None  # type: ignore[no-any-return]
+
+    async def put_group(self, group: dict[str, Any]) -> None:
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.set(GROUP + group["name"], json.dumps(group))
+        pipe.sadd(GROUPS, group["name"])
+        await pipe.execute()
+
+    async def delete_group(self, name: str) -> bool:
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.delete(GROUP + name)
+        pipe.srem(GROUPS, name)
+        deleted, _ = await pipe.execute()
+        return bool(deleted)
+
+    async def group_names(self) -> list[str]:
+        return sorted(raw.decode() for raw in await self.redis.smembers(GROUPS))
 
     # --- events --------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import time
+import uuid
 
 import httpx
 import jwt
@@ -161,6 +162,43 @@ async def test_batch_json_delivers_every_message(recorder: Recorder, qstash: QSt
         assert json.loads(got.body) == {"i": i}
         assert got.headers["x-i"] == str(i)
         assert got.headers["upstash-message-id"] == results[i].message_id  # type: ignore[union-attr]
+
+
+async def test_url_group_fan_out(recorder: Recorder, qstash: QStash, verifier: Receiver) -> None:
+    group = "grp-" + uuid.uuid4().hex[:8]
+    first, second = recorder.path("ep1"), recorder.path("ep2")
+    qstash.url_group.upsert_endpoints(
+        url_group=group,
+        endpoints=[{"url": recorder.url(first), "name": "one"}, {"url": recorder.url(second)}],
+    )
+    found = qstash.url_group.get(group)
+    assert found.name == group
+    assert {(e.url, e.name) for e in found.endpoints} == {
+        (recorder.url(first), "one"),
+        (recorder.url(second), None),
+    }
+    assert group in [g.name for g in qstash.url_group.list()]
+
+    results = qstash.message.publish_json(url_group=group, body={"fan": "out"})
+    assert isinstance(results, list)
+    assert {r.url for r in results} == {recorder.url(first), recorder.url(second)}
+    for path in (first, second):
+        [got] = await recorder.wait_for(path, 1)
+        assert got.headers["upstash-topic-name"] == group
+        assert json.loads(got.body) == {"fan": "out"}
+        verifier.verify(
+            signature=got.headers["upstash-signature"],
+            body=got.body.decode(),
+            url=recorder.url(path),
+        )
+
+    qstash.url_group.remove_endpoints(url_group=group, endpoints=[{"name": "one"}])
+    assert [e.url for e in qstash.url_group.get(group).endpoints] == [recorder.url(second)]
+    qstash.url_group.delete(group)
+    with pytest.raises(QStashError, match="404"):
+        qstash.url_group.get(group)
+    with pytest.raises(QStashError, match="404"):
+        qstash.message.publish_json(url_group=group, body={})
 
 
 async def test_get_and_cancel_messages(recorder: Recorder, qstash: QStash) -> None:
