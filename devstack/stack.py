@@ -78,7 +78,7 @@ class StackConfig:
     receiver_failure_rate: float = 0.0
     demo_webhook_secret: str = DEV_DEMO_WEBHOOK_SECRET
     receiver_seed: int | None = None
-    sweep_cron: str = "*/5 * * * * *"  # 6 fields: every 5 seconds
+    sweep_cron: str = "* * * * * */5"  # 6 fields, seconds last (croniter): every 5 seconds
     echo: bool = True
     function_env: dict[str, str] = field(default_factory=dict)
     functions_workers: int = 1

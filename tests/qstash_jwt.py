@@ -1,4 +1,4 @@
-"""Signing requests as QStash does (reference C), to call internal routes from tests."""
+"""Signing a request as QStash does (`Upstash-Signature`, reference section C)."""
 
 from __future__ import annotations
 
@@ -11,24 +11,31 @@ import jwt
 
 from shared.config import DEV_QSTASH_CURRENT_SIGNING_KEY
 
+TOKEN_LIFETIME_S = 300
+
+
+def body_claim(body: bytes) -> str:
+    """URL-safe base64 of the body's SHA-256, `=` padding kept (as Upstash sends it)."""
+    return base64.urlsafe_b64encode(hashlib.sha256(body).digest()).decode()
+
 
 def qstash_signature(
     url: str,
     body: bytes,
-    *,
     key: str = DEV_QSTASH_CURRENT_SIGNING_KEY,
-    issued_at: int | None = None,
-    lifetime_s: int = 300,
+    *,
+    now: int | None = None,
     jti: str | None = None,
 ) -> str:
-    now = int(time.time()) if issued_at is None else issued_at
+    """An HS256 JWT: iss Upstash, sub = the exact URL called, body = hash of the raw body."""
+    issued = int(time.time()) if now is None else now
     claims = {
         "iss": "Upstash",
         "sub": url,
-        "iat": now,
-        "nbf": now,
-        "exp": now + lifetime_s,
+        "exp": issued + TOKEN_LIFETIME_S,
+        "nbf": issued,
+        "iat": issued,
         "jti": jti or f"jwt_{uuid.uuid4().hex}",
-        "body": base64.urlsafe_b64encode(hashlib.sha256(body).digest()).decode(),
+        "body": body_claim(body),
     }
     return jwt.encode(claims, key, algorithm="HS256")
