@@ -11,6 +11,12 @@ PROCESS_FAILURE_PATH = "/internal/process_payment/failure"
 DISPATCH_PATH = "/internal/dispatch_webhook"
 DISPATCH_FAILURE_PATH = "/internal/dispatch_webhook/failure"
 SWEEP_PATH = "/internal/sweep"
+# Deliveries beyond max_attempts - 1 retries: a delivery that never reached the function
+# (host down, a dependency down → 503) uses up a QStash retry but not a payment attempt. The
+# payment's own `attempts` still decides its last attempt (which answers 200, ending the
+# message), so the slack only absorbs outages instead of letting the failure callback fail a
+# payment that has attempts left.
+DELIVERY_RETRY_SLACK = 2
 
 
 def process_message(payment: dict[str, Any], suffix: str = "") -> Message:
@@ -20,7 +26,7 @@ def process_message(payment: dict[str, Any], suffix: str = "") -> Message:
         path=PROCESS_PATH,
         body={"payment_id": payment["_id"], "generation": generation},
         deduplication_id=f"process-{payment['_id']}-g{generation}{suffix}",
-        retries=max(payment["max_attempts"] - 1, 0),
+        retries=max(payment["max_attempts"] - 1, 0) + DELIVERY_RETRY_SLACK,
         failure_path=PROCESS_FAILURE_PATH,
     )
 
