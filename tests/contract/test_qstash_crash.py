@@ -96,3 +96,16 @@ async def test_key_rotation_signs_with_the_new_current_key(
     signature, url = got.headers["upstash-signature"], recorder.url(path)
     Receiver(old_current, old_next).verify(signature=signature, body="{}", url=url)
     Receiver(keys.current, keys.next).verify(signature=signature, body="{}", url=url)
+
+
+async def test_cancel_all(
+    recorder: Recorder, crashable: ManagedProcess, stack_cfg: StackConfig
+) -> None:
+    # on this private instance nobody else's messages are pending
+    client = client_for(crashable, stack_cfg)
+    path = recorder.path()
+    for i in range(3):
+        await client.message.publish_json(url=recorder.url(path), body={"i": i}, delay=100)
+    assert await client.message.cancel_all() == 3
+    await asyncio.sleep(1.3)  # past the 1 s (100 s x 0.01) delay
+    assert recorder.received(path) == []

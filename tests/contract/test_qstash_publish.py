@@ -236,6 +236,20 @@ async def test_get_and_cancel_messages(recorder: Recorder, qstash: QStash) -> No
         qstash.message.get(third.message_id)  # delivered messages are gone
 
 
+async def test_events_log_the_message_lifecycle(recorder: Recorder, qstash: QStash) -> None:
+    path = recorder.path()
+    delivered = qstash.message.publish_json(url=recorder.url(path), body={})
+    cancelled = qstash.message.publish_json(url=recorder.url(path), body={}, delay=500)
+    qstash.message.cancel(cancelled.message_id)
+    await recorder.wait_for(path, 1)
+    await asyncio.sleep(0.2)
+    logs = qstash.log.list(filter={"message_id": delivered.message_id}).logs
+    assert {log.state.value for log in logs} == {"CREATED", "DELIVERED"}
+    assert all(log.url == recorder.url(path) for log in logs)
+    logs = qstash.log.list(filter={"message_id": cancelled.message_id}).logs
+    assert {log.state.value for log in logs} == {"CREATED", "CANCELED"}
+
+
 async def test_wrong_token_is_rejected(stack_cfg: StackConfig, qstash_service: object) -> None:
     bad = QStash("not-the-token", base_url=stack_cfg.qstash_url, retry=False)
     with pytest.raises(QStashError, match="401"):
