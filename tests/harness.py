@@ -2,8 +2,9 @@
 
 - In-process over ASGI: `asgi_client("create_payment")` is an httpx client on that function's app.
 - Through its Lambda handler: `lambda_invoke("payments_api", apigw_v2_event("GET", "/v1/metrics",
-  headers=...))` feeds Mangum an API Gateway v2 (HTTP API, payload 2.0) event, on a dedicated
-  thread with its own event loop, as a warm Lambda container would.
+  headers=...))` feeds Mangum the recorded API Gateway v2 (HTTP API, payload 2.0) event of
+  `tests/events/`, re-aimed at that request, on the one thread of `tests/lambda_runtime.py` that
+  keeps its own event loop, as a warm Lambda container would.
 - `QStashRelay`: a real HTTP server the QStash emulator delivers to (set `PAYGATE_PUBLIC_URL` to
   `relay.url`); it hands each delivery to the function owning the route, over ASGI or through
   the Lambda handler, so the messages one step publishes drive the next step.
@@ -15,14 +16,10 @@ The fixtures in `tests/functions/conftest.py` wire these to the local services; 
 from __future__ import annotations
 
 import asyncio
-import base64
 import importlib
 import threading
 import time
-import uuid
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
@@ -30,6 +27,11 @@ import httpx
 import uvicorn
 from starlette.requests import Request
 from starlette.responses import Response
+
+from tests.lambda_runtime import LambdaResponse, invoke_http
+from tests.lambda_runtime import http_event as apigw_v2_event
+
+__all__ = ["QStashRelay", "apigw_v2_event", "asgi_client", "lambda_invoke", "load_function"]
 
 FUNCTIONS = ("create_payment", "process_payment", "dispatch_webhook", "payments_api", "sweeper")
 INTERNAL_ROUTES = {
@@ -51,95 +53,12 @@ def asgi_client(name: str, base_url: str = "http://testserver") -> httpx.AsyncCl
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url)
 
 
-def apigw_v2_event(
-    method: str,
-    path: str,
-    *,
-    headers: dict[str, str] | None = None,
-    body: bytes | str | None = None,
-    query: str = "",
-) -> dict[str, Any]:
-    """An API Gateway HTTP API (payload format 2.0) event, as Lambda receives it."""
-    raw = body.encode() if isinstance(body, str) else (body or b"")
-    lowered = {k.lower(): v for k, v in (headers or {}).items()}
-    lowered.setdefault("host", "api.example.com")
-    now = time.time()
-    return {
-        "version": "2.0",
-        "routeKey": "$default",
-        "rawPath": path,
-        "rawQueryString": query,
-        "headers": lowered,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "api",
-            "domainName": lowered["host"],
-            "domainPrefix": "api",
-            "http": {
-                "method": method,
-                "path": path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": lowered.get("user-agent", "test"),
-            },
-            "requestId": uuid.uuid4().hex,
-            "routeKey": "$default",
-            "stage": "$default",
-            "time": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
-            "timeEpoch": int(now * 1000),
-        },
-        "body": base64.b64encode(raw).decode() if raw else None,
-        "isBase64Encoded": bool(raw),
-    }
-
-
-@dataclass
-class LambdaContext:
-    function_name: str
-    aws_request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    memory_limit_in_mb: int = 512
-    timeout_ms: int = 30_000
-
-    def get_remaining_time_in_millis(self) -> int:
-        return self.timeout_ms
-
-
-@dataclass
-class LambdaResult:
-    status_code: int
-    headers: dict[str, str]
-    body: bytes
-
-    def json(self) -> Any:
-        import json
-
-        return json.loads(self.body)
-
-
-def _on_own_loop() -> None:
-    asyncio.set_event_loop(asyncio.new_event_loop())
-
-
-_lambda_thread = ThreadPoolExecutor(
-    max_workers=1, initializer=_on_own_loop, thread_name_prefix="lambda"
-)
-
-
-def _decode(response: dict[str, Any]) -> LambdaResult:
-    body = response.get("body") or ""
-    raw = base64.b64decode(body) if response.get("isBase64Encoded") else body.encode()
-    headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
-    return LambdaResult(response["statusCode"], headers, raw)
-
-
-def lambda_invoke(name: str, event: dict[str, Any]) -> LambdaResult:
+def lambda_invoke(name: str, event: dict[str, Any]) -> LambdaResponse:
     """Call `functions/<name>/app.handler(event, context)` like Lambda does (blocking)."""
-    handler: Callable[[dict[str, Any], Any], dict[str, Any]] = load_function(name).handler
-    future = _lambda_thread.submit(handler, event, LambdaContext(name))
-    return _decode(future.result(timeout=60))
+    return invoke_http(load_function(name).handler, event)
 
 
-async def lambda_invoke_async(name: str, event: dict[str, Any]) -> LambdaResult:
+async def lambda_invoke_async(name: str, event: dict[str, Any]) -> LambdaResponse:
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(None, lambda_invoke, name, event)
 

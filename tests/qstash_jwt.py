@@ -26,13 +26,14 @@ def qstash_signature(
     *,
     now: int | None = None,
     jti: str | None = None,
+    lifetime_s: int = TOKEN_LIFETIME_S,
 ) -> str:
     """An HS256 JWT: iss Upstash, sub = the exact URL called, body = hash of the raw body."""
     issued = int(time.time()) if now is None else now
     claims = {
         "iss": "Upstash",
         "sub": url,
-        "exp": issued + TOKEN_LIFETIME_S,
+        "exp": issued + lifetime_s,
         "nbf": issued,
         "iat": issued,
         "jti": jti or f"jwt_{uuid.uuid4().hex}",

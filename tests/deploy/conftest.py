@@ -24,7 +24,7 @@ from devstack.stack import StackConfig
 from shared.adapters.settlement_store import s3_client
 from shared.config import get_settings
 from shared.web import bootstrap
-from tests.deploy.lambda_runtime import close_runtime_clients
+from tests.lambda_runtime import close_runtime_clients
 
 AWS_REGION = "eu-west-1"
 AWS_VARIABLES = (

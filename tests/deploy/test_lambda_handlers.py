@@ -21,10 +21,10 @@ import pytest
 from shared.config import DEV_QSTASH_CURRENT_SIGNING_KEY, get_settings
 from tests.deploy import serverless_config as sls
 from tests.deploy.conftest import DeployMerchant
-from tests.deploy.lambda_runtime import LambdaResponse, http_event, invoke, invoke_http
 from tests.deploy.payments_data import payment_doc
-from tests.deploy.qstash_jwt import qstash_signature
 from tests.events import load_event
+from tests.lambda_runtime import LambdaResponse, http_event, invoke, invoke_http
+from tests.qstash_jwt import qstash_signature
 
 REFERENCE_TOKEN = (
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpc3MiOiJVcHN0YXNoIiwic3ViIjoiaHR0cHM6Ly9leGFtcGxlLm"

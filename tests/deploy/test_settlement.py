@@ -19,9 +19,9 @@ from shared.domain.settlement import fee_for, parse_day, previous_day, render_re
 from shared.services.settlement import write_reports
 from shared.web import bootstrap
 from tests.deploy.conftest import DeployMerchant, add_merchant
-from tests.deploy.lambda_runtime import http_event, invoke, invoke_http, run_on_runtime
 from tests.deploy.payments_data import payment_doc
 from tests.events import load_event
+from tests.lambda_runtime import http_event, invoke, invoke_http, run_on_runtime
 
 DAY = date(2031, 3, 14)
 FEE_BPS = 250

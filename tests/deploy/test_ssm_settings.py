@@ -15,7 +15,7 @@ from shared.adapters.secrets import SECRET_FIELDS
 from shared.config import DEV_SECRETS, Settings, get_settings
 from tests.deploy import serverless_config as sls
 from tests.deploy.conftest import AWS_REGION
-from tests.deploy.lambda_runtime import http_event, invoke_http
+from tests.lambda_runtime import http_event, invoke_http
 
 # Production-looking values for every secret, as an operator would store them.
 PRODUCTION_SECRETS = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -100,7 +101,9 @@ async def test_internal_handlers_verify_signatures(
 
 
 async def test_sweeper_handler_runs_http_and_scheduled(fn_env: dict[str, str]) -> None:
-    from tests.harness import _lambda_thread, load_function
+    from tests.events import load_event
+    from tests.harness import load_function
+    from tests.lambda_runtime import invoke
 
     path = "/internal/sweep"
     body = b"{}"
@@ -118,7 +121,7 @@ async def test_sweeper_handler_runs_http_and_scheduled(fn_env: dict[str, str]) -
         ),
     )
     assert result.status_code == 200 and set(result.json()) == {"republished", "failed"}
-    scheduled = {"source": "aws.events", "detail-type": "Scheduled Event", "detail": {}}
+    loop = asyncio.get_running_loop()
     handler = load_function("sweeper").handler
-    report = _lambda_thread.submit(handler, scheduled, None).result(timeout=60)
+    report = await loop.run_in_executor(None, invoke, handler, load_event("eventbridge_scheduled"))
     assert set(report) == {"republished", "failed"}
