@@ -180,16 +180,19 @@ def recorder() -> Iterator[Recorder]:
     rec.stop()
 
 
-def private_qstash(stack_cfg: StackConfig, redis_db: int, **overrides: object) -> ManagedProcess:
-    """An emulator of our own (own port, own Redis db) for kill/restart or other settings."""
+def private_qstash(
+    stack_cfg: StackConfig, redis_db: int, flush: bool = True, **overrides: object
+) -> ManagedProcess:
+    """An emulator of our own (own port, own Redis db, emptied unless `flush=False`)."""
     cfg = dataclasses.replace(
         stack_cfg, qstash_port=free_port(), qstash_redis_db=redis_db, echo=False, **overrides
     )
-    client = redis.Redis.from_url(f"{cfg.redis_url}/{redis_db}")
-    try:
-        client.flushdb()
-    finally:
-        client.close()
+    if flush:
+        client = redis.Redis.from_url(f"{cfg.redis_url}/{redis_db}")
+        try:
+            client.flushdb()
+        finally:
+            client.close()
     return qstash_process(cfg)
 
 

@@ -109,3 +109,21 @@ async def test_cancel_all(
     assert await client.message.cancel_all() == 3
     await asyncio.sleep(1.3)  # past the 1 s (100 s x 0.01) delay
     assert recorder.received(path) == []
+
+
+async def test_a_lease_is_renewed_while_a_slow_attempt_runs(
+    recorder: Recorder, crashable: ManagedProcess, stack_cfg: StackConfig
+) -> None:
+    # A second emulator on the same Redis db would claim the message if the first one let
+    # its 5 s lease lapse during a 6.5 s attempt.
+    twin = private_qstash(stack_cfg, redis_db=5, flush=False)
+    twin.start()
+    try:
+        path = recorder.on(recorder.path("slow"), delay_s=6.5)
+        client = client_for(crashable, stack_cfg)
+        await client.message.publish_json(url=recorder.url(path), body={}, timeout=10)
+        await recorder.wait_for(path, 1)
+        await asyncio.sleep(LEASE_S + 2.0)
+        assert len(recorder.received(path)) == 1
+    finally:
+        twin.stop()
