@@ -5,6 +5,7 @@ A missing browser or an unbuilt dashboard fails these tests: they are never skip
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +29,18 @@ CHROMIUM_ARGS = [
 DIST_INDEX = PROJECT_ROOT / "frontend" / "dist" / "index.html"
 DOCS_SCREENSHOTS = PROJECT_ROOT / "docs" / "screenshots"
 DEMO_KEY = "sk_test_demo"
+# The README pictures are rewritten only on request, so a test run leaves the tree clean:
+#   PAYGATE_UPDATE_SCREENSHOTS=1 .venv/bin/pytest tests/browser
+UPDATE_DOCS_SCREENSHOTS = os.environ.get("PAYGATE_UPDATE_SCREENSHOTS") == "1"
 DESKTOP: ViewportSize = {"width": 1440, "height": 900}
+
+
+def save_docs_screenshot(page: Page, name: str, artifacts_dir: Path) -> None:
+    """`name` into test-artifacts/ always, and into docs/screenshots/ when asked to."""
+    page.screenshot(path=str(artifacts_dir / f"docs-{name}"))
+    if UPDATE_DOCS_SCREENSHOTS:
+        DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(DOCS_SCREENSHOTS / name))
 
 
 @pytest.fixture(scope="session")
@@ -54,7 +66,18 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
 
 
 @pytest.fixture(scope="session")
-def dashboard_url(stack_cfg: StackConfig, functions_service: ManagedProcess) -> str:
+def stack_logs_kept(stack_cfg: StackConfig, artifacts_dir: Path) -> Iterator[None]:
+    """Copy the stack's logs next to the screenshots at the end, to explain a failure later."""
+    yield
+    logs = stack_cfg.data_dir / "logs"
+    if logs.is_dir():
+        shutil.copytree(logs, artifacts_dir / "browser-stack-logs", dirs_exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def dashboard_url(
+    stack_cfg: StackConfig, functions_service: ManagedProcess, stack_logs_kept: None
+) -> str:
     if not DIST_INDEX.is_file():
         pytest.fail(
             f"{DIST_INDEX} is missing: build the dashboard first (cd frontend && npm run build)",

@@ -2,7 +2,7 @@
 
 Every test starts from an empty browser (no stored key): the dashboard fills the demo key
 from `GET /dev/config`, the way `make dev` works. Screenshots go to test-artifacts/; the two
-README pictures go to docs/screenshots/.
+README pictures go to docs/screenshots/ too with PAYGATE_UPDATE_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import httpx
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import DEMO_KEY, DIST_INDEX, DOCS_SCREENSHOTS
+from tests.browser.conftest import DEMO_KEY, DIST_INDEX, save_docs_screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -84,7 +84,7 @@ def test_success_payment_reaches_success_in_the_table(page: Page, artifacts_dir:
     expect(row(page, payment_id)).to_be_visible()
     # the table refreshes by itself (no reload) until the payment is final
     expect(row(page, payment_id).get_by_test_id("status-badge")).to_have_text(
-        "SUCCESS", timeout=30_000
+        "SUCCESS", timeout=FINAL_WAIT_MS
     )
     expect(row(page, payment_id)).to_contain_text("$12.34")
     page.screenshot(path=str(artifacts_dir / "browser-payments-success.png"))
@@ -110,7 +110,7 @@ def test_payment_timeline_and_webhook_deliveries(page: Page, artifacts_dir: Path
     page.get_by_test_id("created-payment-link").click()
     expect(page).to_have_url(re.compile(rf"#/payments/{payment_id}$"))
     expect(page.get_by_test_id("payment-id")).to_have_text(payment_id)
-    expect(page.get_by_test_id("payment-status")).to_have_text("SUCCESS", timeout=30_000)
+    expect(page.get_by_test_id("payment-status")).to_have_text("SUCCESS", timeout=FINAL_WAIT_MS)
 
     timeline = page.get_by_test_id("timeline")
     moves = timeline.get_by_test_id("timeline-event")
@@ -142,8 +142,7 @@ def test_payment_timeline_and_webhook_deliveries(page: Page, artifacts_dir: Path
     expect(page.get_by_test_id("payment-webhook-status")).to_have_text("SUCCESS", timeout=20_000)
 
     page.screenshot(path=str(artifacts_dir / "browser-payment-timeline.png"), full_page=True)
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_SCREENSHOTS / "payment-timeline.png"))
+    save_docs_screenshot(page, "payment-timeline.png", artifacts_dir)
 
 
 def test_cursor_pagination_with_a_filter(page: Page, dashboard_url: str) -> None:
@@ -200,18 +199,19 @@ def test_timeout_payment_fails_then_retry(page: Page, artifacts_dir: Path) -> No
     expect(retry).to_be_enabled()
     retry.click()
     expect(page.get_by_test_id("api-error")).to_have_count(0)
-    expect(page.get_by_test_id("payment-status")).not_to_have_text("FAILED")
-    # the manual retry is in the audit trail: FAILED → RETRYING
-    expect(timeline.locator('[data-to="RETRYING"]')).to_have_count(3)
-    expect(
-        timeline.get_by_test_id("timeline-event").filter(
-            has=page.locator('[data-testid="timeline-from"][data-status="FAILED"]')
-        )
-    ).to_have_count(1)
+    # the API's answer: FAILED → RETRYING, recorded in the audit trail as a manual move
+    expect(page.get_by_test_id("retry-queued")).to_contain_text("RETRYING")
+    from_failed = timeline.get_by_test_id("timeline-event").filter(
+        has=page.locator('[data-testid="timeline-from"][data-status="FAILED"]')
+    )
+    expect(from_failed).to_have_count(1)
+    expect(from_failed).to_contain_text("RETRYING")
     page.screenshot(path=str(artifacts_dir / "browser-timeout-retried.png"), full_page=True)
 
-    # still a timeout scenario: it fails again, and can be retried again
+    # still a timeout scenario: a new generation of 3 attempts, FAILED again, retryable again
     expect(page.get_by_test_id("payment-status")).to_have_text("FAILED", timeout=FINAL_WAIT_MS)
+    expect(timeline.locator('[data-to="RETRYING"]')).to_have_count(5)  # 2 + manual + 2
+    expect(page.get_by_test_id("payment-attempts")).to_contain_text("3 of 3")
     expect(retry).to_be_enabled()
 
 
@@ -366,6 +366,7 @@ def test_overview_metrics_and_charts(page: Page, dashboard_url: str, artifacts_d
     expect(page.get_by_test_id("metric-failure-rate-value")).to_have_text(re.compile(r"^\d+\.\d%$"))
     expect(page.get_by_test_id("metric-webhook-success-value")).to_have_text(re.compile(r"\d%$"))
     expect(page.get_by_test_id("metric-latency-value")).to_contain_text("ms")
+    expect(page.get_by_test_id("metric-latency-p95")).to_contain_text("p95")
     for chart in ("chart-per-minute", "chart-status", "chart-methods"):
         expect(page.get_by_test_id(chart).locator("svg").first).to_be_visible()
     expect(page.get_by_test_id("chart-methods")).to_contain_text("upi")
@@ -393,8 +394,7 @@ def test_overview_metrics_and_charts(page: Page, dashboard_url: str, artifacts_d
     page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_timeout(2500)  # one more refresh so "updated" reads fresh
     page.screenshot(path=str(artifacts_dir / "browser-overview.png"), full_page=True)
-    DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(DOCS_SCREENSHOTS / "overview.png"))
+    save_docs_screenshot(page, "overview.png", artifacts_dir)
 
 
 UNNAMED_CONTROLS_JS = """

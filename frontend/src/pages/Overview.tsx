@@ -61,7 +61,7 @@ export function OverviewPage() {
             <StatCard testId="metric-failure-rate" label="Failure rate" value={formatPercent(m.failure_rate)} tone={m.failure_rate ? "bad" : undefined} sub={`${formatNumber(m.status_counts.FAILED)} failed`} />
             <StatCard testId="metric-avg-retries" label="Avg retries" value={formatNumber(m.avg_retries, 2)} sub="per payment" />
             <StatCard testId="metric-webhook-success" label="Webhook success" value={formatPercent(m.webhooks.success_rate)} tone={m.webhooks.FAILED ? "warn" : undefined} sub={`${formatNumber(m.webhooks.SUCCESS)}/${formatNumber(m.webhooks.total)} delivered`} />
-            <StatCard testId="metric-latency" label="Latency p50 / p95" value={<span className="flex flex-wrap items-baseline gap-x-1.5"><span className="whitespace-nowrap">{formatDuration(m.latency_ms.p50)}</span><span className="text-base font-medium whitespace-nowrap text-slate-400">/ {formatDuration(m.latency_ms.p95)}</span></span>} sub="creation → final state" />
+            <StatCard testId="metric-latency" label="Latency to final state" value={<span className="whitespace-nowrap">{formatDuration(m.latency_ms.p50)}<span className="ml-1 text-xs font-medium text-slate-400">p50</span></span>} sub={<span data-testid="metric-latency-p95">p95 {formatDuration(m.latency_ms.p95)} · p99 {formatDuration(m.latency_ms.p99)}</span>} />
           </>
         ) : (
           Array.from({ length: 6 }, (_, i) => <Skeleton key={i} className="h-[5.25rem] rounded-xl" />)

@@ -143,7 +143,7 @@ function Delivery({ d, onRedelivered }: { d: WebhookDelivery; onRedelivered: () 
 export function PaymentDetailPage({ id }: { id: string }) {
   const [retrying, setRetrying] = useState(false);
   const [retryError, setRetryError] = useState<ApiError | null>(null);
-  const [retried, setRetried] = useState(false);
+  const [retried, setRetried] = useState<{ status: string; at: string } | null>(null);
   const detail = usePolling((signal) => api.getPayment(id, signal).then((r) => r.data), { key: id });
   const p: PaymentDetail | undefined = detail.data;
 
@@ -151,8 +151,8 @@ export function PaymentDetailPage({ id }: { id: string }) {
     setRetrying(true);
     setRetryError(null);
     try {
-      await api.retryPayment(id);
-      setRetried(true);
+      const res = await api.retryPayment(id);
+      setRetried({ status: res.data.status, at: new Date().toISOString() });
       detail.refresh();
     } catch (err) {
       setRetryError(toApiError(err));
@@ -220,9 +220,10 @@ export function PaymentDetailPage({ id }: { id: string }) {
       </div>
 
       {retryError && <ErrorBox error={retryError} title="Retry failed" className="mb-4" />}
-      {retried && !retryError && p.status !== "FAILED" && (
+      {retried && !retryError && (
         <p role="status" data-testid="retry-queued" className="mb-4 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          Retry queued: the payment is processed again.
+          Retry accepted at {formatTime(retried.at)}: the API moved the payment to <strong>{retried.status}</strong> and queued it for
+          processing again.
         </p>
       )}
       {detail.error && <ErrorBox error={detail.error} title="Refresh failed — showing the last data" compact className="mb-4" />}
