@@ -140,6 +140,9 @@ class StackConfig:
             "PAYGATE_PUBLIC_URL": self.functions_url,
             "PAYGATE_DEMO_WEBHOOK_URL": f"{self.receiver_url}/webhooks",
             "PAYGATE_DEMO_WEBHOOK_SECRET": self.demo_webhook_secret,
+            # The dev backoff is scaled down, so anything older than this is stuck: the
+            # sweeper (every few seconds here) republishes it.
+            "PAYGATE_STALE_AFTER_S": "30",
             **self.function_env,
         }
 
