@@ -10,6 +10,7 @@ schedule fires once for everything it missed, then resumes from the current time
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,8 @@ from emulators.qstash.models import NewMessage, now_ms
 from emulators.qstash.publish import BadRequest, is_url, parse_publish
 from emulators.qstash.store import Store
 from emulators.qstash.views import put_body
+
+log = logging.getLogger("qstash.schedules")
 
 
 def next_fire_ms(cron: str, after_ms: int) -> int:
@@ -115,9 +118,15 @@ class Schedules:
         for schedule_id, expected in await self.store.due_schedules(now):
             row = await self.store.get_schedule(schedule_id)
             if row is None or row.get("paused") == b"1":
+                await self.store.set_schedule_state(schedule_id, True, None)  # stop waking
                 continue
-            message = self._message(row, now)
-            next_ms = next_fire_ms(row["cron"].decode(), now)
+            try:
+                message = self._message(row, now)
+                next_ms = next_fire_ms(row["cron"].decode(), now)
+            except Exception:  # a schedule that cannot fire must not spin the loop
+                log.exception("schedule %s cannot fire; pausing it", schedule_id)
+                await self.store.set_schedule_state(schedule_id, True, None)
+                continue
             if await self.store.fire_schedule(schedule_id, expected, next_ms, now, message):
                 fired += 1
         return fired

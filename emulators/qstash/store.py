@@ -244,6 +244,7 @@ class Store:
 
     async def set_schedule_state(self, schedule_id: str, paused: bool, next_ms: int | None) -> bool:
         if not await self.redis.exists(SCHEDULE + schedule_id):
+            await self.redis.zrem(SCHEDULE_DUE, schedule_id)
             return False
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(
