@@ -163,7 +163,7 @@ class RetryDelayExpression:
 
     def _eval(self, node: ast.AST, retried: float) -> float:
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            return float(node.value)  # type: ignore[arg-type]  # numbers only (_check)
         if isinstance(node, ast.Name):
             return retried
         if isinstance(node, ast.BinOp):

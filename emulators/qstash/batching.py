@@ -80,4 +80,4 @@ class ScriptBatcher:
         pipe = self._redis.pipeline(transaction=False)
         for name, keys, args, _ in calls:
             pipe.evalsha(self._sha[name], len(keys), *keys, *args)
-        return await pipe.execute(raise_on_error=False)  # type: ignore[no-any-return]
+        return await pipe.execute(raise_on_error=False)

@@ -293,7 +293,7 @@ class Store:
 
     async def get_group(self, name: str) -> dict[str, Any] | None:
         raw = await self.redis.get(GROUP + name)
-        return json.loads(raw) if raw else None  # type: ignore[no-any-return]
+        return json.loads(raw) if raw else None
 
     async def put_group(self, group: dict[str, Any]) -> None:
         pipe = self.redis.pipeline(transaction=True)
