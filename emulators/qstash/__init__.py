@@ -40,5 +40,11 @@ Choices where QStash is vague or the emulator deviates on purpose:
 Persistence and crashes: all message, DLQ and schedule state is in Redis (see `store.py`);
 each state change is one Lua script. A claimed message holds a lease renewed while its
 attempt runs; after a crash (SIGKILL) it is claimed again once the lease (5 s) runs out, so
-delivery is at-least-once and `Upstash-Retried` keeps counting across restarts.
+delivery is at-least-once and `Upstash-Retried` keeps counting across restarts. Redis
+unreachable: API calls answer 503, `/healthz` 503, deliveries wait for it.
+
+Throughput: publishes and acks queued in one event-loop turn go to Redis as one pipeline
+(`batching.py`); deliveries use a keep-alive HTTP/1.1 client on `httptools`
+(`http_client.py`) instead of httpx, whose connection pool dominated the CPU profile.
+About 0.5 ms of emulator CPU per message (publish + delivery + bookkeeping).
 """
