@@ -7,6 +7,7 @@ doing the same call successfully, so a 404 cannot come from a bad id.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
@@ -116,3 +117,14 @@ def test_idempotency_keys_are_scoped_to_the_merchant(
     assert second.json()["id"] != first.json()["id"]
     assert second.json()["amount"] == 222
     assert "Idempotent-Replayed" not in second.headers
+
+
+def test_b_never_gets_a_settlement_report_of_a(api_b: httpx.Client) -> None:
+    """Reports are keyed by the caller's merchant id. The dev stack has no S3 (503 naming s3);
+    with S3, tests/deploy/test_settlement.py shows B's link is B's own report, or 404."""
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    response = api_b.get(f"/v1/settlements/{today}")
+    assert response.status_code in (200, 404, 503), response.text
+    assert "mer_demo" not in response.text
+    if response.status_code == 200:
+        assert "/settlements/mer_b/" in response.json()["url"]
