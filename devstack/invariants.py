@@ -192,8 +192,8 @@ def _check_trail(check: _Check, payment_id: str, payment: Doc, trail: list[Doc])
             f"last event ends in {previous_to}, payment is {payment.get('status')}",
             payment_id,
         )
-    generation = payment.get("generation", 1)
-    current = [e for e in ordered if e.get("generation", 1) == generation]
+    generation = _generation(payment)
+    current = [e for e in ordered if _generation(e) == generation]
     finals = [e for e in current if e.get("to") in FINAL]
     if len(finals) != 1:
         check.add("one_final_event", f"{len(finals)} events into a final state", payment_id)
@@ -204,6 +204,11 @@ def _check_trail(check: _Check, payment_id: str, payment: Doc, trail: list[Doc])
             f"PROCESSING moves carry attempts {claims}, payment says {payment.get('attempts')}",
             payment_id,
         )
+
+
+def _generation(doc: Doc) -> int:
+    """A document's attempt generation; the public API does not show every one (then 1)."""
+    return int(doc.get("generation") or 1)
 
 
 def _earlier(at: Any, previous: Any) -> bool:
@@ -250,7 +255,7 @@ def _check_outcome(check: _Check, payment_id: str, payment: Doc, kind_name: str)
             f"{kind.name}: expected {expected} attempts, got {attempts}",
             payment_id,
         )
-    if payment.get("generation", 1) == 1 and payment.get("retry_count") != (attempts or 0) - 1:
+    if _generation(payment) == 1 and payment.get("retry_count") != (attempts or 0) - 1:
         check.add(
             "attempts_mismatch",
             f"retry_count {payment.get('retry_count')} with {attempts} attempts",
@@ -260,12 +265,11 @@ def _check_outcome(check: _Check, payment_id: str, payment: Doc, kind_name: str)
 
 def _check_webhooks(check: _Check, payment_id: str, payment: Doc, deliveries: list[Doc]) -> None:
     status = payment["status"]
-    generation = payment.get("generation", 1)
+    generation = _generation(payment)
     finals = [
         d
         for d in deliveries
-        if d.get("event_type") in FINAL_EVENT_TYPES.values()
-        and d.get("generation", 1) == generation
+        if d.get("event_type") in FINAL_EVENT_TYPES.values() and _generation(d) == generation
     ]
     if not finals:
         check.add("webhook_missing", f"no delivery of the final event ({status})", payment_id)
