@@ -21,7 +21,7 @@ from tests.security.helpers import auth, insert_merchant
 DEMO_KEY = "sk_test_demo"
 DASHBOARD_ORIGIN = "https://dashboard.paygate.test"
 EDGE_RATE_LIMIT = 5
-EDGE_SECRET_OVERLAP_S = 4
+EDGE_SECRET_OVERLAP_S = 8
 
 
 @pytest.fixture(scope="package")

@@ -3,6 +3,7 @@ restricted to the configured dashboard origin, on the "edge" functions process."
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections.abc import Iterator
@@ -13,10 +14,10 @@ import pytest
 from pymongo.database import Database
 
 from devstack.processes import ManagedProcess
-from tests.security.conftest import DASHBOARD_ORIGIN, DEMO_KEY, EDGE_RATE_LIMIT, edge_url
+from tests.security.conftest import DASHBOARD_ORIGIN, EDGE_RATE_LIMIT, edge_url
 from tests.security.helpers import auth, insert_merchant
 
-BURST = EDGE_RATE_LIMIT * 4
+BURST = EDGE_RATE_LIMIT * 8
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def new_merchant(mongo_db: Database[dict[str, object]]) -> str:
 
 
 def burst(client: httpx.Client, api_key: str, n: int = BURST) -> list[httpx.Response]:
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    with ThreadPoolExecutor(max_workers=16) as pool:
         return list(
             pool.map(
                 lambda _: client.get("/v1/payments", params={"limit": 1}, headers=auth(api_key)),
@@ -45,11 +46,12 @@ def test_a_burst_over_the_limit_gets_429_with_retry_after(
     edge_client: httpx.Client, mongo_db: Database[dict[str, object]]
 ) -> None:
     key = new_merchant(mongo_db)
+    started = time.monotonic()
     responses = burst(edge_client, key)
+    windows = math.ceil(time.monotonic() - started) + 1  # fixed one-second windows touched
     codes = [r.status_code for r in responses]
     assert set(codes) == {200, 429}, codes
-    # A fixed one-second window: at most two windows' worth can pass during the burst.
-    assert codes.count(200) <= 2 * EDGE_RATE_LIMIT, codes
+    assert codes.count(200) <= windows * EDGE_RATE_LIMIT, codes
     limited = next(r for r in responses if r.status_code == 429)
     assert limited.json()["error"]["code"] == "rate_limited"
     assert limited.json()["error"]["type"] == "rate_limit_error"
@@ -78,7 +80,13 @@ def test_rate_limiting_is_off_when_the_setting_is_zero(
     assert codes == {200}
 
 
-def test_cors_allows_the_dashboard_origin(edge_client: httpx.Client) -> None:
+@pytest.fixture(scope="module")
+def cors_key(mongo_db: Database[dict[str, object]]) -> str:
+    """A merchant for the CORS checks, so the rate-limit tests do not slow them down."""
+    return new_merchant(mongo_db)
+
+
+def test_cors_allows_the_dashboard_origin(edge_client: httpx.Client, cors_key: str) -> None:
     preflight = edge_client.options(
         "/v1/payments",
         headers={
@@ -89,7 +97,8 @@ def test_cors_allows_the_dashboard_origin(edge_client: httpx.Client) -> None:
     )
     assert preflight.status_code == 200
     assert preflight.headers["access-control-allow-origin"] == DASHBOARD_ORIGIN
-    simple = edge_client.get("/v1/payments", headers={"Origin": DASHBOARD_ORIGIN, **auth(DEMO_KEY)})
+    simple = edge_client.get("/v1/payments", headers={"Origin": DASHBOARD_ORIGIN, **auth(cors_key)})
+    assert simple.status_code == 200
     assert simple.headers["access-control-allow-origin"] == DASHBOARD_ORIGIN
     assert "x-request-id" in simple.headers["access-control-expose-headers"].lower()
 
@@ -103,12 +112,13 @@ def test_cors_allows_the_dashboard_origin(edge_client: httpx.Client) -> None:
         "null",
     ],
 )
-def test_cors_refuses_other_origins(edge_client: httpx.Client, origin: str) -> None:
+def test_cors_refuses_other_origins(edge_client: httpx.Client, cors_key: str, origin: str) -> None:
     preflight = edge_client.options(
         "/v1/payments",
         headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
     )
     assert preflight.status_code == 400
     assert "access-control-allow-origin" not in preflight.headers
-    simple = edge_client.get("/v1/payments", headers={"Origin": origin, **auth(DEMO_KEY)})
+    simple = edge_client.get("/v1/payments", headers={"Origin": origin, **auth(cors_key)})
+    assert simple.status_code == 200
     assert "access-control-allow-origin" not in simple.headers

@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
+from pymongo.database import Database
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from devstack.processes import ManagedProcess
 from tests.security.capture import Captured, CaptureServer
-from tests.security.conftest import DEMO_KEY, EDGE_SECRET_OVERLAP_S, edge_url
-from tests.security.helpers import auth, create_payment, payment_body
+from tests.security.conftest import EDGE_SECRET_OVERLAP_S, edge_url
+from tests.security.helpers import auth, create_payment, insert_merchant, payment_body
 
 CARD = "4242424242424242"
 
@@ -26,9 +29,12 @@ def capture() -> Iterator[CaptureServer]:
 
 
 @pytest.fixture(scope="module")
-def edge_api(edge: ManagedProcess) -> Iterator[httpx.Client]:
-    """The demo merchant through the edge process (webhook secret overlap: a few seconds)."""
-    with httpx.Client(base_url=edge_url(edge), headers=auth(DEMO_KEY), timeout=15) as client:
+def edge_api(edge: ManagedProcess, mongo_db: Database[Any]) -> Iterator[httpx.Client]:
+    """A merchant of its own (the edge rate-limits per merchant) through the edge process,
+    whose webhook secret overlap lasts a few seconds."""
+    key = f"sk_test_rot_{uuid.uuid4().hex}"
+    insert_merchant(mongo_db, "mer_rotation", key)
+    with httpx.Client(base_url=edge_url(edge), headers=auth(key), timeout=15) as client:
         yield client
 
 
