@@ -55,3 +55,43 @@ def print_report(report: dict[str, Any]) -> None:
                 f"  w{setting['workers']} {name}: {verdict['measured']} "
                 f"(target {verdict['target']}) {mark}"
             )
+
+
+def markdown(report: dict[str, Any]) -> str:
+    """The medians as a Markdown table (for benchmarks/README.md)."""
+    machine = report["machine"]
+    params = report["parameters"]
+    lines = [
+        f"Run `{report['name']}` of {report['started_at']}: {machine['cpu_count']} x "
+        f"{machine['cpu_model']}, {machine['memory_gb']} GB, Python {machine['python']}, "
+        f"commit `{str(machine['git_commit'])[:10]}`; N={params['n']}, concurrency "
+        f"{params['concurrency']}, medians of {params['repeats']} repeats.",
+        "",
+        "| workers | machine busy before | B1 creates/s | B1 p50 / p95 / p99 ms | "
+        "B2 s to settled | B2 payments/s | B2 violations | peak stack RSS MB | "
+        "B3 exactly 10 | B3 replay p50 / p99 ms | CPU ms / payment (B1, B2) |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for s in report["settings"]:
+        b1 = s.get("b1", {}).get("median", {})
+        b2 = s.get("b2", {}).get("median", {})
+        b3 = s.get("b3", {}).get("median", {})
+        lines.append(
+            f"| {s['workers']} | {s['machine_busy_before']:.0%} | {_fmt(b1.get('creates_per_s'))} "
+            f"| {_fmt(b1.get('p50_ms'))} / {_fmt(b1.get('p95_ms'))} / {_fmt(b1.get('p99_ms'))} "
+            f"| {_fmt(b2.get('seconds_to_settled'))} | {_fmt(b2.get('payments_per_s'))} "
+            f"| {_fmt(b2.get('violations'))} | {_fmt(b2.get('peak_rss_mb'))} "
+            f"| {_fmt(b3.get('exactly_10_payments'))} "
+            f"| {_fmt(b3.get('replay_p50_ms'))} / {_fmt(b3.get('replay_p99_ms'))} "
+            f"| {_fmt(b1.get('stack_cpu_ms_per_payment'))}, "
+            f"{_fmt(b2.get('stack_cpu_ms_per_payment'))} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+    from pathlib import Path
+
+    print(markdown(json.loads(Path(sys.argv[1]).read_text())))
