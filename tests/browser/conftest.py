@@ -43,13 +43,13 @@ def save_docs_screenshot(page: Page, name: str, artifacts_dir: Path) -> None:
         page.screenshot(path=str(DOCS_SCREENSHOTS / name))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_instance() -> Iterator[Playwright]:
     with sync_playwright() as p:
         yield p
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     if not Path(CHROMIUM).exists():
         found = shutil.which("chromium")
