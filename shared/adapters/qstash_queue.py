@@ -28,8 +28,13 @@ class Message:
     retry_delay: str | None = None
 
 
+# One quick retry of a transport error; past that the caller's fallback (store the payment
+# unpublished, the sweeper publishes it) beats waiting out the SDK's default ~12 s of backoff.
+PUBLISH_RETRY = {"retries": 1, "backoff": lambda attempt: 100.0}
+
+
 def connect(token: str, base_url: str) -> AsyncQStash:
-    client = AsyncQStash(token, base_url=base_url.rstrip("/"))
+    client = AsyncQStash(token, base_url=base_url.rstrip("/"), retry=PUBLISH_RETRY)  # type: ignore[arg-type]
     # The SDK builds a default httpx client; swap in the pooled transport (see http_transport).
     http = getattr(client, "http", None)
     previous = getattr(http, "_client", None)
