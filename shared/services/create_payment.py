@@ -80,9 +80,8 @@ async def create_payment(
             param="Idempotency-Key",
         )
     try:
-        existing = await gw.payments.find_by_key(merchant_id, key)
-        if existing is not None:
-            return _replay(existing, fingerprint)
+        # Insert first: the unique (merchant_id, idempotency_key) index answers "seen before?"
+        # for free on the common first request; a replay pays one failed insert and a read.
         return await _insert_and_publish(gw, merchant_id, key, fingerprint, request)
     finally:
         with contextlib.suppress(DependencyUnavailable):  # the lock's TTL frees it anyway
@@ -107,7 +106,7 @@ async def _insert_and_publish(
     try:
         await gw.payments.insert(record)
     except DuplicatePayment:
-        # The lock expired mid-request and another request won: the unique index decided.
+        # A replay, or the lock expired mid-request and another request won.
         existing = await gw.payments.find_by_key(merchant_id, key)
         assert existing is not None
         return _replay(existing, fingerprint)

@@ -15,7 +15,7 @@ from shared.domain.states import DeliveryStatus
 from shared.domain.webhooks import signature_header
 from shared.services.context import Gateway
 from shared.services.process_payment import StepResult
-from shared.services.webhook_fanout import refresh_webhook_status
+from shared.services.webhook_fanout import merchant_endpoints, refresh_webhook_status
 
 
 def active_secrets(endpoint: dict[str, Any]) -> list[str]:
@@ -43,7 +43,7 @@ async def dispatch_webhook(
     if delivery["status"] != DeliveryStatus.PENDING.value:
         await _settled_again(gw, delivery)
         return StepResult(200, "already_" + delivery["status"].lower())
-    endpoint = await gw.webhooks.endpoint(delivery["endpoint_id"])
+    endpoint = await _endpoint(gw, delivery)
     if endpoint is None:
         await _mark(gw, delivery, DeliveryStatus.FAILED, {"last_error": "endpoint deleted"})
         return StepResult(200, "endpoint_deleted")
@@ -96,6 +96,14 @@ async def dispatch_webhook(
     if result.ok:
         return StepResult(200, "delivered")
     return StepResult(502, "endpoint_failed")
+
+
+async def _endpoint(gw: Gateway, delivery: dict[str, Any]) -> dict[str, Any] | None:
+    """The delivery's endpoint from the merchant's cached endpoints, else from the store."""
+    for endpoint in await merchant_endpoints(gw, delivery["merchant_id"]):
+        if endpoint["_id"] == delivery["endpoint_id"]:
+            return endpoint
+    return await gw.webhooks.endpoint(delivery["endpoint_id"])
 
 
 async def give_up_delivery(gw: Gateway, delivery_id: str, round_: int) -> StepResult:

@@ -19,13 +19,19 @@ from shared.services.context import Gateway
 from shared.services.lifecycle_messages import dispatch_message
 
 
-async def subscribed_endpoints(
-    gw: Gateway, merchant_id: str, event_type: str
-) -> list[dict[str, Any]]:
+async def merchant_endpoints(gw: Gateway, merchant_id: str) -> list[dict[str, Any]]:
+    """A merchant's live endpoints, cached briefly (dropped on change in this process)."""
     endpoints = gw.endpoint_cache.get(merchant_id)
     if endpoints is None:
         endpoints = await gw.webhooks.endpoints_of(merchant_id)
         gw.endpoint_cache.put(merchant_id, endpoints)
+    return list(endpoints)
+
+
+async def subscribed_endpoints(
+    gw: Gateway, merchant_id: str, event_type: str
+) -> list[dict[str, Any]]:
+    endpoints = await merchant_endpoints(gw, merchant_id)
     return [e for e in endpoints if event_type in e.get("enabled_events", ())]
 
 
