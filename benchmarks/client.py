@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from devstack.invariants import SentPayment
-from devstack.load import run_load
+from devstack.load import poll_interval, run_load
 from devstack.load_client import Timings, api_client, send_until_accepted
 from devstack.load_collect import MongoSource
 from devstack.load_stats import latency
@@ -43,7 +43,7 @@ async def _settle(mongodb_uri: str, user_id: str, expected: int, timeout_s: floa
             state = await source.progress(user_id)
             if state.unsettled == 0 and (state.total or 0) >= expected:
                 return round(time.monotonic() - started, 3)
-            await asyncio.sleep(0.25)
+            await asyncio.sleep(poll_interval(state.unsettled))
         return None
     finally:
         await source.close()
