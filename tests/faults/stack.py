@@ -25,6 +25,7 @@ from devstack.load import LoadReport, run_load
 from devstack.processes import free_port
 from devstack.stack import SWEEPER_SCHEDULE_ID, LocalStack, StackConfig
 from tests.faults.proxy import CuttableProxy
+from tests.functions.helpers import payment_body as shared_payment_body
 
 PAYMENTS = 300
 CONCURRENCY = 16
@@ -209,12 +210,6 @@ async def kill_and_restart(fs: FaultStack, name: str, during: Fault | None = Non
 
 
 def payment_body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "amount": 700,
-        "currency": "USD",
-        "payment_method": {"type": "wallet", "wallet": "paytm"},
-        "user_id": "fault_probe",
-        "scenario": "success",
-    }
-    body.update(overrides)
-    return body
+    """A probe payment (a wallet: no card number anywhere in the fault runs' probes)."""
+    probe = {"payment_method": {"type": "wallet", "wallet": "paytm"}, "user_id": "fault_probe"}
+    return shared_payment_body(**{**probe, **overrides})

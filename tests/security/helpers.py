@@ -12,6 +12,8 @@ from typing import Any
 import httpx
 from pymongo.database import Database
 
+from tests.functions.helpers import payment_body as shared_payment_body
+
 FINAL = {"SUCCESS", "FAILED"}
 
 
@@ -20,15 +22,7 @@ def auth(api_key: str) -> dict[str, str]:
 
 
 def payment_body(**overrides: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "amount": 1250,
-        "currency": "USD",
-        "payment_method": {"type": "card", "card_number": "4242424242424242"},
-        "user_id": "user_sec",
-        "scenario": "success",
-    }
-    body.update(overrides)
-    return body
+    return shared_payment_body(**{"user_id": "user_sec", **overrides})
 
 
 def create_payment(
