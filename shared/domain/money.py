@@ -35,12 +35,3 @@ def validate_amount(amount: int, max_amount: int) -> int:
             f"amount must be at most {max_amount}", code="amount_too_large", param="amount"
         )
     return amount
-
-
-def format_amount(amount: int, currency: str) -> str:
-    """`1234, USD` → `12.34 USD` (for logs and reports; the dashboard formats its own)."""
-    exponent = minor_unit_exponent(currency)
-    if exponent == 0:
-        return f"{amount} {currency}"
-    units, minor = divmod(amount, 10**exponent)
-    return f"{units}.{minor:0{exponent}d} {currency}"

@@ -125,11 +125,3 @@ def simulated_latency_s(
     low, high = latency_ms
     drawn = _rng(seed, sim).uniform(low, high) / 1000 if high > 0 else 0.0
     return max(0.0, min(drawn, budget_s))
-
-
-def expected_attempts(outcome_per_attempt: list[Outcome], max_attempts: int) -> int:
-    """Attempts a generation takes given each attempt's outcome (used by invariant checks)."""
-    for index, outcome in enumerate(outcome_per_attempt[:max_attempts], start=1):
-        if not outcome.retryable:
-            return index
-    return max_attempts

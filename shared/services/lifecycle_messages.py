@@ -10,7 +10,6 @@ PROCESS_PATH = "/internal/process_payment"
 PROCESS_FAILURE_PATH = "/internal/process_payment/failure"
 DISPATCH_PATH = "/internal/dispatch_webhook"
 DISPATCH_FAILURE_PATH = "/internal/dispatch_webhook/failure"
-SWEEP_PATH = "/internal/sweep"
 # Deliveries beyond max_attempts - 1 retries: a delivery that never reached the function
 # (host down, a dependency down → 503) uses up a QStash retry but not a payment attempt. The
 # payment's own `attempts` still decides its last attempt (which answers 200, ending the

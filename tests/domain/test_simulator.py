@@ -12,7 +12,6 @@ from shared.domain.simulator import (
     OutcomeKind,
     SimulationInput,
     decide_outcome,
-    expected_attempts,
     magic_outcome_key,
     simulated_latency_s,
 )
@@ -88,10 +87,3 @@ def test_latency_never_exceeds_the_budget() -> None:
     assert 0.1 <= simulated_latency_s(sim(), [100, 200], 1, budget_s=10) <= 0.2
     assert simulated_latency_s(sim(), [0, 0], None, budget_s=10) == 0.0
     assert simulated_latency_s(sim(), [50, 60], None, budget_s=-1) == 0.0
-
-
-def test_expected_attempts() -> None:
-    timeout = decide_outcome(sim("timeout"), WEIGHTS)
-    success = decide_outcome(sim("success"), WEIGHTS)
-    assert expected_attempts([timeout, timeout, timeout, success], 3) == 3
-    assert expected_attempts([timeout, success], 3) == 2
