@@ -1,7 +1,10 @@
 # The two commands: `make dev` runs the whole local stack, `make test` runs the whole suite.
-# Each creates the virtualenv and installs the front end's packages itself.
+# Each creates the virtualenv (uv, from the committed uv.lock) and installs the front end's
+# packages itself.
 
-PYTHON_BIN ?= $(shell command -v python3.11 || command -v python3)
+UV := $(shell devstack/tools.sh uv)
+export UV_PYTHON := $(shell devstack/tools.sh python)
+export UV_PROJECT_ENVIRONMENT := .venv
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
@@ -10,16 +13,14 @@ PYTEST_ARGS ?=
 
 .PHONY: dev test lint typecheck unit frontend-test frontend-build bench load clean install
 
-$(STAMP): pyproject.toml
-	$(PYTHON_BIN) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[local,dev]'
+$(STAMP): pyproject.toml uv.lock
+	$(UV) sync --frozen --all-extras
 	touch $(STAMP)
 
 install: $(STAMP) $(FRONTEND_STAMP)
 
-$(FRONTEND_STAMP): frontend/package.json
-	cd frontend && (npm ci --no-audit --no-fund || npm install --no-audit --no-fund)
+$(FRONTEND_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
 	touch $(FRONTEND_STAMP)
 
 frontend-build: $(FRONTEND_STAMP)

@@ -60,7 +60,7 @@ def invoke(handler: Handler, event: dict[str, Any], function_name: str = "paygat
     return future.result(timeout=INVOKE_TIMEOUT_S)
 
 
-def run_on_runtime(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+def run_on_runtime[T](make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a coroutine on the runtime thread's loop (where the handlers' clients live)."""
 
     def run() -> T:

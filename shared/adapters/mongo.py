@@ -66,7 +66,7 @@ async def ensure_indexes(db: AsyncDatabase[dict[str, Any]]) -> None:
             await db[collection].create_index(keys, **options)
 
 
-def translate_errors(func: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+def translate_errors[**P, R](func: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     """Re-raise a lost or timed-out Mongo connection as DependencyUnavailable('mongo')."""
 
     @functools.wraps(func)
@@ -79,7 +79,7 @@ def translate_errors(func: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R
     return wrapper
 
 
-def translate_all(cls: type[R]) -> type[R]:
+def translate_all[R](cls: type[R]) -> type[R]:
     """Class decorator: apply translate_errors to every public coroutine method."""
     import inspect
 

@@ -16,7 +16,7 @@ def _param(loc: tuple[int | str, ...]) -> str | None:
     return ".".join(parts) or None
 
 
-def parse_model(model: type[M], data: Any) -> M:
+def parse_model[M: BaseModel](model: type[M], data: Any) -> M:
     if not isinstance(data, dict):
         raise InvalidRequest("the request body must be a JSON object", code="parameter_invalid")
     try:
