@@ -41,7 +41,7 @@ NOT_BUILT_PAGE = """<!doctype html>
 
 
 def discover_routers(package: str = "functions") -> list[APIRouter]:
-    """The `router` of every `<package>.<name>.app` module, in name order."""
+    """The `routers` of every `<package>.<name>.app` module, in name order."""
     root: ModuleType = importlib.import_module(package)
     routers: list[APIRouter] = []
     for info in sorted(pkgutil.iter_modules(root.__path__), key=lambda i: i.name):
@@ -50,9 +50,8 @@ def discover_routers(package: str = "functions") -> list[APIRouter]:
         module_name = f"{package}.{info.name}.app"
         if importlib.util.find_spec(module_name) is None:
             continue
-        router = getattr(importlib.import_module(module_name), "router", None)
-        if isinstance(router, APIRouter):
-            routers.append(router)
+        found = getattr(importlib.import_module(module_name), "routers", ())
+        routers.extend(router for router in found if isinstance(router, APIRouter))
     return routers
 
 

@@ -1,51 +1,10 @@
 """dispatch_webhook: one QStash-driven webhook attempt, and the failure callback."""
 
-from __future__ import annotations
-
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 from mangum import Mangum
 
-from shared.services.dispatch_webhook import dispatch_webhook, give_up_delivery
-from shared.services.process_payment import StepResult
-from shared.web import logs
 from shared.web.app import create_function_app
-from shared.web.deps import GatewayDep, VerifiedQStash, require_int, require_str, source_body
-from shared.web.openapi import errors
+from shared.web.routes import dispatch_webhook
 
-router = APIRouter(tags=["internal"], include_in_schema=False)
-
-
-def _str_or_none(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def step_response(result: StepResult) -> JSONResponse:
-    return JSONResponse({"outcome": result.outcome}, status_code=result.http_status)
-
-
-@router.post("/internal/dispatch_webhook", responses=errors())
-async def dispatch(call: VerifiedQStash, gw: GatewayDep) -> JSONResponse:
-    delivery_id = require_str(call.body, "delivery_id")
-    logs.bind(delivery_id=delivery_id, payment_id=_str_or_none(call.body.get("payment_id")))
-    result = await dispatch_webhook(
-        gw,
-        delivery_id,
-        require_int(call.body, "round", 0),
-        retried=call.retried,
-        max_retries=gw.config.webhook_max_attempts - 1,
-        message_id=call.message_id,
-    )
-    return step_response(result)
-
-
-@router.post("/internal/dispatch_webhook/failure", responses=errors())
-async def dispatch_failure(call: VerifiedQStash, gw: GatewayDep) -> JSONResponse:
-    original = source_body(call.body)
-    delivery_id = require_str(original, "delivery_id")
-    logs.bind(delivery_id=delivery_id, payment_id=_str_or_none(original.get("payment_id")))
-    return step_response(await give_up_delivery(gw, delivery_id, require_int(original, "round", 0)))
-
-
-app = create_function_app(router, title="paygate dispatch_webhook")
+routers = (dispatch_webhook.router,)
+app = create_function_app(*routers, title="paygate dispatch_webhook")
 handler = Mangum(app, lifespan="off")

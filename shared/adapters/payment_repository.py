@@ -18,13 +18,10 @@ from pymongo.errors import DuplicateKeyError
 
 from shared.adapters.mongo import insert_once, translate_all
 from shared.domain.clock import utcnow
+from shared.domain.errors import DuplicatePayment
 from shared.domain.states import PaymentStatus, check_move
 
 Doc = dict[str, Any]
-
-
-class DuplicatePayment(Exception):
-    """A payment with this (merchant, idempotency key) already exists."""
 
 
 def event_id(payment_id: str, version: int) -> str:

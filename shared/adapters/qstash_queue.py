@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -12,20 +11,9 @@ from qstash.errors import QStashError
 
 from shared.adapters import http_transport
 from shared.domain.errors import DependencyUnavailable
+from shared.domain.tasks import Message
 
 PUBLISH_TIMEOUT_S = 5.0
-
-
-@dataclass(frozen=True)
-class Message:
-    """One message to a function route, e.g. `/internal/process_payment`."""
-
-    path: str
-    body: dict[str, Any]
-    deduplication_id: str
-    retries: int
-    failure_path: str | None = None
-    retry_delay: str | None = None
 
 
 # One quick retry of a transport error; past that the caller's fallback (store the payment

@@ -19,8 +19,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.config import get_settings
 from shared.domain.errors import DependencyUnavailable
+from shared.domain.settlement import PRESIGNED_URL_TTL_S
 
-PRESIGNED_URL_TTL_S = 15 * 60
 CONNECT_TIMEOUT_S = 2
 READ_TIMEOUT_S = 10
 MAX_ATTEMPTS = 3

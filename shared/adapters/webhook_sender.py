@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import httpx
 
 from shared.adapters import http_transport
+from shared.domain.webhooks import SendResult
 
 MAX_ERROR_LENGTH = 300
-
-
-@dataclass(frozen=True)
-class SendResult:
-    status_code: int | None
-    duration_ms: float
-    error: str | None
-
-    @property
-    def ok(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
 
 
 class WebhookSender:

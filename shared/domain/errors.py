@@ -11,6 +11,8 @@ PaygateError                      type / code / message / param / http_status
 │   ├── IdempotencyKeyInUse       409 idempotency_key_in_use
 │   └── IdempotencyKeyReused      422 idempotency_key_reused
 ├── InvalidState                  409 invalid_state
+├── DuplicateObject               409 duplicate_object (a store already holds this key)
+│   └── DuplicatePayment          (merchant, idempotency key) taken: the caller replays it
 ├── IllegalTransition             409 illegal_transition (a bug if it ever reaches a client)
 ├── RateLimited                   429 rate_limited (+ retry_after seconds)
 └── DependencyUnavailable         503 service_unavailable (names the dependency)
@@ -89,6 +91,22 @@ class InvalidState(PaygateError):
     http_status = 409
     type = "invalid_request_error"
     code = "invalid_state"
+
+
+class DuplicateObject(PaygateError):
+    """Raised by a store when a unique key is taken; use cases catch it (a replay, a race)."""
+
+    http_status = 409
+    type = "invalid_request_error"
+    code = "duplicate_object"
+
+
+class DuplicatePayment(DuplicateObject):
+    """A payment with this (merchant, idempotency key) already exists."""
+
+    def __init__(self, idempotency_key: str) -> None:
+        super().__init__(f"a payment with Idempotency-Key {idempotency_key!r} already exists")
+        self.idempotency_key = idempotency_key
 
 
 class IllegalTransition(PaygateError):

@@ -21,6 +21,8 @@ from shared.domain.clock import iso
 from shared.domain.errors import InvalidRequest
 from shared.domain.states import FINAL_STATES, PaymentStatus
 
+# How long a merchant's link to its report works.
+PRESIGNED_URL_TTL_S = 15 * 60
 DAY_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 BPS_DENOMINATOR = 10_000
 TOTAL_ROW_ID = "TOTAL"

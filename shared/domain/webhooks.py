@@ -6,6 +6,7 @@ import base64
 import hashlib
 import hmac
 import os
+from dataclasses import dataclass
 from typing import Any
 
 SECRET_PREFIX = "whsec_"
@@ -43,3 +44,16 @@ def build_event(
     message_id: str, event_type: str, created_at: str, payment: dict[str, Any]
 ) -> dict[str, Any]:
     return {"id": message_id, "type": event_type, "created_at": created_at, "data": payment}
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """One POST to a merchant endpoint: its status (None if no answer), how long, what failed."""
+
+    status_code: int | None
+    duration_ms: float
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300

@@ -11,7 +11,8 @@ from datetime import timedelta
 from shared.domain.clock import utcnow
 from shared.domain.states import PaymentStatus, is_final
 from shared.services.context import Gateway
-from shared.services.process_payment import StepResult, finalise, finish_side_effects
+from shared.services.process_payment import finalise, finish_side_effects
+from shared.services.results import StepResult
 
 ABANDONED = {
     "code": "retries_exhausted",

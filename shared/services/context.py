@@ -1,21 +1,26 @@
-"""What every use case is handed: its adapters and the plain configuration values it needs."""
+"""What every use case is handed: its ports and the plain configuration values it needs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from shared.adapters.merchant_repository import MerchantRepository
-from shared.adapters.payment_repository import PaymentRepository
-from shared.adapters.qstash_queue import TaskQueue
-from shared.adapters.upstash import IdempotencyLock, MerchantRateLimit, ReplayGuard
-from shared.adapters.webhook_repository import WebhookRepository
-from shared.adapters.webhook_sender import WebhookSender
-from shared.config import Settings
 from shared.services.cache import TTLCache
+from shared.services.ports import (
+    Lock,
+    MerchantStore,
+    PaymentStore,
+    RateLimit,
+    ReplayGuard,
+    TaskQueue,
+    WebhookSender,
+    WebhookStore,
+)
 
 
 @dataclass(frozen=True)
 class LifecycleConfig:
+    """The settings the use cases read (built from `shared.config.Settings` by bootstrap)."""
+
     max_amount: int
     currencies: tuple[str, ...]
     max_attempts: int
@@ -29,38 +34,19 @@ class LifecycleConfig:
     stale_after_s: int
     webhook_secret_overlap_s: int
 
-    @classmethod
-    def from_settings(cls, settings: Settings) -> LifecycleConfig:
-        weights = settings.outcome_weights
-        latency = settings.gateway_latency_ms
-        return cls(
-            max_amount=settings.max_amount,
-            currencies=tuple(settings.currencies),
-            max_attempts=settings.max_attempts,
-            webhook_max_attempts=settings.webhook_max_attempts,
-            lease_seconds=settings.lease_seconds,
-            idempotency_lock_ms=settings.idempotency_lock_ms,
-            outcome_weights=(weights[0], weights[1], weights[2]),
-            simulator_seed=settings.simulator_seed,
-            gateway_latency_ms=(latency[0], latency[1]),
-            function_timeout_s=settings.function_timeout_s,
-            stale_after_s=settings.stale_after_s,
-            webhook_secret_overlap_s=settings.webhook_secret_overlap_s,
-        )
-
 
 @dataclass
 class Gateway:
-    """The adapters of one process, built once and shared by every invocation."""
+    """The ports of one process, built once and shared by every invocation."""
 
     config: LifecycleConfig
-    payments: PaymentRepository
-    webhooks: WebhookRepository
-    merchants: MerchantRepository
-    lock: IdempotencyLock
+    payments: PaymentStore
+    webhooks: WebhookStore
+    merchants: MerchantStore
+    lock: Lock
     queue: TaskQueue
     sender: WebhookSender
     replay_guard: ReplayGuard
-    rate_limit: MerchantRateLimit
+    rate_limit: RateLimit
     merchant_cache: TTLCache = field(default_factory=lambda: TTLCache(30.0))
     endpoint_cache: TTLCache = field(default_factory=lambda: TTLCache(2.0))

@@ -7,11 +7,11 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from shared.adapters.payment_repository import DuplicatePayment
 from shared.domain import ids
 from shared.domain.clock import utcnow
 from shared.domain.errors import (
     DependencyUnavailable,
+    DuplicatePayment,
     IdempotencyKeyInUse,
     IdempotencyKeyMissing,
     IdempotencyKeyReused,

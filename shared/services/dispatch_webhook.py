@@ -14,7 +14,7 @@ from shared.domain.clock import utcnow
 from shared.domain.states import DeliveryStatus
 from shared.domain.webhooks import signature_header
 from shared.services.context import Gateway
-from shared.services.process_payment import StepResult
+from shared.services.results import StepResult
 from shared.services.webhook_fanout import merchant_endpoints, refresh_webhook_status
 
 
@@ -34,9 +34,13 @@ async def dispatch_webhook(
     round_: int,
     *,
     retried: int,
-    max_retries: int,
     message_id: str | None,
+    max_retries: int | None = None,
 ) -> StepResult:
+    """`retried` is QStash's count of earlier attempts; the last one is `max_retries`
+    (by default the webhook retry budget, `webhook_max_attempts` - 1)."""
+    if max_retries is None:
+        max_retries = gw.config.webhook_max_attempts - 1
     delivery = await gw.webhooks.delivery(delivery_id)
     if delivery is None or round_ < delivery.get("round", 0):
         return StepResult(200, "stale")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.adapters.qstash_queue import Message
+from shared.domain.tasks import Message
 
 PROCESS_PATH = "/internal/process_payment"
 PROCESS_FAILURE_PATH = "/internal/process_payment/failure"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from shared.adapters.metrics_repository import MetricsRepository
 from shared.domain.clock import iso, utcnow
 from shared.domain.states import DeliveryStatus, PaymentStatus
+from shared.services.ports import MetricsReader
 
 WINDOW_MINUTES = 30
 
@@ -16,7 +16,7 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-async def merchant_metrics(repo: MetricsRepository, merchant_id: str) -> dict[str, Any]:
+async def merchant_metrics(repo: MetricsReader, merchant_id: str) -> dict[str, Any]:
     statuses = await repo.status_counts(merchant_id)
     status_counts = {s.value: statuses.get(s.value, 0) for s in PaymentStatus}
     succeeded = status_counts["SUCCESS"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -26,20 +25,11 @@ from shared.domain.simulator import (
 from shared.domain.states import PaymentStatus, WebhookStatus, is_final
 from shared.domain.webhooks import FAILED, RETRYING, SUCCEEDED
 from shared.services.context import Gateway
+from shared.services.results import StepResult
 from shared.services.webhook_fanout import fan_out, subscribed_endpoints
 
 log = logging.getLogger("paygate.process_payment")
 DEADLINE_MARGIN_S = 1.0
-
-
-@dataclass(frozen=True)
-class StepResult:
-    """What the function answers QStash: 2xx = done, 5xx = retry me."""
-
-    http_status: int
-    outcome: str
-    payment_id: str | None = None
-    status: str | None = None
 
 
 async def process_payment(
@@ -50,6 +40,9 @@ async def process_payment(
     message_id: str | None,
     deadline: float | None = None,
 ) -> StepResult:
+    """`deadline` (monotonic seconds) defaults to this invocation's function timeout from now."""
+    if deadline is None:
+        deadline = time.monotonic() + gw.config.function_timeout_s
     payment = await gw.payments.get(payment_id)
     if payment is None:
         return StepResult(200, "unknown_payment", payment_id)
@@ -92,7 +85,7 @@ async def _claim(
     )
 
 
-async def _simulate(gw: Gateway, payment: dict[str, Any], deadline: float | None) -> Outcome:
+async def _simulate(gw: Gateway, payment: dict[str, Any], deadline: float) -> Outcome:
     cfg = gw.config
     sim = SimulationInput(
         payment_id=payment["_id"],
@@ -102,7 +95,7 @@ async def _simulate(gw: Gateway, payment: dict[str, Any], deadline: float | None
         magic=payment.get("magic"),
     )
     outcome = decide_outcome(sim, list(cfg.outcome_weights), cfg.simulator_seed)
-    budget = cfg.function_timeout_s if deadline is None else deadline - time.monotonic()
+    budget = deadline - time.monotonic()
     delay = simulated_latency_s(
         sim, list(cfg.gateway_latency_ms), cfg.simulator_seed, budget - DEADLINE_MARGIN_S
     )

@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from shared.adapters.settlement_repository import SettlementRepository
-from shared.adapters.settlement_store import PRESIGNED_URL_TTL_S, SettlementStore
 from shared.domain.clock import iso, utcnow
 from shared.domain.errors import NotFound
-from shared.domain.settlement import day_bounds, render_report, report_key
+from shared.domain.settlement import PRESIGNED_URL_TTL_S, day_bounds, render_report, report_key
+from shared.services.ports import ReportStore, SettlementReader
 
 
 @dataclass(frozen=True)
@@ -41,8 +40,8 @@ class SettlementRun:
 
 
 async def write_reports(
-    queries: SettlementRepository,
-    store: SettlementStore,
+    queries: SettlementReader,
+    store: ReportStore,
     day: date,
     fee_bps: int,
     merchant_ids: list[str] | None = None,
@@ -62,7 +61,7 @@ async def write_reports(
     return SettlementRun(day, written)
 
 
-async def report_link(store: SettlementStore, merchant_id: str, day: date) -> dict[str, Any]:
+async def report_link(store: ReportStore, merchant_id: str, day: date) -> dict[str, Any]:
     """A presigned URL to the caller's own report of `day`; NotFound when there is none."""
     key = report_key(merchant_id, day)
     if not await store.exists(key):

@@ -35,10 +35,10 @@ async def healthz() -> JSONResponse:
 
 
 def create_function_app(
-    *routers: APIRouter, title: str = "paygate", schema_routers: Sequence[APIRouter] = ()
+    *routers: APIRouter, title: str = "paygate", document_public_api: bool = False
 ) -> FastAPI:
-    """The app of one function; `schema_routers` are documented in its OpenAPI but not served
-    (so the function that serves `/openapi.json` on Lambda describes the whole public API)."""
+    """The app of one function. With `document_public_api`, its OpenAPI document describes
+    every public route, served here or not (the function serving `/openapi.json` on Lambda)."""
     settings = get_settings()
     logs.configure(settings.log_level)
     app = FastAPI(
@@ -48,8 +48,10 @@ def create_function_app(
     )
     for router in (*routers, health_router):
         app.include_router(router)
-    if schema_routers:
-        _document_also(app, schema_routers)
+    if document_public_api:
+        from shared.web.routes import PUBLIC
+
+        _document_also(app, PUBLIC)
     register_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeaderSizeLimitMiddleware)

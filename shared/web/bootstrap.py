@@ -18,6 +18,8 @@ from shared.adapters import mongo, qstash_queue, upstash, webhook_sender
 from shared.adapters.merchant_repository import MerchantRepository
 from shared.adapters.metrics_repository import MetricsRepository
 from shared.adapters.payment_repository import PaymentRepository
+from shared.adapters.settlement_repository import SettlementRepository
+from shared.adapters.settlement_store import SettlementStore, default_store
 from shared.adapters.webhook_repository import WebhookRepository
 from shared.config import Settings, get_settings
 from shared.services.context import Gateway, LifecycleConfig
@@ -32,11 +34,32 @@ class Clients:
     qstash: AsyncQStash
     gateway: Gateway
     metrics: MetricsRepository
+    settlements: SettlementRepository
     ready: bool = False
 
 
 _clients: dict[asyncio.AbstractEventLoop, Clients] = {}
 _ready_locks: dict[asyncio.AbstractEventLoop, asyncio.Lock] = {}
+
+
+def lifecycle_config(settings: Settings) -> LifecycleConfig:
+    """The values the use cases read, taken from this process's settings."""
+    weights = settings.outcome_weights
+    latency = settings.gateway_latency_ms
+    return LifecycleConfig(
+        max_amount=settings.max_amount,
+        currencies=tuple(settings.currencies),
+        max_attempts=settings.max_attempts,
+        webhook_max_attempts=settings.webhook_max_attempts,
+        lease_seconds=settings.lease_seconds,
+        idempotency_lock_ms=settings.idempotency_lock_ms,
+        outcome_weights=(weights[0], weights[1], weights[2]),
+        simulator_seed=settings.simulator_seed,
+        gateway_latency_ms=(latency[0], latency[1]),
+        function_timeout_s=settings.function_timeout_s,
+        stale_after_s=settings.stale_after_s,
+        webhook_secret_overlap_s=settings.webhook_secret_overlap_s,
+    )
 
 
 def build_clients(settings: Settings) -> Clients:
@@ -46,7 +69,7 @@ def build_clients(settings: Settings) -> Clients:
     qstash = qstash_queue.connect(settings.qstash_token, settings.qstash_url)
     timeout = settings.dependency_timeout_s
     gateway = Gateway(
-        config=LifecycleConfig.from_settings(settings),
+        config=lifecycle_config(settings),
         payments=PaymentRepository(db),
         webhooks=WebhookRepository(db),
         merchants=MerchantRepository(db),
@@ -57,7 +80,15 @@ def build_clients(settings: Settings) -> Clients:
         rate_limit=upstash.MerchantRateLimit(redis, settings.rate_limit_per_second, timeout),
     )
     gateway.merchant_cache.ttl_s = settings.auth_cache_s
-    return Clients(settings, client, redis, qstash, gateway, MetricsRepository(db))
+    return Clients(
+        settings,
+        client,
+        redis,
+        qstash,
+        gateway,
+        MetricsRepository(db),
+        SettlementRepository(db),
+    )
 
 
 def clients() -> Clients:
@@ -67,6 +98,11 @@ def clients() -> Clients:
     if found is None:
         found = _clients[loop] = build_clients(get_settings())
     return found
+
+
+def report_store() -> SettlementStore:
+    """The S3 store of settlement reports (its boto3 client is made once, on first use)."""
+    return default_store()
 
 
 async def gateway() -> Gateway:

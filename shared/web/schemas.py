@@ -135,3 +135,10 @@ class MetricsOut(BaseModel):
     webhooks: dict[str, float | int | None]
     latency_ms: dict[str, int | None]
     payments_per_minute: list[dict[str, str | int]]
+
+
+class SettlementReportOut(BaseModel):
+    object: str = Field("settlement_report", examples=["settlement_report"])
+    date: str = Field(examples=["2026-01-31"])
+    url: str = Field(description="Presigned S3 GET URL of the CSV")
+    expires_at: str = Field(description="When the URL stops working (ISO-8601 UTC)")

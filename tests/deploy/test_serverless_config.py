@@ -48,7 +48,7 @@ def app_routes(module: Any) -> set[tuple[str, str]]:
     """(method, path) the module's FastAPI app serves: its router(s), /healthz, the docs pages."""
     routes: list[Any] = [r for r in module.app.routes if isinstance(r, StarletteRoute)]
     routes += health_router.routes
-    routes += module.router.routes
+    routes += [route for router in module.routers for route in router.routes]
     return {
         (method, route.path)
         for route in routes
@@ -59,10 +59,11 @@ def app_routes(module: Any) -> set[tuple[str, str]]:
 
 
 def own_routes(module: Any) -> set[tuple[str, str]]:
-    """The routes a function is responsible for: its router's (not /healthz, not the docs)."""
+    """The routes a function is responsible for: its routers' (not /healthz, not the docs)."""
     return {
         (method, route.path)
-        for route in module.router.routes
+        for router in module.routers
+        for route in router.routes
         if isinstance(route, APIRoute)
         for method in route.methods
     }

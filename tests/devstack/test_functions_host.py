@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import pkgutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -42,7 +43,9 @@ def test_every_function_package_is_discovered() -> None:
     packages = sorted(info.name for info in pkgutil.iter_modules(functions.__path__) if info.ispkg)
     assert packages, "no function packages found"
     routers = discover_routers()
-    assert len(routers) == len(packages)
+    apps = [importlib.import_module(f"functions.{name}.app") for name in packages]
+    assert len(routers) == sum(len(app.routers) for app in apps)
+    assert all(app.routers for app in apps), "a function serves no router"
     paths = {route.path for router in routers for route in router.routes}  # type: ignore[attr-defined]
     assert {"/v1/payments", "/internal/process_payment", "/internal/sweep"} <= paths
 

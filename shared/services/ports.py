@@ -1,0 +1,175 @@
+"""The ports: what the use cases need from the outside world, as small `typing.Protocol`s.
+
+Use cases depend on these, never on a concrete adapter. `shared/adapters/` implements each one
+against a real service (Mongo, Upstash REST, QStash, HTTP, S3); `tests/fakes/` implements
+them in memory for the unit tier. Only the composition root (`shared/web/bootstrap.py`)
+puts a concrete adapter behind a port.
+
+Documents cross the store ports as plain dicts (`Doc`): the stored shape is the adapters'
+business, the rules live in `shared/domain/`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol
+
+from shared.domain.states import PaymentStatus
+from shared.domain.tasks import Message
+from shared.domain.webhooks import SendResult
+
+Doc = dict[str, Any]
+
+
+class PaymentStore(Protocol):
+    """Payments and their append-only trail of moves (`payment_events`)."""
+
+    async def get(self, payment_id: str, merchant_id: str | None = None) -> Doc | None: ...
+
+    async def find_by_key(self, merchant_id: str, idempotency_key: str) -> Doc | None: ...
+
+    async def page(
+        self,
+        merchant_id: str,
+        *,
+        limit: int,
+        status: str | None = None,
+        user_id: str | None = None,
+        starting_after: str | None = None,
+        ending_before: str | None = None,
+    ) -> tuple[list[Doc], bool]: ...
+
+    async def events_of(self, payment_id: str) -> list[Doc]: ...
+
+    async def stale(
+        self, *, unpublished_before: datetime, lease_expired_before: datetime, limit: int
+    ) -> list[Doc]: ...
+
+    async def insert(self, record: Doc) -> None:
+        """Raises DuplicatePayment when (merchant, idempotency key) is taken."""
+
+    async def set_fields(self, payment_id: str, fields: Doc, guard: Doc | None = None) -> bool: ...
+
+    async def move(
+        self,
+        current: Doc,
+        to: PaymentStatus,
+        *,
+        actor: str,
+        reason: str | None = None,
+        fields: Doc | None = None,
+        inc: Doc | None = None,
+        qstash_message_id: str | None = None,
+    ) -> Doc | None:
+        """The guarded move of `current` (as last read) to `to`; None when it lost a race."""
+
+    async def renew_lease(self, current: Doc, lease_until: datetime, owner: str) -> Doc | None: ...
+
+    async def ensure_event(self, payment: Doc) -> None: ...
+
+
+class WebhookStore(Protocol):
+    """Webhook endpoints, deliveries (one per event and endpoint) and their attempts."""
+
+    async def insert_endpoint(self, endpoint: Doc) -> None: ...
+
+    async def endpoint(self, endpoint_id: str, merchant_id: str | None = None) -> Doc | None: ...
+
+    async def endpoints_of(self, merchant_id: str) -> list[Doc]: ...
+
+    async def update_endpoint(
+        self, endpoint_id: str, merchant_id: str, fields: Doc
+    ) -> Doc | None: ...
+
+    async def insert_deliveries(self, deliveries: list[Doc]) -> None: ...
+
+    async def delivery(self, delivery_id: str, merchant_id: str | None = None) -> Doc | None: ...
+
+    async def deliveries_of(self, payment_id: str) -> list[Doc]: ...
+
+    async def final_delivery_statuses(self, payment_id: str, generation: int) -> list[str]: ...
+
+    async def update_delivery(
+        self, delivery_id: str, guard: Doc, fields: Doc, inc: Doc | None = None
+    ) -> Doc | None: ...
+
+    async def record_attempt(self, attempt: Doc) -> None: ...
+
+    async def attempts_of(self, delivery_ids: list[str]) -> list[Doc]: ...
+
+
+class MerchantStore(Protocol):
+    async def by_key_hash(self, api_key_hash: str) -> Doc | None: ...
+
+    async def insert_if_absent(self, merchant: Doc) -> None: ...
+
+
+class Lock(Protocol):
+    """A lock with an owner token and a time to live (Upstash `SET NX PX`)."""
+
+    async def acquire(self, key: str, ttl_ms: int) -> str | None:
+        """The owner token when this caller now holds `key`, else None."""
+
+    async def release(self, key: str, token: str) -> bool: ...
+
+
+class TaskQueue(Protocol):
+    """At-least-once, deduplicated delivery of messages to function routes (QStash)."""
+
+    async def publish(self, message: Message) -> str:
+        """The queue's message id; raises DependencyUnavailable when the queue is down."""
+
+    async def publish_many(self, messages: list[Message]) -> None: ...
+
+
+class WebhookSender(Protocol):
+    async def send(self, url: str, body: str, headers: dict[str, str]) -> SendResult:
+        """POST `body` to `url`; never raises (a failure is a SendResult with an error)."""
+
+
+class ReplayGuard(Protocol):
+    async def first_use(self, token_id: str) -> bool:
+        """True the first time `token_id` is seen within the guard's window."""
+
+
+class RateLimit(Protocol):
+    async def check(self, merchant_id: str) -> int | None:
+        """None when the request may pass, else the seconds to wait."""
+
+
+class MetricsReader(Protocol):
+    """The aggregations behind a merchant's metrics."""
+
+    async def status_counts(self, merchant_id: str) -> dict[str, int]: ...
+
+    async def method_counts(self, merchant_id: str) -> dict[str, int]: ...
+
+    async def delivery_counts(self, merchant_id: str) -> dict[str, int]: ...
+
+    async def average_retries(self, merchant_id: str) -> float | None: ...
+
+    async def latency_percentiles(
+        self, merchant_id: str, quantiles: tuple[float, ...]
+    ) -> dict[float, int | None]: ...
+
+    async def per_minute(self, merchant_id: str, since_minute: str) -> dict[str, int]: ...
+
+
+class SettlementReader(Protocol):
+    """Payments that became final during a time range, per merchant."""
+
+    async def merchants_with_final_payments(self, start: datetime, end: datetime) -> list[str]: ...
+
+    async def final_payments(
+        self, merchant_id: str, start: datetime, end: datetime
+    ) -> list[Doc]: ...
+
+
+class ReportStore(Protocol):
+    """Where settlement reports are kept (S3)."""
+
+    async def put_csv(self, key: str, body: str) -> None: ...
+
+    async def exists(self, key: str) -> bool: ...
+
+    def presigned_get(self, key: str, expires_s: int) -> str: ...

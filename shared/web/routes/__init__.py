@@ -1,0 +1,17 @@
+"""The routers, one per resource or lifecycle step; `functions/*/app.py` pick theirs.
+
+`PUBLIC` lists every router of the public API, so the one OpenAPI document describes all of
+it whichever function serves it.
+"""
+
+from shared.web.routes import create_payment, metrics, payments, settlements, webhooks
+
+PUBLIC = (
+    create_payment.router,
+    payments.router,
+    metrics.router,
+    webhooks.router,
+    settlements.router,
+)
+
+__all__ = ["PUBLIC"]

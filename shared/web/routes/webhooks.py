@@ -1,0 +1,85 @@
+"""Webhook endpoints (create, list, delete, rotate the secret) and redelivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from shared.domain.requests import WebhookEndpointCreate
+from shared.services.redeliver_webhook import redeliver_webhook
+from shared.services.webhook_endpoints import (
+    create_endpoint,
+    delete_endpoint,
+    list_endpoints,
+    rotate_secret,
+)
+from shared.web.deps import GatewayDep, JsonBody, Merchant
+from shared.web.openapi import errors, json_request_body
+from shared.web.schemas import (
+    DeletedOut,
+    WebhookDeliveryOut,
+    WebhookEndpointListOut,
+    WebhookEndpointOut,
+)
+
+router = APIRouter()
+
+
+@router.post(
+    "/v1/webhook_endpoints",
+    tags=["webhooks"],
+    status_code=201,
+    summary="Add a webhook endpoint (its secret is shown once)",
+    response_model=WebhookEndpointOut,
+    responses=errors(415),
+    openapi_extra=json_request_body(WebhookEndpointCreate),
+)
+async def post_endpoint(gw: GatewayDep, merchant: Merchant, body: JsonBody) -> Any:
+    return JSONResponse(await create_endpoint(gw, merchant["_id"], body), status_code=201)
+
+
+@router.get(
+    "/v1/webhook_endpoints",
+    tags=["webhooks"],
+    summary="List webhook endpoints",
+    response_model=WebhookEndpointListOut,
+    responses=errors(),
+)
+async def get_endpoints(gw: GatewayDep, merchant: Merchant) -> Any:
+    return JSONResponse(await list_endpoints(gw, merchant["_id"]))
+
+
+@router.delete(
+    "/v1/webhook_endpoints/{endpoint_id}",
+    tags=["webhooks"],
+    summary="Remove a webhook endpoint",
+    response_model=DeletedOut,
+    responses=errors(404),
+)
+async def remove_endpoint(endpoint_id: str, gw: GatewayDep, merchant: Merchant) -> Any:
+    return JSONResponse(await delete_endpoint(gw, merchant["_id"], endpoint_id))
+
+
+@router.post(
+    "/v1/webhook_endpoints/{endpoint_id}/rotate_secret",
+    tags=["webhooks"],
+    summary="Rotate the signing secret (both sign during the overlap)",
+    response_model=WebhookEndpointOut,
+    responses=errors(404),
+)
+async def post_rotate(endpoint_id: str, gw: GatewayDep, merchant: Merchant) -> Any:
+    return JSONResponse(await rotate_secret(gw, merchant["_id"], endpoint_id))
+
+
+@router.post(
+    "/v1/webhook_deliveries/{delivery_id}/redeliver",
+    tags=["webhooks"],
+    status_code=202,
+    summary="Send a delivered or failed event again",
+    response_model=WebhookDeliveryOut,
+    responses=errors(404, 409),
+)
+async def post_redeliver(delivery_id: str, gw: GatewayDep, merchant: Merchant) -> Any:
+    return JSONResponse(await redeliver_webhook(gw, merchant["_id"], delivery_id), status_code=202)
