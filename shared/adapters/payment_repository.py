@@ -1,10 +1,11 @@
 """Payments and their audit trail in MongoDB.
 
-Every state move is one guarded `find_one_and_update` on (id, status, version): a move that
-loses a race matches nothing and returns None. The move also stores `last_transition`; its
-event document (`payment_events`, id derived from the version) is written right after and
-re-written idempotently by whoever sees the payment next, so a crash between the two loses
-nothing.
+Every state move is computed by the domain (`Payment.move`) and written here by `save`: one
+guarded `find_one_and_update` on (id, status, version) of the state it was computed from, so a
+move that loses a race matches nothing and returns None. The move also stores
+`last_transition`; its event document (`payment_events`, id derived from the version) is
+written right after and re-written idempotently by whoever sees the payment next, so a crash
+between the two loses nothing.
 """
 
 from __future__ import annotations
@@ -17,15 +18,18 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from shared.adapters.mongo import insert_once, translate_all
-from shared.domain.clock import utcnow
+from shared.adapters.payment_documents import (
+    changed_fields,
+    event_document,
+    from_document,
+    response_of,
+    to_document,
+)
 from shared.domain.errors import DuplicatePayment
-from shared.domain.states import PaymentStatus, check_move
+from shared.domain.payment import Payment, StoredResponse
+from shared.domain.states import PaymentStatus, WebhookStatus
 
 Doc = dict[str, Any]
-
-
-def event_id(payment_id: str, version: int) -> str:
-    return f"evt_{payment_id.removeprefix('pay_')}_{version:04d}"
 
 
 @translate_all
@@ -35,16 +39,21 @@ class PaymentRepository:
         self.events = db["payment_events"]
 
     # --- reads ----------------------------------------------------------------------
-    async def get(self, payment_id: str, merchant_id: str | None = None) -> Doc | None:
+    async def get(self, payment_id: str, merchant_id: str | None = None) -> Payment | None:
         query: Doc = {"_id": payment_id}
         if merchant_id is not None:
             query["merchant_id"] = merchant_id
-        return await self.payments.find_one(query)
+        doc = await self.payments.find_one(query)
+        return from_document(doc) if doc else None
 
-    async def find_by_key(self, merchant_id: str, idempotency_key: str) -> Doc | None:
-        return await self.payments.find_one(
+    async def find_by_key(
+        self, merchant_id: str, idempotency_key: str
+    ) -> tuple[Payment, StoredResponse] | None:
+        """The payment made with this key, and how its creation was answered."""
+        doc = await self.payments.find_one(
             {"merchant_id": merchant_id, "idempotency_key": idempotency_key}
         )
+        return (from_document(doc), response_of(doc)) if doc else None
 
     async def page(
         self,
@@ -55,7 +64,7 @@ class PaymentRepository:
         user_id: str | None = None,
         starting_after: str | None = None,
         ending_before: str | None = None,
-    ) -> tuple[list[Doc], bool]:
+    ) -> tuple[list[Payment], bool]:
         """Newest first (ids are time-ordered ULIDs); returns (page, has_more)."""
         query: Doc = {"merchant_id": merchant_id}
         if status:
@@ -68,117 +77,97 @@ class PaymentRepository:
             query["_id"] = {"$gt": ending_before}
             cursor = self.payments.find(query).sort("_id", 1).limit(limit + 1)
             docs = await cursor.to_list(length=limit + 1)
-            return list(reversed(docs[:limit])), len(docs) > limit
+            return [from_document(d) for d in reversed(docs[:limit])], len(docs) > limit
         docs = (
             await self.payments.find(query)
             .sort("_id", DESCENDING)
             .limit(limit + 1)
             .to_list(length=limit + 1)
         )
-        return docs[:limit], len(docs) > limit
+        return [from_document(d) for d in docs[:limit]], len(docs) > limit
 
     async def events_of(self, payment_id: str) -> list[Doc]:
         return await self.events.find({"payment_id": payment_id}).sort("_id", 1).to_list(None)
 
     async def stale(
         self, *, unpublished_before: datetime, lease_expired_before: datetime, limit: int
-    ) -> list[Doc]:
+    ) -> list[Payment]:
         """CREATED payments never (or not known to be) published, and expired PROCESSING leases."""
+        S = PaymentStatus
         query = {
             "$or": [
-                {"status": "CREATED", "published": False},
-                {"status": "CREATED", "created_at": {"$lt": unpublished_before}},
-                {"status": "RETRYING", "updated_at": {"$lt": unpublished_before}},
-                {"status": "PROCESSING", "lease_until": {"$lt": lease_expired_before}},
+                {"status": S.CREATED.value, "published": False},
+                {"status": S.CREATED.value, "created_at": {"$lt": unpublished_before}},
+                {"status": S.RETRYING.value, "updated_at": {"$lt": unpublished_before}},
+                {"status": S.PROCESSING.value, "lease_until": {"$lt": lease_expired_before}},
             ]
         }
-        return await self.payments.find(query).limit(limit).to_list(length=limit)
+        docs = await self.payments.find(query).limit(limit).to_list(length=limit)
+        return [from_document(d) for d in docs]
 
     # --- writes ---------------------------------------------------------------------
-    async def insert(self, record: Doc) -> None:
+    async def insert(self, payment: Payment, response: StoredResponse) -> None:
+        """Store a new payment with the answer replays of its key get."""
+        doc = to_document(payment)
+        doc["response"] = {"status_code": response.status_code, "body": response.body}
+        # The metrics' per-minute series groups on this (nx-27017 cannot group on dates).
+        doc["created_minute"] = response.body["created_at"][:16]
         try:
-            await self.payments.insert_one(record)
+            await self.payments.insert_one(doc)
         except DuplicateKeyError as exc:
-            raise DuplicatePayment(record["idempotency_key"]) from exc
+            raise DuplicatePayment(payment.idempotency_key) from exc
 
-    async def set_fields(self, payment_id: str, fields: Doc, guard: Doc | None = None) -> bool:
+    async def mark_published(
+        self, payment_id: str, published: bool, *, version: int | None = None
+    ) -> bool:
+        """Record whether the payment's next step is known to be queued (the sweeper's cue);
+        with `version`, only if the payment is still at that version."""
+        guard: Doc = {"_id": payment_id}
+        if version is not None:
+            guard["version"] = version
+        result = await self.payments.update_one(guard, {"$set": {"published": published}})
+        return result.matched_count == 1
+
+    async def set_webhook_status(
+        self, payment_id: str, generation: int, status: WebhookStatus
+    ) -> bool:
         result = await self.payments.update_one(
-            {"_id": payment_id, **(guard or {})}, {"$set": fields}
+            {"_id": payment_id, "generation": generation},
+            {"$set": {"webhook_status": status.value}},
         )
         return result.matched_count == 1
 
-    async def move(
-        self,
-        current: Doc,
-        to: PaymentStatus,
-        *,
-        actor: str,
-        reason: str | None = None,
-        fields: Doc | None = None,
-        inc: Doc | None = None,
-        qstash_message_id: str | None = None,
-    ) -> Doc | None:
-        """Move `current` (as last read) to `to`; None if someone else moved it first."""
-        check_move(current["status"], to)
-        now = utcnow()
-        new_fields = {**(fields or {})}
-        attempts = current.get("attempts", 0) + (inc or {}).get("attempts", 0)
-        if "attempts" in new_fields:
-            attempts = new_fields["attempts"]
-        version = current.get("version", 0)
-        transition = {
-            "event_id": event_id(current["_id"], version + 1),
-            "from": current["status"],
-            "to": to.value,
-            "at": now,
-            "attempt": attempts,
-            "generation": new_fields.get("generation", current.get("generation", 1)),
-            "reason": reason,
-            "actor": actor,
-            "qstash_message_id": qstash_message_id,
-        }
-        update: Doc = {
-            "$set": {
-                "status": to.value,
-                "updated_at": now,
-                "last_transition": transition,
-                **new_fields,
-            },
-            "$inc": {"version": 1, **(inc or {})},
-        }
-        guard = {"_id": current["_id"], "status": current["status"], "version": version}
-        moved = await self.payments.find_one_and_update(
-            guard, update, return_document=ReturnDocument.AFTER
-        )
-        if moved is not None:
-            await self.ensure_event(moved)
-        return moved
+    async def save(self, before: Payment, after: Payment) -> Payment | None:
+        """Write `after`, computed from `before` as last read; None if `before` is stale."""
+        return await self._save(before, after)
 
-    async def renew_lease(self, current: Doc, lease_until: datetime, owner: str) -> Doc | None:
-        """Take over a PROCESSING payment whose lease has expired (its worker died)."""
-        return await self.payments.find_one_and_update(
-            {
-                "_id": current["_id"],
-                "status": "PROCESSING",
-                "version": current.get("version", 0),
-                "lease_until": {"$lt": utcnow()},
-            },
-            {
-                "$set": {"lease_until": lease_until, "lease_owner": owner, "updated_at": utcnow()},
-                "$inc": {"version": 1},
-            },
-            return_document=ReturnDocument.AFTER,
-        )
+    async def take_over_lease(
+        self, before: Payment, after: Payment, now: datetime
+    ) -> Payment | None:
+        """Save `after` only if `before`'s lease had expired by `now` (its worker died)."""
+        return await self._save(before, after, {"lease_until": {"$lt": now}})
 
-    async def ensure_event(self, payment: Doc) -> None:
+    async def _save(
+        self, before: Payment, after: Payment, guard: Doc | None = None
+    ) -> Payment | None:
+        query = {
+            "_id": before.id,
+            "status": before.status.value,
+            "version": before.version,
+            **(guard or {}),
+        }
+        stored = await self.payments.find_one_and_update(
+            query, {"$set": changed_fields(before, after)}, return_document=ReturnDocument.AFTER
+        )
+        if stored is None:
+            return None
+        saved = from_document(stored)
+        if saved.last_transition is not None and saved.last_transition != before.last_transition:
+            await self.ensure_event(saved)
+        return saved
+
+    async def ensure_event(self, payment: Payment) -> None:
         """Write the audit event of the payment's last move, once."""
-        transition = payment.get("last_transition")
-        if not transition:
-            return
-        event = {
-            "_id": transition["event_id"],
-            "payment_id": payment["_id"],
-            "merchant_id": payment["merchant_id"],
-            **{key: value for key, value in transition.items() if key != "event_id"},
-        }
-        await insert_once(self.events, event)
+        event = event_document(payment)
+        if event is not None:
+            await insert_once(self.events, event)

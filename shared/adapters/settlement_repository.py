@@ -8,19 +8,11 @@ from typing import Any
 from pymongo.asynchronous.database import AsyncDatabase
 
 from shared.adapters.mongo import translate_all
+from shared.adapters.payment_documents import from_document
+from shared.domain.payment import Payment
 from shared.domain.settlement import FINAL_STATUSES
 
 Doc = dict[str, Any]
-
-REPORT_FIELDS = {
-    "_id": 1,
-    "merchant_id": 1,
-    "amount": 1,
-    "currency": 1,
-    "status": 1,
-    "created_at": 1,
-    "finalized_at": 1,
-}
 
 
 def _finalized_between(start: datetime, end: datetime) -> Doc:
@@ -41,8 +33,10 @@ class SettlementRepository:
         found = await self.payments.distinct("merchant_id", _finalized_between(start, end))
         return sorted(str(merchant) for merchant in found if merchant is not None)
 
-    async def final_payments(self, merchant_id: str, start: datetime, end: datetime) -> list[Doc]:
+    async def final_payments(
+        self, merchant_id: str, start: datetime, end: datetime
+    ) -> list[Payment]:
         """The merchant's payments finalized in [start, end), oldest first."""
         query = {"merchant_id": merchant_id, **_finalized_between(start, end)}
-        cursor = self.payments.find(query, REPORT_FIELDS).sort("finalized_at", 1)
-        return await cursor.to_list(None)
+        cursor = self.payments.find(query).sort("finalized_at", 1)
+        return [from_document(doc) for doc in await cursor.to_list(None)]

@@ -1,97 +1,252 @@
-"""A payment as stored and as shown: building the record and its public view."""
+"""The payment: its data and its rules. Pure: stores persist it, use cases decide with it.
+
+Every change of status is `Payment.move(...)`, which checks the state machine and returns the
+next state with its version bumped and the move recorded as `last_transition` (the audit
+event's content, its id derived from the new version). A store then writes the change guarded
+by the state it was computed from, so a move computed from a stale read changes nothing.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import Any
 
-from shared.domain.clock import iso
 from shared.domain.payment_methods import stored_method
 from shared.domain.requests import PaymentCreate
 from shared.domain.simulator import magic_outcome_key
-from shared.domain.states import PaymentStatus, WebhookStatus
-
-PUBLIC_FIELDS = (
-    "amount",
-    "currency",
-    "payment_method",
-    "user_id",
-    "description",
-    "status",
-    "attempts",
-    "max_attempts",
-    "retry_count",
-    "failure",
-    "webhook_status",
-    "idempotency_key",
-    "metadata",
-    "scenario",
-)
+from shared.domain.states import PaymentStatus, WebhookStatus, check_move, is_final
 
 
-def new_payment_record(
-    *,
-    payment_id: str,
-    merchant_id: str,
-    idempotency_key: str,
-    fingerprint: str,
-    request: PaymentCreate,
-    max_attempts: int,
-    now: datetime,
-) -> dict[str, Any]:
-    """The stored document of a payment just created (status CREATED, generation 1)."""
-    method = request.payment_method.model_dump(exclude_none=True)
-    record: dict[str, Any] = {
-        "_id": payment_id,
-        "merchant_id": merchant_id,
-        "idempotency_key": idempotency_key,
-        "fingerprint": fingerprint,
-        "amount": request.amount,
-        "currency": request.currency.upper(),
-        "payment_method": stored_method(method),
-        "user_id": request.user_id,
-        "description": request.description,
-        "metadata": request.metadata,
-        "scenario": request.scenario.value if request.scenario else None,
-        "magic": magic_outcome_key(method),
-        "status": PaymentStatus.CREATED.value,
-        "attempts": 0,
-        "max_attempts": max_attempts,
-        "retry_count": 0,
-        "generation": 1,
-        "version": 0,
-        "failure": None,
-        "webhook_status": WebhookStatus.PENDING.value,
-        "published": True,
-        "lease_until": None,
-        "created_at": now,
-        "updated_at": now,
-        "finalized_at": None,
-    }
-    return record
+def event_id(payment_id: str, version: int) -> str:
+    """The id of the audit event of the move that made `version` (one per version)."""
+    return f"evt_{payment_id.removeprefix('pay_')}_{version:04d}"
 
 
-def public_payment(record: dict[str, Any]) -> dict[str, Any]:
-    """The payment object of the public API."""
-    view: dict[str, Any] = {"id": record["_id"], "object": "payment"}
-    for field in PUBLIC_FIELDS:
-        view[field] = record.get(field)
-    view["created_at"] = iso(record.get("created_at"))
-    view["updated_at"] = iso(record.get("updated_at"))
-    view["finalized_at"] = iso(record.get("finalized_at"))
-    return view
+@dataclass(frozen=True)
+class Failure:
+    code: str
+    message: str
+    advice_code: str | None = None
 
 
-def public_event(record: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": record["_id"],
-        "object": "payment_event",
-        "from": record.get("from"),
-        "to": record["to"],
-        "at": iso(record["at"]),
-        "attempt": record.get("attempt"),
-        "generation": record.get("generation"),
-        "reason": record.get("reason"),
-        "actor": record.get("actor"),
-        "qstash_message_id": record.get("qstash_message_id"),
-    }
+@dataclass(frozen=True)
+class StoredResponse:
+    """How the first request with an idempotency key was answered; replays answer the same."""
+
+    status_code: int
+    body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One move of a payment, as its audit event records it."""
+
+    event_id: str
+    from_status: PaymentStatus
+    to: PaymentStatus
+    at: datetime
+    attempt: int
+    generation: int
+    actor: str
+    reason: str | None = None
+    qstash_message_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Payment:
+    id: str
+    merchant_id: str
+    idempotency_key: str
+    fingerprint: str
+    amount: int
+    currency: str
+    payment_method: dict[str, str]  # what is kept: type, brand/last4, masked vpa or wallet
+    user_id: str
+    created_at: datetime
+    updated_at: datetime
+    max_attempts: int
+    description: str | None = None
+    metadata: dict[str, str] = field(default_factory=dict)
+    scenario: str | None = None
+    magic: str | None = None  # which magic test value it carries (never the value)
+    status: PaymentStatus = PaymentStatus.CREATED
+    attempts: int = 0  # within the current generation
+    retry_count: int = 0  # every attempt after the very first, across generations
+    generation: int = 1  # a manual retry starts the next one
+    version: int = 0
+    failure: Failure | None = None
+    webhook_status: WebhookStatus = WebhookStatus.PENDING
+    published: bool = True
+    lease_until: datetime | None = None
+    lease_owner: str | None = None
+    finalized_at: datetime | None = None
+    latency_ms: int | None = None
+    last_transition: Transition | None = None
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        payment_id: str,
+        merchant_id: str,
+        idempotency_key: str,
+        fingerprint: str,
+        request: PaymentCreate,
+        max_attempts: int,
+        now: datetime,
+    ) -> Payment:
+        """A payment just accepted: CREATED, generation 1, nothing attempted."""
+        method = request.payment_method.model_dump(exclude_none=True)
+        return cls(
+            id=payment_id,
+            merchant_id=merchant_id,
+            idempotency_key=idempotency_key,
+            fingerprint=fingerprint,
+            amount=request.amount,
+            currency=request.currency.upper(),
+            payment_method=stored_method(method),
+            user_id=request.user_id,
+            description=request.description,
+            metadata=dict(request.metadata),
+            scenario=request.scenario.value if request.scenario else None,
+            magic=magic_outcome_key(method),
+            max_attempts=max_attempts,
+            created_at=now,
+            updated_at=now,
+        )
+
+    # --- what it is ------------------------------------------------------------------
+    @property
+    def is_final(self) -> bool:
+        return is_final(self.status)
+
+    @property
+    def can_retry(self) -> bool:
+        """Only a FAILED payment may be retried by the merchant."""
+        return self.status == PaymentStatus.FAILED
+
+    @property
+    def on_last_attempt(self) -> bool:
+        return self.attempts >= self.max_attempts
+
+    def lease_live(self, now: datetime) -> bool:
+        """PROCESSING under a lease that has not expired: its worker is still on it."""
+        return (
+            self.status == PaymentStatus.PROCESSING
+            and self.lease_until is not None
+            and self.lease_until > now
+        )
+
+    def lease_expired(self, now: datetime) -> bool:
+        return self.status == PaymentStatus.PROCESSING and not self.lease_live(now)
+
+    # --- moves -----------------------------------------------------------------------
+    def move(
+        self,
+        to: PaymentStatus,
+        *,
+        now: datetime,
+        actor: str,
+        reason: str | None = None,
+        qstash_message_id: str | None = None,
+        **changes: Any,
+    ) -> Payment:
+        """The next state after moving to `to` (IllegalTransition if the machine forbids it)."""
+        check_move(self.status, to)
+        changed = replace(self, **changes) if changes else self
+        version = self.version + 1
+        transition = Transition(
+            event_id=event_id(self.id, version),
+            from_status=self.status,
+            to=to,
+            at=now,
+            attempt=changed.attempts,
+            generation=changed.generation,
+            actor=actor,
+            reason=reason,
+            qstash_message_id=qstash_message_id,
+        )
+        return replace(
+            changed, status=to, version=version, updated_at=now, last_transition=transition
+        )
+
+    def claimed(
+        self, *, now: datetime, lease_s: int, owner: str, qstash_message_id: str | None
+    ) -> Payment:
+        """CREATED|RETRYING → PROCESSING: one more attempt, under a fresh lease."""
+        first_ever = self.attempts == 0 and self.generation == 1
+        return self.move(
+            PaymentStatus.PROCESSING,
+            now=now,
+            actor="process_payment",
+            qstash_message_id=qstash_message_id,
+            attempts=self.attempts + 1,
+            retry_count=self.retry_count + (0 if first_ever else 1),
+            lease_until=now + timedelta(seconds=lease_s),
+            lease_owner=owner,
+        )
+
+    def lease_taken_over(self, *, now: datetime, lease_s: int, owner: str) -> Payment:
+        """A PROCESSING payment whose worker died gets a new lease (no move, a new version)."""
+        return replace(
+            self,
+            version=self.version + 1,
+            updated_at=now,
+            lease_until=now + timedelta(seconds=lease_s),
+            lease_owner=owner,
+        )
+
+    def retrying(
+        self, failure: Failure, *, now: datetime, actor: str, qstash_message_id: str | None
+    ) -> Payment:
+        """PROCESSING → RETRYING after a retryable outcome; the queue redelivers it."""
+        return self.move(
+            PaymentStatus.RETRYING,
+            now=now,
+            actor=actor,
+            reason=failure.code,
+            qstash_message_id=qstash_message_id,
+            lease_until=None,
+            failure=failure,
+        )
+
+    def finalised(
+        self,
+        status: PaymentStatus,
+        failure: Failure | None,
+        *,
+        now: datetime,
+        actor: str,
+        webhook_status: WebhookStatus,
+        qstash_message_id: str | None,
+    ) -> Payment:
+        """PROCESSING → SUCCESS | FAILED, with the time it took since it was created."""
+        return self.move(
+            status,
+            now=now,
+            actor=actor,
+            reason=failure.code if failure else None,
+            qstash_message_id=qstash_message_id,
+            failure=failure,
+            finalized_at=now,
+            latency_ms=int((now - self.created_at).total_seconds() * 1000),
+            lease_until=None,
+            webhook_status=webhook_status,
+        )
+
+    def manually_retried(self, *, now: datetime) -> Payment:
+        """FAILED → RETRYING as a new generation: attempts counted afresh, retry_count kept."""
+        return self.move(
+            PaymentStatus.RETRYING,
+            now=now,
+            actor="retry_payment",
+            reason="manual_retry",
+            generation=self.generation + 1,
+            attempts=0,
+            failure=None,
+            finalized_at=None,
+            latency_ms=None,
+            webhook_status=WebhookStatus.PENDING,
+            published=True,
+        )

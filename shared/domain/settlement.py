@@ -15,10 +15,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
 
 from shared.domain.clock import iso
 from shared.domain.errors import InvalidRequest
+from shared.domain.payment import Payment
 from shared.domain.states import FINAL_STATES, PaymentStatus
 
 # How long a merchant's link to its report works.
@@ -75,11 +75,11 @@ class CurrencyTotals:
     def net(self) -> int:
         return self.gross - self.fee
 
-    def add(self, payment: dict[str, Any], fee: int) -> CurrencyTotals:
-        if payment["status"] == PaymentStatus.SUCCESS.value:
+    def add(self, payment: Payment, fee: int) -> CurrencyTotals:
+        if payment.status == PaymentStatus.SUCCESS:
             return CurrencyTotals(
                 self.currency,
-                self.gross + int(payment["amount"]),
+                self.gross + payment.amount,
                 self.fee + fee,
                 self.succeeded + 1,
                 self.failed,
@@ -87,26 +87,26 @@ class CurrencyTotals:
         return CurrencyTotals(self.currency, self.gross, self.fee, self.succeeded, self.failed + 1)
 
 
-def _payment_fee(payment: dict[str, Any], fee_bps: int) -> int:
-    if payment["status"] != PaymentStatus.SUCCESS.value:
+def _payment_fee(payment: Payment, fee_bps: int) -> int:
+    if payment.status != PaymentStatus.SUCCESS:
         return 0
-    return fee_for(int(payment["amount"]), fee_bps)
+    return fee_for(payment.amount, fee_bps)
 
 
-def totals_by_currency(payments: Iterable[dict[str, Any]], fee_bps: int) -> list[CurrencyTotals]:
+def totals_by_currency(payments: Iterable[Payment], fee_bps: int) -> list[CurrencyTotals]:
     totals: dict[str, CurrencyTotals] = {}
     for payment in payments:
-        currency = payment["currency"]
+        currency = payment.currency
         current = totals.get(currency) or CurrencyTotals(currency)
         totals[currency] = current.add(payment, _payment_fee(payment, fee_bps))
     return [totals[currency] for currency in sorted(totals)]
 
 
-def _sort_key(payment: dict[str, Any]) -> tuple[str, str]:
-    return (iso(payment.get("finalized_at")) or "", payment["_id"])
+def _sort_key(payment: Payment) -> tuple[str, str]:
+    return (iso(payment.finalized_at) or "", payment.id)
 
 
-def render_report(payments: Iterable[dict[str, Any]], fee_bps: int) -> str:
+def render_report(payments: Iterable[Payment], fee_bps: int) -> str:
     """The CSV (RFC 4180, CRLF) of one merchant's final payments of one day, with totals.
 
     The `fee` and `net` columns are present only when a fee is configured (`fee_bps` > 0).
@@ -119,15 +119,15 @@ def render_report(payments: Iterable[dict[str, Any]], fee_bps: int) -> str:
     for payment in rows:
         fee = _payment_fee(payment, fee_bps)
         line: list[object] = [
-            payment["_id"],
-            int(payment["amount"]),
-            payment["currency"],
-            payment["status"],
-            iso(payment.get("created_at")),
-            iso(payment.get("finalized_at")),
+            payment.id,
+            payment.amount,
+            payment.currency,
+            payment.status.value,
+            iso(payment.created_at),
+            iso(payment.finalized_at),
         ]
         if with_fee:
-            settled = int(payment["amount"]) if payment["status"] == "SUCCESS" else 0
+            settled = payment.amount if payment.status == PaymentStatus.SUCCESS else 0
             line += [fee, settled - fee]
         writer.writerow(line)
     for total in totals_by_currency(rows, fee_bps):

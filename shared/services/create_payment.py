@@ -18,11 +18,12 @@ from shared.domain.errors import (
 )
 from shared.domain.fingerprint import request_fingerprint
 from shared.domain.money import validate_amount, validate_currency
-from shared.domain.payment import new_payment_record, public_payment
+from shared.domain.payment import Payment, StoredResponse
 from shared.domain.requests import PaymentCreate, valid_idempotency_key
 from shared.services.context import Gateway
 from shared.services.lifecycle_messages import process_message
 from shared.services.validation import parse_model
+from shared.services.views import PaymentOut
 
 log = logging.getLogger("paygate.create_payment")
 
@@ -56,14 +57,13 @@ def parse_payment(raw_body: Any, gw: Gateway) -> PaymentCreate:
     return request
 
 
-def _replay(existing: dict[str, Any], fingerprint: str) -> CreateResult:
-    if existing.get("fingerprint") != fingerprint:
+def _replay(existing: Payment, response: StoredResponse, fingerprint: str) -> CreateResult:
+    if existing.fingerprint != fingerprint:
         raise IdempotencyKeyReused(
             "this Idempotency-Key was already used with a different request body",
             param="Idempotency-Key",
         )
-    response = existing["response"]
-    return CreateResult(response["status_code"], response["body"], True, existing["_id"])
+    return CreateResult(response.status_code, response.body, True, existing.id)
 
 
 async def create_payment(
@@ -91,7 +91,7 @@ async def create_payment(
 async def _insert_and_publish(
     gw: Gateway, merchant_id: str, key: str, fingerprint: str, request: PaymentCreate
 ) -> CreateResult:
-    record = new_payment_record(
+    payment = Payment.create(
         payment_id=ids.new_id(ids.PAYMENT),
         merchant_id=merchant_id,
         idempotency_key=key,
@@ -100,22 +100,20 @@ async def _insert_and_publish(
         max_attempts=gw.config.max_attempts,
         now=utcnow(),
     )
-    body = public_payment(record)
-    record["response"] = {"status_code": 201, "body": body}
-    record["created_minute"] = body["created_at"][:16]
+    body = PaymentOut.from_domain(payment).as_json()
     try:
-        await gw.payments.insert(record)
+        await gw.payments.insert(payment, StoredResponse(201, body))
     except DuplicatePayment:
         # A replay, or the lock expired mid-request and another request won.
-        existing = await gw.payments.find_by_key(merchant_id, key)
-        assert existing is not None
-        return _replay(existing, fingerprint)
+        found = await gw.payments.find_by_key(merchant_id, key)
+        assert found is not None
+        return _replay(*found, fingerprint)
     try:
-        await gw.queue.publish(process_message(record))
+        await gw.queue.publish(process_message(payment))
     except DependencyUnavailable:
         log.warning(
             "publish failed; left for the sweeper",
-            extra={"payment_id": record["_id"], "merchant_id": merchant_id},
+            extra={"payment_id": payment.id, "merchant_id": merchant_id},
         )
-        await gw.payments.set_fields(record["_id"], {"published": False})
-    return CreateResult(201, body, False, record["_id"])
+        await gw.payments.mark_published(payment.id, False)
+    return CreateResult(201, body, False, payment.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared.domain.payment import Payment
 from shared.domain.tasks import Message
 
 PROCESS_PATH = "/internal/process_payment"
@@ -18,14 +19,14 @@ DISPATCH_FAILURE_PATH = "/internal/dispatch_webhook/failure"
 DELIVERY_RETRY_SLACK = 2
 
 
-def process_message(payment: dict[str, Any], suffix: str = "") -> Message:
+def process_message(payment: Payment, suffix: str = "") -> Message:
     """Dedup id = payment + generation: a manual retry is a new message, a repeat is not."""
-    generation = payment.get("generation", 1)
+    generation = payment.generation
     return Message(
         path=PROCESS_PATH,
-        body={"payment_id": payment["_id"], "generation": generation},
-        deduplication_id=f"process-{payment['_id']}-g{generation}{suffix}",
-        retries=max(payment["max_attempts"] - 1, 0) + DELIVERY_RETRY_SLACK,
+        body={"payment_id": payment.id, "generation": generation},
+        deduplication_id=f"process-{payment.id}-g{generation}{suffix}",
+        retries=max(payment.max_attempts - 1, 0) + DELIVERY_RETRY_SLACK,
         failure_path=PROCESS_FAILURE_PATH,
     )
 

@@ -14,7 +14,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
-from shared.domain.states import PaymentStatus
+from shared.domain.payment import Payment, StoredResponse
+from shared.domain.states import WebhookStatus
 from shared.domain.tasks import Message
 from shared.domain.webhooks import SendResult
 
@@ -24,9 +25,11 @@ Doc = dict[str, Any]
 class PaymentStore(Protocol):
     """Payments and their append-only trail of moves (`payment_events`)."""
 
-    async def get(self, payment_id: str, merchant_id: str | None = None) -> Doc | None: ...
+    async def get(self, payment_id: str, merchant_id: str | None = None) -> Payment | None: ...
 
-    async def find_by_key(self, merchant_id: str, idempotency_key: str) -> Doc | None: ...
+    async def find_by_key(
+        self, merchant_id: str, idempotency_key: str
+    ) -> tuple[Payment, StoredResponse] | None: ...
 
     async def page(
         self,
@@ -37,35 +40,38 @@ class PaymentStore(Protocol):
         user_id: str | None = None,
         starting_after: str | None = None,
         ending_before: str | None = None,
-    ) -> tuple[list[Doc], bool]: ...
+    ) -> tuple[list[Payment], bool]: ...
 
     async def events_of(self, payment_id: str) -> list[Doc]: ...
 
     async def stale(
         self, *, unpublished_before: datetime, lease_expired_before: datetime, limit: int
-    ) -> list[Doc]: ...
+    ) -> list[Payment]: ...
 
-    async def insert(self, record: Doc) -> None:
+    async def insert(self, payment: Payment, response: StoredResponse) -> None:
         """Raises DuplicatePayment when (merchant, idempotency key) is taken."""
 
-    async def set_fields(self, payment_id: str, fields: Doc, guard: Doc | None = None) -> bool: ...
+    async def mark_published(
+        self, payment_id: str, published: bool, *, version: int | None = None
+    ) -> bool:
+        """Whether the payment's next step is known to be queued (False: the sweeper's cue);
+        with `version`, only while the payment is still at that version."""
 
-    async def move(
-        self,
-        current: Doc,
-        to: PaymentStatus,
-        *,
-        actor: str,
-        reason: str | None = None,
-        fields: Doc | None = None,
-        inc: Doc | None = None,
-        qstash_message_id: str | None = None,
-    ) -> Doc | None:
-        """The guarded move of `current` (as last read) to `to`; None when it lost a race."""
+    async def set_webhook_status(
+        self, payment_id: str, generation: int, status: WebhookStatus
+    ) -> bool: ...
 
-    async def renew_lease(self, current: Doc, lease_until: datetime, owner: str) -> Doc | None: ...
+    async def save(self, before: Payment, after: Payment) -> Payment | None:
+        """Write `after` (computed from `before` by the domain) if the stored payment is still
+        `before` (same status and version); None when another writer got there first."""
 
-    async def ensure_event(self, payment: Doc) -> None: ...
+    async def take_over_lease(
+        self, before: Payment, after: Payment, now: datetime
+    ) -> Payment | None:
+        """`save`, only if `before`'s lease had expired by `now`."""
+
+    async def ensure_event(self, payment: Payment) -> None:
+        """Write the audit event of the payment's last move, once (idempotent)."""
 
 
 class WebhookStore(Protocol):
@@ -162,7 +168,7 @@ class SettlementReader(Protocol):
 
     async def final_payments(
         self, merchant_id: str, start: datetime, end: datetime
-    ) -> list[Doc]: ...
+    ) -> list[Payment]: ...
 
 
 class ReportStore(Protocol):

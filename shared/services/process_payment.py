@@ -11,10 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from datetime import timedelta
-from typing import Any
 
 from shared.domain.clock import utcnow
+from shared.domain.payment import Failure, Payment
 from shared.domain.simulator import (
     Outcome,
     OutcomeKind,
@@ -22,7 +21,7 @@ from shared.domain.simulator import (
     decide_outcome,
     simulated_latency_s,
 )
-from shared.domain.states import PaymentStatus, WebhookStatus, is_final
+from shared.domain.states import PaymentStatus, WebhookStatus
 from shared.domain.webhooks import FAILED, RETRYING, SUCCEEDED
 from shared.services.context import Gateway
 from shared.services.results import StepResult
@@ -46,11 +45,11 @@ async def process_payment(
     payment = await gw.payments.get(payment_id)
     if payment is None:
         return StepResult(200, "unknown_payment", payment_id)
-    if payment.get("generation", 1) != generation:
-        return StepResult(200, "stale_generation", payment_id, payment["status"])
-    if is_final(payment["status"]):
+    if payment.generation != generation:
+        return StepResult(200, "stale_generation", payment_id, payment.status)
+    if payment.is_final:
         await finish_side_effects(gw, payment)
-        return StepResult(200, "already_final", payment_id, payment["status"])
+        return StepResult(200, "already_final", payment_id, payment.status)
     claimed = await _claim(gw, payment, message_id)
     if claimed is None:
         return StepResult(200, "in_progress", payment_id, PaymentStatus.PROCESSING.value)
@@ -58,41 +57,36 @@ async def process_payment(
     return await _settle(gw, claimed, outcome, message_id)
 
 
-async def _claim(
-    gw: Gateway, payment: dict[str, Any], message_id: str | None
-) -> dict[str, Any] | None:
+async def _claim(gw: Gateway, payment: Payment, message_id: str | None) -> Payment | None:
     """Move to PROCESSING with a fresh lease, or take over an expired one; None if held."""
-    lease_until = utcnow() + timedelta(seconds=gw.config.lease_seconds)
+    now = utcnow()
     owner = message_id or "unknown"
-    if payment["status"] == PaymentStatus.PROCESSING.value:
-        lease = payment.get("lease_until")
-        if lease is not None and lease > utcnow():
+    lease_s = gw.config.lease_seconds
+    if payment.status == PaymentStatus.PROCESSING:
+        if payment.lease_live(now):
             return None
-        taken = await gw.payments.renew_lease(payment, lease_until, owner)
+        taken = await gw.payments.take_over_lease(
+            payment, payment.lease_taken_over(now=now, lease_s=lease_s, owner=owner), now
+        )
         if taken is not None:
-            log.warning("took over an expired lease", extra={"payment_id": payment["_id"]})
+            log.warning("took over an expired lease", extra={"payment_id": payment.id})
             await gw.payments.ensure_event(taken)
         return taken
-    first_ever = payment.get("attempts", 0) == 0 and payment.get("generation", 1) == 1
     await gw.payments.ensure_event(payment)
-    return await gw.payments.move(
+    return await gw.payments.save(
         payment,
-        PaymentStatus.PROCESSING,
-        actor="process_payment",
-        fields={"lease_until": lease_until, "lease_owner": owner},
-        inc={"attempts": 1, "retry_count": 0 if first_ever else 1},
-        qstash_message_id=message_id,
+        payment.claimed(now=now, lease_s=lease_s, owner=owner, qstash_message_id=message_id),
     )
 
 
-async def _simulate(gw: Gateway, payment: dict[str, Any], deadline: float) -> Outcome:
+async def _simulate(gw: Gateway, payment: Payment, deadline: float) -> Outcome:
     cfg = gw.config
     sim = SimulationInput(
-        payment_id=payment["_id"],
-        generation=payment.get("generation", 1),
-        attempt=payment["attempts"],
-        scenario=payment.get("scenario"),
-        magic=payment.get("magic"),
+        payment_id=payment.id,
+        generation=payment.generation,
+        attempt=payment.attempts,
+        scenario=payment.scenario,
+        magic=payment.magic,
     )
     outcome = decide_outcome(sim, list(cfg.outcome_weights), cfg.simulator_seed)
     budget = deadline - time.monotonic()
@@ -105,68 +99,59 @@ async def _simulate(gw: Gateway, payment: dict[str, Any], deadline: float) -> Ou
 
 
 async def _settle(
-    gw: Gateway, payment: dict[str, Any], outcome: Outcome, message_id: str | None
+    gw: Gateway, payment: Payment, outcome: Outcome, message_id: str | None
 ) -> StepResult:
-    pid = payment["_id"]
     if outcome.kind == OutcomeKind.SUCCESS:
         return await finalise(gw, payment, PaymentStatus.SUCCESS, None, message_id)
-    failure = {"code": outcome.code, "message": outcome.message}
+    failure = Failure(outcome.code or outcome.kind.value, outcome.message or "")
     if not outcome.retryable:
         return await finalise(gw, payment, PaymentStatus.FAILED, failure, message_id)
-    if payment["attempts"] >= payment["max_attempts"]:
-        failure["message"] = f"{outcome.message} (gave up after {payment['attempts']} attempts)"
-        return await finalise(gw, payment, PaymentStatus.FAILED, failure, message_id)
-    moved = await gw.payments.move(
+    if payment.on_last_attempt:
+        message = f"{outcome.message} (gave up after {payment.attempts} attempts)"
+        gave_up = Failure(failure.code, message, failure.advice_code)
+        return await finalise(gw, payment, PaymentStatus.FAILED, gave_up, message_id)
+    moved = await gw.payments.save(
         payment,
-        PaymentStatus.RETRYING,
-        actor="process_payment",
-        reason=outcome.code,
-        fields={"lease_until": None, "failure": failure},
-        qstash_message_id=message_id,
+        payment.retrying(
+            failure, now=utcnow(), actor="process_payment", qstash_message_id=message_id
+        ),
     )
     if moved is None:
-        return StepResult(200, "lost_race", pid)
+        return StepResult(200, "lost_race", payment.id)
     await fan_out(gw, moved, RETRYING)
-    return StepResult(503, "retrying", pid, PaymentStatus.RETRYING.value)
+    return StepResult(503, "retrying", payment.id, PaymentStatus.RETRYING.value)
 
 
 async def finalise(
     gw: Gateway,
-    payment: dict[str, Any],
+    payment: Payment,
     status: PaymentStatus,
-    failure: dict[str, Any] | None,
+    failure: Failure | None,
     message_id: str | None,
     actor: str = "process_payment",
 ) -> StepResult:
     """PROCESSING → SUCCESS | FAILED, then queue the final event's webhooks."""
     event_type = SUCCEEDED if status == PaymentStatus.SUCCESS else FAILED
-    endpoints = await subscribed_endpoints(gw, payment["merchant_id"], event_type)
-    now = utcnow()
-    latency_ms = int((now - payment["created_at"]).total_seconds() * 1000)
-    moved = await gw.payments.move(
-        payment,
+    endpoints = await subscribed_endpoints(gw, payment.merchant_id, event_type)
+    final = payment.finalised(
         status,
+        failure,
+        now=utcnow(),
         actor=actor,
-        reason=failure["code"] if failure else None,
-        fields={
-            "failure": failure,
-            "finalized_at": now,
-            "latency_ms": latency_ms,
-            "lease_until": None,
-            "webhook_status": (WebhookStatus.PENDING if endpoints else WebhookStatus.SKIPPED).value,
-        },
+        webhook_status=WebhookStatus.PENDING if endpoints else WebhookStatus.SKIPPED,
         qstash_message_id=message_id,
     )
+    moved = await gw.payments.save(payment, final)
     if moved is None:
-        return StepResult(200, "lost_race", payment["_id"])
+        return StepResult(200, "lost_race", payment.id)
     await fan_out(gw, moved, event_type, endpoints)
-    return StepResult(200, status.value.lower(), payment["_id"], status.value)
+    return StepResult(200, status.value.lower(), payment.id, status.value)
 
 
-async def finish_side_effects(gw: Gateway, payment: dict[str, Any]) -> None:
+async def finish_side_effects(gw: Gateway, payment: Payment) -> None:
     """A final payment seen again (QStash redelivery): make sure its event and webhooks exist."""
     await gw.payments.ensure_event(payment)
-    if payment.get("webhook_status") == WebhookStatus.SKIPPED.value:
+    if payment.webhook_status == WebhookStatus.SKIPPED:
         return
-    event_type = SUCCEEDED if payment["status"] == PaymentStatus.SUCCESS.value else FAILED
+    event_type = SUCCEEDED if payment.status == PaymentStatus.SUCCESS else FAILED
     await fan_out(gw, payment, event_type)

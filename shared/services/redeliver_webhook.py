@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from shared.domain.errors import InvalidState, NotFound
 from shared.domain.states import DeliveryStatus
 from shared.services.context import Gateway
 from shared.services.lifecycle_messages import dispatch_message
-from shared.services.queries import public_delivery
+from shared.services.views import WebhookDeliveryOut
 from shared.services.webhook_fanout import refresh_webhook_status
 
 
-async def redeliver_webhook(gw: Gateway, merchant_id: str, delivery_id: str) -> dict[str, Any]:
+async def redeliver_webhook(gw: Gateway, merchant_id: str, delivery_id: str) -> WebhookDeliveryOut:
     delivery = await gw.webhooks.delivery(delivery_id, merchant_id)
     if delivery is None:
         raise NotFound(f"no webhook delivery {delivery_id}", param="id")
@@ -30,4 +28,4 @@ async def redeliver_webhook(gw: Gateway, merchant_id: str, delivery_id: str) -> 
     if updated["final_event"]:
         await refresh_webhook_status(gw, updated["payment_id"], updated["generation"])
     attempts = await gw.webhooks.attempts_of([delivery_id])
-    return public_delivery(updated, attempts)
+    return WebhookDeliveryOut.from_record(updated, attempts)

@@ -14,6 +14,7 @@ from shared.domain.clock import iso, utcnow
 from shared.domain.errors import NotFound
 from shared.domain.settlement import PRESIGNED_URL_TTL_S, day_bounds, render_report, report_key
 from shared.services.ports import ReportStore, SettlementReader
+from shared.services.views import SettlementReportOut
 
 
 @dataclass(frozen=True)
@@ -61,14 +62,14 @@ async def write_reports(
     return SettlementRun(day, written)
 
 
-async def report_link(store: ReportStore, merchant_id: str, day: date) -> dict[str, Any]:
+async def report_link(store: ReportStore, merchant_id: str, day: date) -> SettlementReportOut:
     """A presigned URL to the caller's own report of `day`; NotFound when there is none."""
     key = report_key(merchant_id, day)
     if not await store.exists(key):
         raise NotFound(f"no settlement report for {day.isoformat()}", param="date")
-    return {
-        "object": "settlement_report",
-        "date": day.isoformat(),
-        "url": store.presigned_get(key, PRESIGNED_URL_TTL_S),
-        "expires_at": iso(utcnow() + timedelta(seconds=PRESIGNED_URL_TTL_S)),
-    }
+    return SettlementReportOut(
+        object="settlement_report",
+        date=day.isoformat(),
+        url=store.presigned_get(key, PRESIGNED_URL_TTL_S),
+        expires_at=iso(utcnow() + timedelta(seconds=PRESIGNED_URL_TTL_S)) or "",
+    )

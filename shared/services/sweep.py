@@ -37,16 +37,12 @@ async def sweep(gw: Gateway) -> SweepReport:
     republished = failed = 0
     for payment in stale:
         try:
-            await gw.queue.publish(
-                process_message(payment, suffix=f"-v{payment.get('version', 0)}")
-            )
+            await gw.queue.publish(process_message(payment, suffix=f"-v{payment.version}"))
         except DependencyUnavailable:
             failed += 1
             continue
         republished += 1
-        if payment.get("published") is False:
-            await gw.payments.set_fields(
-                payment["_id"], {"published": True}, guard={"version": payment.get("version", 0)}
-            )
-        log.info("republished", extra={"payment_id": payment["_id"], "status": payment["status"]})
+        if not payment.published:
+            await gw.payments.mark_published(payment.id, True, version=payment.version)
+        log.info("republished", extra={"payment_id": payment.id, "status": payment.status})
     return SweepReport(republished, failed)

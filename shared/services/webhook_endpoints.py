@@ -12,24 +12,10 @@ from shared.domain.requests import WebhookEndpointCreate
 from shared.domain.webhooks import generate_secret
 from shared.services.context import Gateway
 from shared.services.validation import parse_model
+from shared.services.views import DeletedOut, WebhookEndpointListOut, WebhookEndpointOut
 
 
-def public_endpoint(record: dict[str, Any], *, with_secret: bool = False) -> dict[str, Any]:
-    view = {
-        "id": record["_id"],
-        "object": "webhook_endpoint",
-        "url": record["url"],
-        "enabled_events": record.get("enabled_events", []),
-        "description": record.get("description"),
-        "status": record.get("status", "enabled"),
-        "created_at": iso(record.get("created_at")),
-    }
-    if with_secret:
-        view["secret"] = record["secret"]
-    return view
-
-
-async def create_endpoint(gw: Gateway, merchant_id: str, raw_body: Any) -> dict[str, Any]:
+async def create_endpoint(gw: Gateway, merchant_id: str, raw_body: Any) -> WebhookEndpointOut:
     request = parse_model(WebhookEndpointCreate, raw_body)
     record = {
         "_id": ids.new_id(ids.WEBHOOK_ENDPOINT),
@@ -43,30 +29,30 @@ async def create_endpoint(gw: Gateway, merchant_id: str, raw_body: Any) -> dict[
     }
     await gw.webhooks.insert_endpoint(record)
     gw.endpoint_cache.drop(merchant_id)
-    return public_endpoint(record, with_secret=True)
+    return WebhookEndpointOut.from_record(record, with_secret=True)
 
 
-async def list_endpoints(gw: Gateway, merchant_id: str) -> dict[str, Any]:
+async def list_endpoints(gw: Gateway, merchant_id: str) -> WebhookEndpointListOut:
     endpoints = await gw.webhooks.endpoints_of(merchant_id)
-    return {
-        "object": "list",
-        "url": "/v1/webhook_endpoints",
-        "data": [public_endpoint(e) for e in endpoints],
-        "has_more": False,
-    }
+    return WebhookEndpointListOut(
+        object="list",
+        url="/v1/webhook_endpoints",
+        data=[WebhookEndpointOut.from_record(e) for e in endpoints],
+        has_more=False,
+    )
 
 
-async def delete_endpoint(gw: Gateway, merchant_id: str, endpoint_id: str) -> dict[str, Any]:
+async def delete_endpoint(gw: Gateway, merchant_id: str, endpoint_id: str) -> DeletedOut:
     updated = await gw.webhooks.update_endpoint(
         endpoint_id, merchant_id, {"deleted": True, "status": "deleted"}
     )
     if updated is None:
         raise NotFound(f"no webhook endpoint {endpoint_id}", param="id")
     gw.endpoint_cache.drop(merchant_id)
-    return {"id": endpoint_id, "object": "webhook_endpoint", "deleted": True}
+    return DeletedOut(id=endpoint_id, object="webhook_endpoint", deleted=True)
 
 
-async def rotate_secret(gw: Gateway, merchant_id: str, endpoint_id: str) -> dict[str, Any]:
+async def rotate_secret(gw: Gateway, merchant_id: str, endpoint_id: str) -> WebhookEndpointOut:
     """New secret now; the old one keeps signing (beside it) until the overlap ends."""
     current = await gw.webhooks.endpoint(endpoint_id, merchant_id)
     if current is None:
@@ -84,6 +70,5 @@ async def rotate_secret(gw: Gateway, merchant_id: str, endpoint_id: str) -> dict
     if updated is None:
         raise NotFound(f"no webhook endpoint {endpoint_id}", param="id")
     gw.endpoint_cache.drop(merchant_id)
-    view = public_endpoint(updated, with_secret=True)
-    view["previous_secret_expires_at"] = iso(expires)
-    return view
+    view = WebhookEndpointOut.from_record(updated, with_secret=True)
+    return view.model_copy(update={"previous_secret_expires_at": iso(expires)})

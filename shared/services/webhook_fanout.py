@@ -12,11 +12,12 @@ from typing import Any
 
 from shared.domain import ids
 from shared.domain.clock import iso, utcnow
-from shared.domain.payment import public_payment
+from shared.domain.payment import Payment
 from shared.domain.states import DeliveryStatus, WebhookStatus
 from shared.domain.webhooks import RETRYING, build_event
 from shared.services.context import Gateway
 from shared.services.lifecycle_messages import dispatch_message
+from shared.services.views import PaymentOut
 
 
 async def merchant_endpoints(gw: Gateway, merchant_id: str) -> list[dict[str, Any]]:
@@ -35,18 +36,19 @@ async def subscribed_endpoints(
     return [e for e in endpoints if event_type in e.get("enabled_events", ())]
 
 
-def _delivery(payment: dict[str, Any], endpoint: dict[str, Any], event_type: str) -> dict[str, Any]:
+def _delivery(payment: Payment, endpoint: dict[str, Any], event_type: str) -> dict[str, Any]:
     now = utcnow()
-    generation = payment.get("generation", 1)
-    occurrence = payment["attempts"] if event_type == RETRYING else 0
-    parts = (payment["_id"], generation, event_type, occurrence, endpoint["_id"])
+    generation = payment.generation
+    occurrence = payment.attempts if event_type == RETRYING else 0
+    parts = (payment.id, generation, event_type, occurrence, endpoint["_id"])
     delivery_id = ids.derived_id(ids.WEBHOOK_DELIVERY, *parts)
     message_id = ids.derived_id(ids.WEBHOOK_MESSAGE, *parts)
-    event = build_event(message_id, event_type, iso(now) or "", public_payment(payment))
+    data = PaymentOut.from_domain(payment).as_json()
+    event = build_event(message_id, event_type, iso(now) or "", data)
     return {
         "_id": delivery_id,
-        "merchant_id": payment["merchant_id"],
-        "payment_id": payment["_id"],
+        "merchant_id": payment.merchant_id,
+        "payment_id": payment.id,
         "generation": generation,
         "endpoint_id": endpoint["_id"],
         "endpoint_url": endpoint["url"],
@@ -64,13 +66,13 @@ def _delivery(payment: dict[str, Any], endpoint: dict[str, Any], event_type: str
 
 async def fan_out(
     gw: Gateway,
-    payment: dict[str, Any],
+    payment: Payment,
     event_type: str,
     endpoints: list[dict[str, Any]] | None = None,
 ) -> int:
     """Ensure the event's deliveries exist and are queued; returns how many endpoints."""
     if endpoints is None:
-        endpoints = await subscribed_endpoints(gw, payment["merchant_id"], event_type)
+        endpoints = await subscribed_endpoints(gw, payment.merchant_id, event_type)
     if not endpoints:
         return 0
     deliveries = [_delivery(payment, endpoint, event_type) for endpoint in endpoints]
@@ -80,20 +82,18 @@ async def fan_out(
     return len(endpoints)
 
 
-def summarise(statuses: list[str]) -> str | None:
+def summarise(statuses: list[str]) -> WebhookStatus | None:
     """A payment's webhook_status from its final event's delivery statuses."""
     if not statuses:
         return None
     if DeliveryStatus.FAILED.value in statuses:
-        return WebhookStatus.FAILED.value
+        return WebhookStatus.FAILED
     if all(status == DeliveryStatus.SUCCESS.value for status in statuses):
-        return WebhookStatus.SUCCESS.value
-    return WebhookStatus.PENDING.value
+        return WebhookStatus.SUCCESS
+    return WebhookStatus.PENDING
 
 
 async def refresh_webhook_status(gw: Gateway, payment_id: str, generation: int) -> None:
     status = summarise(await gw.webhooks.final_delivery_statuses(payment_id, generation))
     if status is not None:
-        await gw.payments.set_fields(
-            payment_id, {"webhook_status": status}, guard={"generation": generation}
-        )
+        await gw.payments.set_webhook_status(payment_id, generation, status)

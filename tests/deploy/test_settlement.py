@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import requests
 
+from shared.adapters.payment_documents import from_document
 from shared.adapters.settlement_repository import SettlementRepository
 from shared.adapters.settlement_store import default_store
 from shared.config import get_settings
@@ -75,7 +76,7 @@ def test_report_without_fee_has_no_fee_columns() -> None:
         created_at=at(DAY, 9),
         finalized_at=at(DAY, 9, 0, 1),
     )
-    rows = list(csv.reader(io.StringIO(render_report([payment], 0))))
+    rows = list(csv.reader(io.StringIO(render_report([from_document(payment)], 0))))
     assert rows[0] == ["id", "amount", "currency", "status", "created_at", "finalized_at"]
     assert rows[2] == ["TOTAL", "500", "USD", "SUCCESS=1;FAILED=0", "", ""]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 
 from shared.services.metrics import merchant_metrics
 from shared.web import bootstrap
@@ -24,4 +23,4 @@ router = APIRouter()
     responses=errors(),
 )
 async def get_metrics(merchant: Merchant) -> Any:
-    return JSONResponse(await merchant_metrics(bootstrap.clients().metrics, merchant["_id"]))
+    return await merchant_metrics(bootstrap.clients().metrics, merchant["_id"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from fastapi.responses import JSONResponse
 
 from shared.services.queries import get_payment, list_payments
 from shared.services.retry_payment import retry_payment
@@ -43,7 +42,7 @@ async def get_payments(
         starting_after=starting_after,
         ending_before=ending_before,
     )
-    return JSONResponse(page)
+    return page
 
 
 @router.get(
@@ -55,7 +54,7 @@ async def get_payments(
 )
 async def get_one_payment(payment_id: str, gw: GatewayDep, merchant: Merchant) -> Any:
     logs.bind(payment_id=payment_id)
-    return JSONResponse(await get_payment(gw, merchant["_id"], payment_id))
+    return await get_payment(gw, merchant["_id"], payment_id)
 
 
 @router.post(
@@ -67,4 +66,4 @@ async def get_one_payment(payment_id: str, gw: GatewayDep, merchant: Merchant) -
 )
 async def post_retry(payment_id: str, gw: GatewayDep, merchant: Merchant) -> Any:
     logs.bind(payment_id=payment_id)
-    return JSONResponse(await retry_payment(gw, merchant["_id"], payment_id))
+    return PaymentOut.from_domain(await retry_payment(gw, merchant["_id"], payment_id))

@@ -45,7 +45,7 @@ async def scheduled_settlement() -> dict[str, Any]:
 )
 async def get_settlement(date: str, merchant: Merchant) -> Any:
     day = parse_day(date)
-    return JSONResponse(await report_link(bootstrap.report_store(), merchant["_id"], day))
+    return await report_link(bootstrap.report_store(), merchant["_id"], day)
 
 
 @router.post("/internal/settlement_report", include_in_schema=False, responses=errors())

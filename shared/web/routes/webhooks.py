@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
 
 from shared.domain.requests import WebhookEndpointCreate
 from shared.services.redeliver_webhook import redeliver_webhook
@@ -33,11 +32,12 @@ router = APIRouter()
     status_code=201,
     summary="Add a webhook endpoint (its secret is shown once)",
     response_model=WebhookEndpointOut,
+    response_model_exclude_unset=True,
     responses=errors(415),
     openapi_extra=json_request_body(WebhookEndpointCreate),
 )
 async def post_endpoint(gw: GatewayDep, merchant: Merchant, body: JsonBody) -> Any:
-    return JSONResponse(await create_endpoint(gw, merchant["_id"], body), status_code=201)
+    return await create_endpoint(gw, merchant["_id"], body)
 
 
 @router.get(
@@ -45,10 +45,11 @@ async def post_endpoint(gw: GatewayDep, merchant: Merchant, body: JsonBody) -> A
     tags=["webhooks"],
     summary="List webhook endpoints",
     response_model=WebhookEndpointListOut,
+    response_model_exclude_unset=True,
     responses=errors(),
 )
 async def get_endpoints(gw: GatewayDep, merchant: Merchant) -> Any:
-    return JSONResponse(await list_endpoints(gw, merchant["_id"]))
+    return await list_endpoints(gw, merchant["_id"])
 
 
 @router.delete(
@@ -59,7 +60,7 @@ async def get_endpoints(gw: GatewayDep, merchant: Merchant) -> Any:
     responses=errors(404),
 )
 async def remove_endpoint(endpoint_id: str, gw: GatewayDep, merchant: Merchant) -> Any:
-    return JSONResponse(await delete_endpoint(gw, merchant["_id"], endpoint_id))
+    return await delete_endpoint(gw, merchant["_id"], endpoint_id)
 
 
 @router.post(
@@ -67,10 +68,11 @@ async def remove_endpoint(endpoint_id: str, gw: GatewayDep, merchant: Merchant) 
     tags=["webhooks"],
     summary="Rotate the signing secret (both sign during the overlap)",
     response_model=WebhookEndpointOut,
+    response_model_exclude_unset=True,
     responses=errors(404),
 )
 async def post_rotate(endpoint_id: str, gw: GatewayDep, merchant: Merchant) -> Any:
-    return JSONResponse(await rotate_secret(gw, merchant["_id"], endpoint_id))
+    return await rotate_secret(gw, merchant["_id"], endpoint_id)
 
 
 @router.post(
@@ -82,4 +84,4 @@ async def post_rotate(endpoint_id: str, gw: GatewayDep, merchant: Merchant) -> A
     responses=errors(404, 409),
 )
 async def post_redeliver(delivery_id: str, gw: GatewayDep, merchant: Merchant) -> Any:
-    return JSONResponse(await redeliver_webhook(gw, merchant["_id"], delivery_id), status_code=202)
+    return await redeliver_webhook(gw, merchant["_id"], delivery_id)

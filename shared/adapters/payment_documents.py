@@ -1,0 +1,120 @@
+"""A payment as a MongoDB document and back: the only place that knows the stored shape.
+
+Documents written by older versions may lack fields added since (`generation`, `version`…);
+they read as the defaults a new payment starts with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from typing import Any
+
+from shared.domain.payment import Failure, Payment, StoredResponse, Transition
+from shared.domain.states import PaymentStatus, WebhookStatus
+
+Doc = dict[str, Any]
+FIELD_NAMES = tuple(f.name for f in fields(Payment))
+NESTED = {"failure", "last_transition", "status", "webhook_status"}
+
+
+def failure_document(failure: Failure | None) -> Doc | None:
+    if failure is None:
+        return None
+    return {"code": failure.code, "message": failure.message, "advice_code": failure.advice_code}
+
+
+def transition_document(transition: Transition | None) -> Doc | None:
+    if transition is None:
+        return None
+    return {
+        "event_id": transition.event_id,
+        "from": transition.from_status.value,
+        "to": transition.to.value,
+        "at": transition.at,
+        "attempt": transition.attempt,
+        "generation": transition.generation,
+        "reason": transition.reason,
+        "actor": transition.actor,
+        "qstash_message_id": transition.qstash_message_id,
+    }
+
+
+def field_value(name: str, value: Any) -> Any:
+    """One attribute of a Payment as it is stored."""
+    if name == "failure":
+        return failure_document(value)
+    if name == "last_transition":
+        return transition_document(value)
+    if name in ("status", "webhook_status"):
+        return value.value
+    return value
+
+
+def to_document(payment: Payment) -> Doc:
+    doc: Doc = {"_id": payment.id}
+    for name in FIELD_NAMES:
+        if name != "id":
+            doc[name] = field_value(name, getattr(payment, name))
+    return doc
+
+
+def changed_fields(before: Payment, after: Payment) -> Doc:
+    """The stored fields that differ between two states of one payment (for a `$set`)."""
+    return {
+        name: field_value(name, getattr(after, name))
+        for name in FIELD_NAMES
+        if name != "id" and getattr(before, name) != getattr(after, name)
+    }
+
+
+def _failure(doc: Doc | None) -> Failure | None:
+    if not doc:
+        return None
+    return Failure(str(doc.get("code")), str(doc.get("message")), doc.get("advice_code"))
+
+
+def _transition(doc: Doc | None) -> Transition | None:
+    if not doc:
+        return None
+    return Transition(
+        event_id=doc["event_id"],
+        from_status=PaymentStatus(doc["from"]),
+        to=PaymentStatus(doc["to"]),
+        at=doc["at"],
+        attempt=int(doc.get("attempt") or 0),
+        generation=int(doc.get("generation") or 1),
+        actor=str(doc.get("actor")),
+        reason=doc.get("reason"),
+        qstash_message_id=doc.get("qstash_message_id"),
+    )
+
+
+def from_document(doc: Doc) -> Payment:
+    """Fields the document lacks take the Payment's defaults."""
+    values = {name: doc[name] for name in FIELD_NAMES if name in doc and name not in NESTED}
+    return Payment(
+        id=doc["_id"],
+        **values,
+        status=PaymentStatus(doc["status"]),
+        webhook_status=WebhookStatus(doc.get("webhook_status") or WebhookStatus.PENDING),
+        failure=_failure(doc.get("failure")),
+        last_transition=_transition(doc.get("last_transition")),
+    )
+
+
+def response_of(doc: Doc) -> StoredResponse:
+    stored = doc["response"]
+    return StoredResponse(int(stored["status_code"]), dict(stored["body"]))
+
+
+def event_document(payment: Payment) -> Doc | None:
+    """The audit event of the payment's last move (`payment_events`), None before any move."""
+    transition = transition_document(payment.last_transition)
+    if transition is None:
+        return None
+    return {
+        "_id": transition.pop("event_id"),
+        "payment_id": payment.id,
+        "merchant_id": payment.merchant_id,
+        **transition,
+    }

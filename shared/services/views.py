@@ -1,0 +1,259 @@
+"""The public shape of every object: one pydantic model each, built from the domain object.
+
+Routes return these (so FastAPI validates what the OpenAPI document says) and webhook events
+carry them (so an event's `data` is the object the API shows). `shared/web/schemas.py`
+re-exports them for the routes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
+
+from shared.domain.clock import iso
+from shared.domain.payment import Payment
+
+Doc = dict[str, Any]
+
+
+class PaymentMethodOut(BaseModel):
+    type: Literal["card", "upi", "wallet"]
+    brand: str | None = None
+    last4: str | None = None
+    vpa: str | None = None
+    wallet: str | None = None
+
+
+class FailureOut(BaseModel):
+    code: str | None
+    message: str | None
+    advice_code: str | None = None
+
+
+class PaymentOut(BaseModel):
+    id: str = Field(examples=["pay_01JDV6ZQ6Y4V9J2M7ZB3N8K1QX"])
+    object: Literal["payment"]
+    amount: int
+    currency: str
+    payment_method: PaymentMethodOut
+    user_id: str
+    description: str | None
+    status: Literal["CREATED", "PROCESSING", "RETRYING", "SUCCESS", "FAILED"]
+    attempts: int
+    max_attempts: int
+    retry_count: int
+    failure: FailureOut | None
+    webhook_status: Literal["PENDING", "SUCCESS", "FAILED", "SKIPPED"]
+    idempotency_key: str
+    metadata: dict[str, str]
+    scenario: str | None
+    created_at: str
+    updated_at: str
+    finalized_at: str | None
+
+    @field_serializer("payment_method")
+    def _only_present_details(self, method: PaymentMethodOut) -> dict[str, str]:
+        """A card shows brand and last4, a UPI payment its masked VPA: no null keys."""
+        return method.model_dump(exclude_none=True)
+
+    @classmethod
+    def from_domain(cls, payment: Payment) -> Self:
+        failure = payment.failure
+        return cls(
+            id=payment.id,
+            object="payment",
+            amount=payment.amount,
+            currency=payment.currency,
+            payment_method=PaymentMethodOut(**payment.payment_method),
+            user_id=payment.user_id,
+            description=payment.description,
+            status=payment.status.value,
+            attempts=payment.attempts,
+            max_attempts=payment.max_attempts,
+            retry_count=payment.retry_count,
+            failure=FailureOut(
+                code=failure.code, message=failure.message, advice_code=failure.advice_code
+            )
+            if failure
+            else None,
+            webhook_status=payment.webhook_status.value,
+            idempotency_key=payment.idempotency_key,
+            metadata=payment.metadata,
+            scenario=payment.scenario,
+            created_at=iso(payment.created_at) or "",
+            updated_at=iso(payment.updated_at) or "",
+            finalized_at=iso(payment.finalized_at),
+        )
+
+    def as_json(self) -> Doc:
+        """The JSON object the API and the webhook events show."""
+        return self.model_dump(mode="json")
+
+
+class PaymentEventOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str
+    object: Literal["payment_event"]
+    from_: str | None = Field(alias="from")
+    to: str
+    at: str
+    attempt: int | None
+    generation: int | None
+    reason: str | None
+    actor: str | None
+    qstash_message_id: str | None
+
+    @classmethod
+    def from_record(cls, record: Doc) -> Self:
+        """From a stored `payment_events` document."""
+        return cls.model_validate(
+            {
+                "id": record["_id"],
+                "object": "payment_event",
+                "from": record.get("from"),
+                "to": record["to"],
+                "at": iso(record["at"]),
+                "attempt": record.get("attempt"),
+                "generation": record.get("generation"),
+                "reason": record.get("reason"),
+                "actor": record.get("actor"),
+                "qstash_message_id": record.get("qstash_message_id"),
+            }
+        )
+
+
+class DeliveryAttemptOut(BaseModel):
+    attempt: int
+    round: int
+    status_code: int | None
+    duration_ms: float | None
+    error: str | None
+    at: str | None
+
+    @classmethod
+    def from_record(cls, record: Doc) -> Self:
+        """From a stored `webhook_attempts` document."""
+        return cls(
+            attempt=record["attempt"],
+            round=record.get("round", 0),
+            status_code=record.get("status_code"),
+            duration_ms=record.get("duration_ms"),
+            error=record.get("error"),
+            at=iso(record.get("at")),
+        )
+
+
+class WebhookDeliveryOut(BaseModel):
+    id: str
+    object: Literal["webhook_delivery"]
+    payment_id: str
+    endpoint_id: str
+    endpoint_url: str
+    event_id: str
+    event_type: str
+    status: Literal["PENDING", "SUCCESS", "FAILED"]
+    attempt_count: int
+    created_at: str | None
+    updated_at: str | None
+    payload: dict[str, Any]
+    attempts: list[DeliveryAttemptOut]
+
+    @classmethod
+    def from_record(cls, record: Doc, attempts: list[Doc]) -> Self:
+        """From a stored `webhook_deliveries` document and attempts (those of others ignored)."""
+        return cls(
+            id=record["_id"],
+            object="webhook_delivery",
+            payment_id=record["payment_id"],
+            endpoint_id=record["endpoint_id"],
+            endpoint_url=record["endpoint_url"],
+            event_id=record["event_id"],
+            event_type=record["event_type"],
+            status=record["status"],
+            attempt_count=record.get("attempt_count", 0),
+            created_at=iso(record.get("created_at")),
+            updated_at=iso(record.get("updated_at")),
+            payload=json.loads(record["body"]),
+            attempts=[
+                DeliveryAttemptOut.from_record(a)
+                for a in attempts
+                if a["delivery_id"] == record["_id"]
+            ],
+        )
+
+
+class PaymentDetailOut(PaymentOut):
+    events: list[PaymentEventOut]
+    webhook_deliveries: list[WebhookDeliveryOut]
+
+
+class PaymentListOut(BaseModel):
+    object: Literal["list"]
+    url: str
+    data: list[PaymentOut]
+    has_more: bool
+
+
+class WebhookEndpointOut(BaseModel):
+    id: str
+    object: Literal["webhook_endpoint"]
+    url: str
+    enabled_events: list[str]
+    description: str | None
+    status: str
+    created_at: str | None
+    secret: str | None = Field(None, description="Only in the create and rotate responses")
+    previous_secret_expires_at: str | None = Field(
+        None, description="Only in the rotate response: when the old secret stops signing"
+    )
+
+    @classmethod
+    def from_record(cls, record: Doc, *, with_secret: bool = False) -> Self:
+        """From a stored `webhook_endpoints` document; the secret only when asked for."""
+        secret = {"secret": record["secret"]} if with_secret else {}
+        return cls(
+            id=record["_id"],
+            object="webhook_endpoint",
+            url=record["url"],
+            enabled_events=record.get("enabled_events", []),
+            description=record.get("description"),
+            status=record.get("status", "enabled"),
+            created_at=iso(record.get("created_at")),
+            **secret,
+        )
+
+
+class WebhookEndpointListOut(BaseModel):
+    object: Literal["list"]
+    url: str
+    data: list[WebhookEndpointOut]
+    has_more: bool
+
+
+class DeletedOut(BaseModel):
+    id: str
+    object: str
+    deleted: Literal[True]
+
+
+class MetricsOut(BaseModel):
+    object: Literal["metrics"]
+    total: int
+    status_counts: dict[str, int]
+    success_rate: float | None
+    failure_rate: float | None
+    avg_retries: float
+    payment_method_distribution: dict[str, int]
+    webhooks: dict[str, float | int | None]
+    latency_ms: dict[str, int | None]
+    payments_per_minute: list[dict[str, str | int]]
+
+
+class SettlementReportOut(BaseModel):
+    object: str = Field("settlement_report", examples=["settlement_report"])
+    date: str = Field(examples=["2026-01-31"])
+    url: str = Field(description="Presigned S3 GET URL of the CSV")
+    expires_at: str = Field(description="When the URL stops working (ISO-8601 UTC)")
