@@ -47,7 +47,7 @@ def patch_datetime_updates() -> None:
         return bool(original(self, update_spec, doc_id, original_doc))
 
     can_use_sql_updates._paygate_patched = True  # type: ignore[attr-defined]
-    SqlUpdatesMixin._can_use_sql_updates = can_use_sql_updates  # type: ignore[method-assign]
+    SqlUpdatesMixin._can_use_sql_updates = can_use_sql_updates
 
 
 def main() -> None:

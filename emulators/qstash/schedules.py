@@ -21,7 +21,7 @@ from croniter import croniter
 from emulators.qstash.delivery import new_message_id
 from emulators.qstash.models import NewMessage, now_ms
 from emulators.qstash.publish import BadRequest, is_url, parse_publish
-from emulators.qstash.store import Store
+from emulators.qstash.store import HashFields, Store
 from emulators.qstash.views import put_body
 
 log = logging.getLogger("qstash.schedules")
@@ -72,7 +72,7 @@ class Schedules:
         existing = await self.store.get_schedule(schedule_id)
         created = int(existing["created"]) if existing else now
         next_ms = next_fire_ms(cron, now)
-        fields: dict[str, Any] = {
+        fields: HashFields = {
             "id": schedule_id,
             "destination": destination,
             "cron": cron,
