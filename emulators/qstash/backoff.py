@@ -1,6 +1,7 @@
 """Retry timing: durations, the default backoff, `Retry-After`, `Upstash-Retry-Delay` expressions.
 
-All functions return *unscaled* seconds; the caller multiplies by the time scale.
+All functions return *unscaled* seconds; `Deliverer.outcome` multiplies retry backoff by the
+time scale (explicit delays, parsed here too, are never scaled).
 """
 
 from __future__ import annotations

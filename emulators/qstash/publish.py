@@ -43,12 +43,12 @@ def parse_publish(
     destination: str,
     body: bytes,
     now_ms: int,
-    time_scale: float,
     caller_ip: str | None = None,
 ) -> PublishRequest:
     """Build the message for `destination` from lower-cased request headers.
 
-    `Upstash-Delay` is multiplied by `time_scale`; `Upstash-Not-Before` (absolute) is not.
+    `Upstash-Delay` and `Upstash-Not-Before` are honoured as given, as QStash does: the
+    emulator's time scale applies to retry backoff only (see `Deliverer.outcome`).
     """
     forwarded: dict[str, str] = {}
     if "content-type" in headers:
@@ -101,7 +101,7 @@ def parse_publish(
             raise BadRequest("Upstash-Not-Before must be unix seconds") from exc
     elif "upstash-delay" in headers:
         delay_s = _duration(headers["upstash-delay"], "Upstash-Delay")
-        due_ms = now_ms + int(delay_s * 1000 * time_scale)
+        due_ms = now_ms + int(delay_s * 1000)
     spec["not_before"] = due_ms
     return PublishRequest(spec, due_ms, dedup_key(headers, destination, body, forwarded))
 
