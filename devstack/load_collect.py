@@ -137,7 +137,8 @@ class ApiSource:
             async with limit:
                 response = await self.client.get(f"/v1/payments/{payment_id}")
                 response.raise_for_status()
-                return response.json()  # type: ignore[no-any-return]
+                payment: Doc = response.json()
+                return payment
 
         details = await asyncio.gather(*(detail(pid) for pid in payment_ids))
         events = {d["id"]: [_event(e) for e in d.get("events", [])] for d in details}
@@ -174,7 +175,8 @@ async def receiver_records(receiver_url: str | None) -> list[Doc]:
     async with httpx.AsyncClient(base_url=receiver_url, timeout=30.0) as client:
         response = await client.get("/deliveries", params={"limit": 100_000})
         response.raise_for_status()
-        return response.json()["data"]  # type: ignore[no-any-return]
+        records: list[Doc] = response.json()["data"]
+        return records
 
 
 async def collect(

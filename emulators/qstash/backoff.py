@@ -164,7 +164,9 @@ class RetryDelayExpression:
 
     def _eval(self, node: ast.AST, retried: float) -> float:
         if isinstance(node, ast.Constant):
-            return float(node.value)  # type: ignore[arg-type]  # numbers only (_check)
+            if not isinstance(node.value, int | float):  # unreachable: `_check` allows numbers only
+                raise ValueError("constants must be numbers")
+            return float(node.value)
         if isinstance(node, ast.Name):
             return retried
         if isinstance(node, ast.BinOp):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Literal
 
 from emulators.qstash.backoff import parse_duration, parse_expression
 from emulators.qstash.models import (
@@ -75,15 +76,16 @@ def parse_publish(
         spec["retry_delay"] = _expression(headers["upstash-retry-delay"])
     if "upstash-timeout" in headers:
         spec["timeout_s"] = _duration(headers["upstash-timeout"], "Upstash-Timeout")
-    for header, key in (
+    callbacks: tuple[tuple[str, Literal["callback", "failure_callback"]], ...] = (
         ("upstash-callback", "callback"),
         ("upstash-failure-callback", "failure_callback"),
-    ):
+    )
+    for header, key in callbacks:
         if header in headers:
             url = headers[header]
             if not is_url(url):
                 raise BadRequest(f"{canonical_header(header)} must be an http(s) URL")
-            spec[key] = url  # type: ignore[literal-required]
+            spec[key] = url
     if callback_opts:
         spec["callback_opts"] = callback_opts
     if failure_opts:

@@ -22,7 +22,7 @@ from emulators.qstash.delivery import new_message_id
 from emulators.qstash.models import NewMessage, now_ms
 from emulators.qstash.publish import BadRequest, is_url, parse_publish
 from emulators.qstash.store import HashFields, Store
-from emulators.qstash.views import put_body
+from emulators.qstash.views import put_body, put_fields
 
 log = logging.getLogger("qstash.schedules")
 
@@ -160,14 +160,16 @@ class Schedules:
             "isPaused": row.get("paused") == b"1",
         }
         put_body(out, "body", body)
-        for key, name in (
-            ("callback", "callback"),
-            ("failure_callback", "failureCallback"),
-            ("retry_delay", "retryDelayExpression"),
-            ("label", "label"),
-        ):
-            if key in spec:
-                out[name] = spec[key]  # type: ignore[literal-required]
+        put_fields(
+            out,
+            spec,
+            (
+                ("callback", "callback"),
+                ("failure_callback", "failureCallback"),
+                ("retry_delay", "retryDelayExpression"),
+                ("label", "label"),
+            ),
+        )
         if "timeout_s" in spec:
             out["timeout"] = int(spec["timeout_s"])
         if "upstash-delay" in headers:

@@ -131,7 +131,8 @@ class Store:
     async def _publish_one(self, m: NewMessage) -> bytes | None:
         dedup = DEDUP + m.dedup_key if m.dedup_key else ""
         args = [MSG, m.id, m.due_ms, DEDUP_WINDOW_MS, _dumps(m.spec), m.body, _event(m, "CREATED")]
-        return await self._batcher.call("publish", [DUE, EVENTS, dedup], args)  # type: ignore[no-any-return]
+        duplicate_of: bytes | None = await self._batcher.call("publish", [DUE, EVENTS, dedup], args)
+        return duplicate_of
 
     async def claim(self, now_ms: int, limit: int, lease_until_ms: int) -> Claim:
         raw = await self._script(
