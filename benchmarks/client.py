@@ -14,6 +14,7 @@ import resource
 import secrets
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from devstack.invariants import SentPayment
@@ -49,7 +50,9 @@ async def _settle(mongodb_uri: str, user_id: str, expected: int, timeout_s: floa
         await source.close()
 
 
-async def b1_ingress(base_url: str, n: int, concurrency: int, mongodb_uri: str, **_: Any):
+async def b1_ingress(
+    base_url: str, n: int, concurrency: int, mongodb_uri: str, **_: Any
+) -> dict[str, Any]:
     """N creates with unique keys at concurrency C, one try each: throughput and latency."""
     user_id = "bench_b1_" + secrets.token_hex(4)
     created: list[float] = []
@@ -91,7 +94,7 @@ async def b1_ingress(base_url: str, n: int, concurrency: int, mongodb_uri: str, 
 
 async def b2_end_to_end(
     base_url: str, n: int, concurrency: int, mongodb_uri: str, receiver_url: str, **_: Any
-):
+) -> dict[str, Any]:
     """The default mix through the whole lifecycle: time until all final, webhooks settled."""
     report = await run_load(
         base_url,
@@ -115,7 +118,9 @@ async def b2_end_to_end(
     }
 
 
-async def b3_idempotency(base_url: str, requests: int, keys: int, mongodb_uri: str, **_: Any):
+async def b3_idempotency(
+    base_url: str, requests: int, keys: int, mongodb_uri: str, **_: Any
+) -> dict[str, Any]:
     """`requests` concurrent creates over `keys` keys: exactly `keys` payments, replay latency."""
     user_id = "bench_b3_" + secrets.token_hex(4)
     body = _body(user_id)
@@ -137,7 +142,7 @@ async def b3_idempotency(base_url: str, requests: int, keys: int, mongodb_uri: s
         stored = await source.payments(user_id)
     finally:
         await source.close()
-    first = {}
+    first: dict[str, int] = {}
     for item in items:
         first[str(item.first_status)] = first.get(str(item.first_status), 0) + 1
     return {
@@ -158,7 +163,11 @@ async def b3_idempotency(base_url: str, requests: int, keys: int, mongodb_uri: s
     }
 
 
-BENCHES = {"b1": b1_ingress, "b2": b2_end_to_end, "b3": b3_idempotency}
+BENCHES: dict[str, Callable[..., Coroutine[Any, Any, dict[str, Any]]]] = {
+    "b1": b1_ingress,
+    "b2": b2_end_to_end,
+    "b3": b3_idempotency,
+}
 
 
 def main() -> None:

@@ -79,7 +79,8 @@ def run_client(bench: str, params: dict[str, Any]) -> dict[str, Any]:
     lines = completed.stdout.strip().splitlines()
     if completed.returncode != 0 or not lines:
         raise RuntimeError(f"{bench} client failed:\n{completed.stderr[-3000:]}")
-    return json.loads(lines[-1])  # type: ignore[no-any-return]
+    measured: dict[str, Any] = json.loads(lines[-1])
+    return measured
 
 
 def _median(values: list[Any]) -> Any:

@@ -44,7 +44,7 @@ def dev(
     qstash_time_scale: float = typer.Option(
         _DEFAULTS.qstash_time_scale,
         min=0.0,
-        help="Multiplier on QStash retry delays (1.0 = real backoff).",
+        help="Multiplier on QStash retry backoff (1.0 = real backoff; explicit delays unscaled).",
     ),
 ) -> None:
     """Run the whole local stack (databases, emulators, receiver, functions, dashboard)."""

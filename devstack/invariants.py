@@ -70,7 +70,9 @@ class Violation:
 class _Check:
     violations: list[Violation] = field(default_factory=list)
 
-    def add(self, rule: str, message: str, payment_id: str | None = None, key: str | None = None):
+    def add(
+        self, rule: str, message: str, payment_id: str | None = None, key: str | None = None
+    ) -> None:
         self.violations.append(Violation(rule, message, payment_id, key))
 
 
@@ -169,7 +171,8 @@ def _check_trail(check: _Check, payment_id: str, payment: Doc, trail: list[Doc])
     if not ordered:
         check.add("moves_out_of_order", "a final payment has no events", payment_id)
         return
-    previous_to, previous_at = "CREATED", None
+    previous_to: str | None = "CREATED"
+    previous_at: Any = None
     for event in ordered:
         source, target = event.get("from"), event.get("to")
         if source != previous_to:
@@ -285,7 +288,7 @@ def _check_webhooks(check: _Check, payment_id: str, payment: Doc, deliveries: li
             check.add(
                 "webhook_not_settled", f"delivery {delivery.get('id')} still PENDING", payment_id
             )
-    statuses = {d.get("status") for d in finals}
+    statuses: set[Any] = {d.get("status") for d in finals}
     expected = "FAILED" if "FAILED" in statuses else "SUCCESS" if statuses == {"SUCCESS"} else None
     if expected is not None and payment.get("webhook_status") != expected:
         check.add(

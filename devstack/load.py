@@ -68,9 +68,6 @@ class LoadReport:
             counts[violation.rule] = counts.get(violation.rule, 0) + 1
         return counts
 
-    def accepted_keys(self) -> list[str]:
-        return sorted({s.key for s in self.sent if s.accepted})
-
     def to_json(self) -> dict[str, Any]:
         return {
             "run_id": self.run_id,

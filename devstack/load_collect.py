@@ -20,6 +20,8 @@ Doc = dict[str, Any]
 CHUNK = 400
 FINAL = ("SUCCESS", "FAILED")
 DETAIL_CONCURRENCY = 16
+# (events by payment, deliveries by payment, attempts by delivery): the trail of a run.
+Trail = tuple[dict[str, list[Doc]], dict[str, list[Doc]], dict[str, list[Doc]]]
 
 
 @dataclass
@@ -96,7 +98,7 @@ class MongoSource:
             found += await self.db[collection].find({field: {"$in": chunk}}).to_list(None)
         return found
 
-    async def trail(self, payment_ids: list[str]) -> tuple[dict, dict, dict]:
+    async def trail(self, payment_ids: list[str]) -> Trail:
         events: dict[str, list[Doc]] = {pid: [] for pid in payment_ids}
         for doc in await self._by("payment_events", "payment_id", payment_ids):
             events.setdefault(doc["payment_id"], []).append(_event(doc))
@@ -128,14 +130,15 @@ class ApiSource:
     async def payments(self, user_id: str) -> dict[str, Doc]:
         return await list_payments(self.client, user_id)
 
-    async def trail(self, payment_ids: list[str]) -> tuple[dict, dict, dict]:
+    async def trail(self, payment_ids: list[str]) -> Trail:
         limit = asyncio.Semaphore(DETAIL_CONCURRENCY)
 
         async def detail(payment_id: str) -> Doc:
             async with limit:
                 response = await self.client.get(f"/v1/payments/{payment_id}")
                 response.raise_for_status()
-                return response.json()  # type: ignore[no-any-return]
+                payment: Doc = response.json()
+                return payment
 
         details = await asyncio.gather(*(detail(pid) for pid in payment_ids))
         events = {d["id"]: [_event(e) for e in d.get("events", [])] for d in details}
@@ -172,7 +175,8 @@ async def receiver_records(receiver_url: str | None) -> list[Doc]:
     async with httpx.AsyncClient(base_url=receiver_url, timeout=30.0) as client:
         response = await client.get("/deliveries", params={"limit": 100_000})
         response.raise_for_status()
-        return response.json()["data"]  # type: ignore[no-any-return]
+        records: list[Doc] = response.json()["data"]
+        return records
 
 
 async def collect(

@@ -35,9 +35,9 @@ def patch_datetime_updates() -> None:
     """Make neosqlite skip its SQL update tier for updates that contain a date."""
     from neosqlite.collection.query_helper._sql_updates import SqlUpdatesMixin
 
-    original = SqlUpdatesMixin._can_use_sql_updates
-    if getattr(original, "_paygate_patched", False):
+    if getattr(SqlUpdatesMixin, "_paygate_patched", False):
         return
+    original = SqlUpdatesMixin._can_use_sql_updates
 
     def can_use_sql_updates(
         self: Any, update_spec: dict[str, Any], doc_id: int, original_doc: Any = None
@@ -46,8 +46,8 @@ def patch_datetime_updates() -> None:
             return False
         return bool(original(self, update_spec, doc_id, original_doc))
 
-    can_use_sql_updates._paygate_patched = True  # type: ignore[attr-defined]
-    SqlUpdatesMixin._can_use_sql_updates = can_use_sql_updates  # type: ignore[method-assign]
+    SqlUpdatesMixin._can_use_sql_updates = can_use_sql_updates
+    SqlUpdatesMixin._paygate_patched = True
 
 
 def main() -> None:

@@ -134,11 +134,12 @@ def create_app(
                 "body_sha256": hashlib.sha256(raw).hexdigest(),
             }
         )
-        answer = {
+        answers: dict[int, dict[str, Any]] = {
             200: {"received": True},
             400: {"error": "invalid signature"},
             500: {"error": "simulated merchant failure"},
-        }[status]
+        }
+        answer = answers[status]
         return JSONResponse({**answer, "attempt": record["attempt"]}, status_code=status)
 
     @app.get("/deliveries")

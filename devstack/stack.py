@@ -11,8 +11,10 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from devstack.processes import (
+    HealthCheck,
     ManagedProcess,
     StackError,
     free_port,
@@ -97,7 +99,8 @@ class StackConfig:
                 "receiver_port",
             )
         }
-        return cls(data_dir=data_dir, echo=False, **{**ports, **overrides})  # type: ignore[arg-type]
+        values: dict[str, Any] = {**ports, **overrides}
+        return cls(data_dir=data_dir, echo=False, **values)
 
     def url(self, port: int) -> str:
         return f"http://{self.host}:{port}"
@@ -304,14 +307,14 @@ def _process(
     name: str,
     argv: list[str],
     port: int,
-    health: object,
+    health: HealthCheck,
     env: dict[str, str] | None = None,
 ) -> ManagedProcess:
     return ManagedProcess(
         name=name,
         argv=argv,
         port=port,
-        health=health,  # type: ignore[arg-type]
+        health=health,
         env={"PYTHONPATH": str(PROJECT_ROOT), **(env or {})},
         cwd=PROJECT_ROOT,
         log_file=cfg.data_dir / "logs" / f"{name}.log",

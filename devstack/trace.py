@@ -91,7 +91,8 @@ def payment_from_api(api_url: str, api_key: str, payment_id: str) -> dict[str, A
     if response.status_code == 404:
         return None
     response.raise_for_status()
-    return response.json()  # type: ignore[no-any-return]
+    payment: dict[str, Any] = response.json()
+    return payment
 
 
 def payment_from_mongo(mongodb_uri: str, database: str, payment_id: str) -> dict[str, Any] | None:
@@ -115,7 +116,8 @@ def payment_from_mongo(mongodb_uri: str, database: str, payment_id: str) -> dict
         payment["id"] = payment["_id"]
         payment["events"] = [{**event, "id": event["_id"]} for event in events]
         payment["webhook_deliveries"] = [{**d, "id": d["_id"]} for d in deliveries]
-        return json.loads(json.dumps(payment, default=str))  # type: ignore[no-any-return]
+        plain: dict[str, Any] = json.loads(json.dumps(payment, default=str))
+        return plain
     finally:
         client.close()
 

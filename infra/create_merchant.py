@@ -11,6 +11,7 @@ import argparse
 import os
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 
 from pymongo import MongoClient
 
@@ -23,7 +24,10 @@ def create_merchant(uri: str, database: str, name: str) -> tuple[str, str]:
     """Insert a merchant named `name`; returns (merchant id, API key)."""
     merchant_id = "mer_" + secrets.token_hex(8)
     api_key = KEY_PREFIX + secrets.token_urlsafe(24)
-    with MongoClient(uri, tz_aware=True, serverSelectionTimeoutMS=10_000) as client:
+    client: MongoClient[dict[str, Any]] = MongoClient(
+        uri, tz_aware=True, serverSelectionTimeoutMS=10_000
+    )
+    with client:
         client[database]["merchants"].insert_one(
             {
                 "_id": merchant_id,

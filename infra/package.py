@@ -112,7 +112,8 @@ def build(out: Path = DEFAULT_OUT, skip_deps: bool = False) -> str:
 
 # --- lock ---------------------------------------------------------------------------------
 def _lambda_environment(extra: str = "") -> dict[str, str]:
-    env = dict(default_environment())
+    # Every value of packaging's `Environment` TypedDict is a str; `evaluate` wants a plain dict.
+    env = {key: str(value) for key, value in default_environment().items()}
     env.update(
         python_version=LAMBDA_PYTHON,
         python_full_version=f"{LAMBDA_PYTHON}.0",

@@ -14,13 +14,13 @@ Choices where QStash is vague or the emulator deviates on purpose:
 
 * Default backoff: ``min(86400, e ** (2.5 * n))`` seconds, n = 1 for the first retry
   (~12 s, 2.5 min, 30 min, ...), the table in QStash's retry docs.
-* ``--time-scale`` multiplies *every* waiting time the emulator computes: the default
-  backoff, `Upstash-Retry-Delay` expressions (ms, `retried` = 0 for the first retry),
-  `Retry-After` / `X-RateLimit-Reset*` hints on a failed response (seconds, RFC 1123
-  date or Go duration; more than a day is ignored), `Upstash-Delay` and callback delays.
-  In dev (0.01) the default retries come after ~0.12 s, ~1.5 s, ~18 s. Not scaled:
-  `Upstash-Not-Before` (an absolute time), `Upstash-Timeout`, cron times, the 10-minute
-  deduplication window, and the 5-minute signature lifetime.
+* ``--time-scale`` (no such thing on QStash) multiplies the retry backoff only: the
+  default backoff, `Upstash-Retry-Delay` expressions (ms, `retried` = 0 for the first
+  retry), and `Retry-After` / `X-RateLimit-Reset*` hints on a failed response (seconds,
+  RFC 1123 date or Go duration; more than a day is ignored). In dev (0.01) the default
+  retries come after ~0.12 s, ~1.5 s, ~18 s. Honoured as given, as on QStash:
+  `Upstash-Delay`, `Upstash-Not-Before`, callback delays, `Upstash-Timeout`, cron times,
+  the 10-minute deduplication window, and the 5-minute signature lifetime.
 * Deduplication (`Upstash-Deduplication-Id`, or content-based: destination + body +
   Content-Type + forwarded headers) is global, 10 minutes, atomic (one Lua script):
   a duplicate gets HTTP 202 with the original id and `"deduplicated": true`.

@@ -28,7 +28,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--time-scale",
         type=float,
         default=1.0,
-        help="multiplies every retry backoff and Upstash-Delay (dev: 0.01)",
+        help="multiplies retry backoff only; Upstash-Delay is not scaled (dev: 0.01)",
     )
     parser.add_argument("--parallelism", type=int, default=64, help="maximum concurrent deliveries")
     parser.add_argument("--log-level", default="warning")

@@ -45,9 +45,7 @@ class QStashApp:
         self.options = options
         self.store = Store(options.redis_url)
         self.signer = Signer(options.current_signing_key, options.next_signing_key)
-        self.ctx = Context(
-            options, self.store, self.signer, Schedules(self.store, options.time_scale)
-        )
+        self.ctx = Context(options, self.store, self.signer, Schedules(self.store))
         self.client: HttpClient | None = None
         self.router = self._routes()
 

@@ -1,6 +1,7 @@
 """Retry timing: durations, the default backoff, `Retry-After`, `Upstash-Retry-Delay` expressions.
 
-All functions return *unscaled* seconds; the caller multiplies by the time scale.
+All functions return *unscaled* seconds; `Deliverer.outcome` multiplies retry backoff by the
+time scale (explicit delays, parsed here too, are never scaled).
 """
 
 from __future__ import annotations
@@ -163,7 +164,9 @@ class RetryDelayExpression:
 
     def _eval(self, node: ast.AST, retried: float) -> float:
         if isinstance(node, ast.Constant):
-            return float(node.value)  # type: ignore[arg-type]  # numbers only (_check)
+            if not isinstance(node.value, int | float):  # unreachable: `_check` allows numbers only
+                raise ValueError("constants must be numbers")
+            return float(node.value)
         if isinstance(node, ast.Name):
             return retried
         if isinstance(node, ast.BinOp):

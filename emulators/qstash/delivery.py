@@ -156,7 +156,7 @@ class Deliverer:
         now: int,
         dlq_id: str | None,
     ) -> NewMessage:
-        due = now + int(opts.get("delay_ms", 0) * self.time_scale)
+        due = now + opts.get("delay_ms", 0)  # an explicit delay: not scaled
         spec: MessageSpec = {
             "url": url,
             "method": opts.get("method", "POST"),

@@ -91,7 +91,7 @@ def _messages(
     now = now_ms()
     messages = []
     for target in found:
-        request = parse_publish(headers, target.url, body, now, ctx.options.time_scale, caller_ip)
+        request = parse_publish(headers, target.url, body, now, caller_ip)
         spec, dedup = request.spec, request.dedup_key
         if queue:
             spec["queue_name"] = queue

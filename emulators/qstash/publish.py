@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import Literal
 
 from emulators.qstash.backoff import parse_duration, parse_expression
 from emulators.qstash.models import (
@@ -43,12 +44,12 @@ def parse_publish(
     destination: str,
     body: bytes,
     now_ms: int,
-    time_scale: float,
     caller_ip: str | None = None,
 ) -> PublishRequest:
     """Build the message for `destination` from lower-cased request headers.
 
-    `Upstash-Delay` is multiplied by `time_scale`; `Upstash-Not-Before` (absolute) is not.
+    `Upstash-Delay` and `Upstash-Not-Before` are honoured as given, as QStash does: the
+    emulator's time scale applies to retry backoff only (see `Deliverer.outcome`).
     """
     forwarded: dict[str, str] = {}
     if "content-type" in headers:
@@ -75,15 +76,16 @@ def parse_publish(
         spec["retry_delay"] = _expression(headers["upstash-retry-delay"])
     if "upstash-timeout" in headers:
         spec["timeout_s"] = _duration(headers["upstash-timeout"], "Upstash-Timeout")
-    for header, key in (
+    callbacks: tuple[tuple[str, Literal["callback", "failure_callback"]], ...] = (
         ("upstash-callback", "callback"),
         ("upstash-failure-callback", "failure_callback"),
-    ):
+    )
+    for header, key in callbacks:
         if header in headers:
             url = headers[header]
             if not is_url(url):
                 raise BadRequest(f"{canonical_header(header)} must be an http(s) URL")
-            spec[key] = url  # type: ignore[literal-required]
+            spec[key] = url
     if callback_opts:
         spec["callback_opts"] = callback_opts
     if failure_opts:
@@ -101,7 +103,7 @@ def parse_publish(
             raise BadRequest("Upstash-Not-Before must be unix seconds") from exc
     elif "upstash-delay" in headers:
         delay_s = _duration(headers["upstash-delay"], "Upstash-Delay")
-        due_ms = now_ms + int(delay_s * 1000 * time_scale)
+        due_ms = now_ms + int(delay_s * 1000)
     spec["not_before"] = due_ms
     return PublishRequest(spec, due_ms, dedup_key(headers, destination, body, forwarded))
 

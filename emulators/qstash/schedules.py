@@ -21,8 +21,8 @@ from croniter import croniter
 from emulators.qstash.delivery import new_message_id
 from emulators.qstash.models import NewMessage, now_ms
 from emulators.qstash.publish import BadRequest, is_url, parse_publish
-from emulators.qstash.store import Store
-from emulators.qstash.views import put_body
+from emulators.qstash.store import HashFields, Store
+from emulators.qstash.views import put_body, put_fields
 
 log = logging.getLogger("qstash.schedules")
 
@@ -54,9 +54,8 @@ def _split_tz(cron: str) -> tuple[str, ZoneInfo | None]:
 class Schedules:
     """Create, inspect, pause and fire schedules."""
 
-    def __init__(self, store: Store, time_scale: float) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
-        self.time_scale = time_scale
 
     async def create(
         self, destination: str, headers: dict[str, str], body: bytes, caller_ip: str | None
@@ -66,13 +65,13 @@ class Schedules:
         cron = headers.get("upstash-cron", "")
         validate_cron(cron)
         now = now_ms()
-        parse_publish(headers, destination, body, now, self.time_scale)  # validates headers
+        parse_publish(headers, destination, body, now)  # validates headers
         schedule_id = headers.get("upstash-schedule-id") or "scd_" + uuid.uuid4().hex
         kept = {k: v for k, v in headers.items() if k.startswith("upstash-") or k == "content-type"}
         existing = await self.store.get_schedule(schedule_id)
         created = int(existing["created"]) if existing else now
         next_ms = next_fire_ms(cron, now)
-        fields: dict[str, Any] = {
+        fields: HashFields = {
             "id": schedule_id,
             "destination": destination,
             "cron": cron,
@@ -138,7 +137,6 @@ class Schedules:
             row["destination"].decode(),
             row.get("body", b""),
             now,
-            self.time_scale,
             row.get("caller_ip", b"").decode() or None,
         )
         request.spec["schedule_id"] = row["id"].decode()
@@ -150,7 +148,7 @@ class Schedules:
         headers = json.loads(row["headers"])
         destination = row["destination"].decode()
         body = row.get("body", b"")
-        spec = parse_publish(headers, destination, body, 0, 1.0).spec
+        spec = parse_publish(headers, destination, body, 0).spec
         out: dict[str, Any] = {
             "scheduleId": row["id"].decode(),
             "destination": destination,
@@ -162,18 +160,20 @@ class Schedules:
             "isPaused": row.get("paused") == b"1",
         }
         put_body(out, "body", body)
-        for key, name in (
-            ("callback", "callback"),
-            ("failure_callback", "failureCallback"),
-            ("retry_delay", "retryDelayExpression"),
-            ("label", "label"),
-        ):
-            if key in spec:
-                out[name] = spec[key]  # type: ignore[literal-required]
+        put_fields(
+            out,
+            spec,
+            (
+                ("callback", "callback"),
+                ("failure_callback", "failureCallback"),
+                ("retry_delay", "retryDelayExpression"),
+                ("label", "label"),
+            ),
+        )
         if "timeout_s" in spec:
             out["timeout"] = int(spec["timeout_s"])
         if "upstash-delay" in headers:
-            out["delay"] = spec["not_before"] // 1000  # parsed with now=0, scale 1
+            out["delay"] = spec["not_before"] // 1000  # parsed with now=0
         if "upstash-queue-name" in headers:
             out["queueName"] = headers["upstash-queue-name"]
         if row.get("caller_ip"):

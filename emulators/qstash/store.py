@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError
+from redis.typing import EncodableT, FieldT
 
 from emulators.qstash import lua
 from emulators.qstash.batching import ScriptBatcher
@@ -49,6 +50,8 @@ MAX_CONNECTIONS = 128
 POOL_TIMEOUT_S = 30
 
 T = TypeVar("T")
+# The fields of a Redis hash as HSET takes them.
+HashFields = Mapping[FieldT, EncodableT]
 
 
 @dataclass
@@ -128,7 +131,8 @@ class Store:
     async def _publish_one(self, m: NewMessage) -> bytes | None:
         dedup = DEDUP + m.dedup_key if m.dedup_key else ""
         args = [MSG, m.id, m.due_ms, DEDUP_WINDOW_MS, _dumps(m.spec), m.body, _event(m, "CREATED")]
-        return await self._batcher.call("publish", [DUE, EVENTS, dedup], args)  # type: ignore[no-any-return]
+        duplicate_of: bytes | None = await self._batcher.call("publish", [DUE, EVENTS, dedup], args)
+        return duplicate_of
 
     async def claim(self, now_ms: int, limit: int, lease_until_ms: int) -> Claim:
         raw = await self._script(
@@ -174,7 +178,7 @@ class Store:
         spec, body, retried = await self.redis.hmget(MSG + message_id, "spec", "body", "retried")
         if spec is None:
             return None
-        return json.loads(spec), body or b"", int(retried or 0)
+        return json.loads(spec), _bytes(body), int(retried or 0)
 
     async def cancel(self, ids: list[str] | None) -> list[tuple[str, MessageSpec]]:
         """Cancel the given messages (None = all pending); returns the ones cancelled."""
@@ -185,7 +189,7 @@ class Store:
     # --- dead letter queue ---------------------------------------------------------------
 
     async def dlq_ids(self) -> list[str]:
-        return [raw.decode() for raw in await self.redis.zrange(DLQ_INDEX, 0, -1)]
+        return [_text(raw) for raw in await self.redis.zrange(DLQ_INDEX, 0, -1)]
 
     async def dlq_entries(self, dlq_ids: list[str]) -> list[dict[str, bytes] | None]:
         pipe = self.redis.pipeline(transaction=False)
@@ -219,7 +223,11 @@ class Store:
     # --- schedules -----------------------------------------------------------------------
 
     async def put_schedule(
-        self, schedule_id: str, fields: dict[str, Any], next_ms: int | None, created_ms: int
+        self,
+        schedule_id: str,
+        fields: HashFields,
+        next_ms: int | None,
+        created_ms: int,
     ) -> None:
         pipe = self.redis.pipeline(transaction=True)
         pipe.delete(SCHEDULE + schedule_id)
@@ -233,14 +241,14 @@ class Store:
 
     async def get_schedule(self, schedule_id: str) -> dict[str, bytes] | None:
         row = await self.redis.hgetall(SCHEDULE + schedule_id)
-        return {k.decode(): v for k, v in row.items()} if row else None
+        return {_text(k): _bytes(v) for k, v in row.items()} if row else None
 
     async def schedule_ids(self) -> list[str]:
-        return [raw.decode() for raw in await self.redis.zrange(SCHEDULE_ALL, 0, -1)]
+        return [_text(raw) for raw in await self.redis.zrange(SCHEDULE_ALL, 0, -1)]
 
     async def due_schedules(self, now_ms: int) -> list[tuple[str, float]]:
         rows = await self.redis.zrangebyscore(SCHEDULE_DUE, "-inf", now_ms, withscores=True)
-        return [(raw.decode(), score) for raw, score in rows]
+        return [_scored(row) for row in rows]
 
     async def set_schedule_state(self, schedule_id: str, paused: bool, next_ms: int | None) -> bool:
         if not await self.redis.exists(SCHEDULE + schedule_id):
@@ -309,7 +317,7 @@ class Store:
         return bool(deleted)
 
     async def group_names(self) -> list[str]:
-        return sorted(raw.decode() for raw in await self.redis.smembers(GROUPS))
+        return sorted(_text(raw) for raw in await self.redis.smembers(GROUPS))
 
     # --- events --------------------------------------------------------------------------
 
@@ -341,3 +349,27 @@ def _event(message: NewMessage, state: str) -> str:
 
 def _score(raw: bytes | None) -> float | None:
     return float(raw) if raw is not None else None
+
+
+# redis-py types every reply as `bytes | str` (zset ranges also as scored pairs), whatever the
+# client's `decode_responses`; this client never decodes, so the replies are bytes.
+def _text(raw: object) -> str:
+    if isinstance(raw, bytes):
+        return raw.decode()
+    if isinstance(raw, str):
+        return raw
+    raise TypeError(f"expected a Redis bulk string, got {type(raw).__name__}")
+
+
+def _bytes(raw: bytes | str | None) -> bytes:
+    if isinstance(raw, str):
+        return raw.encode()
+    return raw or b""
+
+
+def _scored(row: object) -> tuple[str, float]:
+    """One `(member, score)` pair of a `withscores=True` range."""
+    if not isinstance(row, tuple | list) or len(row) != 2:
+        raise TypeError(f"expected a (member, score) pair, got {row!r}")
+    member, score = row
+    return _text(member), float(score)

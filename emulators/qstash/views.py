@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from emulators.qstash.models import AttemptResult, MessageSpec, canonical_header
@@ -26,6 +27,14 @@ def put_body(out: dict[str, Any], key: str, body: bytes) -> None:
         out[key + "Base64"] = base64.b64encode(body).decode()
 
 
+def put_fields(out: dict[str, Any], spec: MessageSpec, names: Iterable[tuple[str, str]]) -> None:
+    """Copy the optional `spec` fields present into `out`, under their QStash JSON names."""
+    fields: Mapping[str, object] = spec
+    for key, name in names:
+        if key in fields:
+            out[name] = fields[key]
+
+
 def message_json(message_id: str, spec: MessageSpec, body: bytes) -> dict[str, Any]:
     out: dict[str, Any] = {
         "messageId": message_id,
@@ -37,24 +46,26 @@ def message_json(message_id: str, spec: MessageSpec, body: bytes) -> dict[str, A
         "createdAt": spec.get("created_at", 0),
     }
     put_body(out, "body", body)
-    for key, name in (
-        ("callback", "callback"),
-        ("failure_callback", "failureCallback"),
-        ("schedule_id", "scheduleId"),
-        ("caller_ip", "callerIP"),
-        ("retry_delay", "retryDelayExpression"),
-        ("label", "label"),
-        ("topic_name", "topicName"),
-        ("endpoint_name", "endpointName"),
-        ("queue_name", "queueName"),
+    put_fields(
+        out,
+        spec,
+        (
+            ("callback", "callback"),
+            ("failure_callback", "failureCallback"),
+            ("schedule_id", "scheduleId"),
+            ("caller_ip", "callerIP"),
+            ("retry_delay", "retryDelayExpression"),
+            ("label", "label"),
+            ("topic_name", "topicName"),
+            ("endpoint_name", "endpointName"),
+            ("queue_name", "queueName"),
+        ),
+    )
+    for opts, name in (
+        (spec.get("callback_opts", {}), "callbackHeader"),
+        (spec.get("failure_callback_opts", {}), "failureCallbackHeader"),
     ):
-        if key in spec:
-            out[name] = spec[key]  # type: ignore[literal-required]
-    for key, name in (
-        ("callback_opts", "callbackHeader"),
-        ("failure_callback_opts", "failureCallbackHeader"),
-    ):
-        forwarded = spec.get(key, {}).get("headers")  # type: ignore[attr-defined]
+        forwarded = opts.get("headers")
         if forwarded:
             out[name] = header_map(forwarded)
     return out
@@ -93,14 +104,16 @@ def callback_body(
         "notBefore": str(spec.get("not_before", 0)),
         "createdAt": str(spec.get("created_at", 0)),
     }
-    for key, name in (
-        ("schedule_id", "scheduleId"),
-        ("topic_name", "topicName"),
-        ("endpoint_name", "endpointName"),
-        ("caller_ip", "callerIP"),
-    ):
-        if key in spec:
-            out[name] = spec[key]  # type: ignore[literal-required]
+    put_fields(
+        out,
+        spec,
+        (
+            ("schedule_id", "scheduleId"),
+            ("topic_name", "topicName"),
+            ("endpoint_name", "endpointName"),
+            ("caller_ip", "callerIP"),
+        ),
+    )
     if result.error:
         out["error"] = result.error
     if dlq_id is not None:

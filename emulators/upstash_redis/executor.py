@@ -106,7 +106,7 @@ class RedisExecutor:
 
     async def _exchange(self, commands: Sequence[Command], limit: float) -> list[Reply]:
         try:
-            connection: AbstractConnection = await self._pool.get_connection()
+            connection: AbstractConnection = await self._pool.get_connection()  # type: ignore[no-untyped-call]
         except (RedisError, OSError) as exc:
             raise RedisUnavailable(f"ERR redis unavailable: {exc}") from exc
         done = False

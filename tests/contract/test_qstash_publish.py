@@ -203,17 +203,17 @@ async def test_url_group_fan_out(recorder: Recorder, qstash: QStash, verifier: R
 
 async def test_get_and_cancel_messages(recorder: Recorder, qstash: QStash) -> None:
     path = recorder.path()
-    # delay 200 s x time-scale 0.01 = 2 s: long enough to inspect and cancel.
+    # a 2 s delay (not scaled by the time scale): long enough to inspect and cancel.
     first = qstash.message.publish_json(
         url=recorder.url(path),
         body={"k": 1},
-        delay=200,
+        delay=2,
         retries=1,
         headers={"X-A": "b"},
         label="lbl",
     )
-    second = qstash.message.publish_json(url=recorder.url(path), body={"k": 2}, delay=200)
-    third = qstash.message.publish_json(url=recorder.url(path), body={"k": 3}, delay=200)
+    second = qstash.message.publish_json(url=recorder.url(path), body={"k": 2}, delay=2)
+    third = qstash.message.publish_json(url=recorder.url(path), body={"k": 3}, delay=2)
 
     message = qstash.message.get(first.message_id)
     assert message.message_id == first.message_id
@@ -239,7 +239,7 @@ async def test_get_and_cancel_messages(recorder: Recorder, qstash: QStash) -> No
 async def test_events_log_the_message_lifecycle(recorder: Recorder, qstash: QStash) -> None:
     path = recorder.path()
     delivered = qstash.message.publish_json(url=recorder.url(path), body={})
-    cancelled = qstash.message.publish_json(url=recorder.url(path), body={}, delay=500)
+    cancelled = qstash.message.publish_json(url=recorder.url(path), body={}, delay=5)
     qstash.message.cancel(cancelled.message_id)
     await recorder.wait_for(path, 1)
     await asyncio.sleep(0.2)

@@ -1,4 +1,7 @@
-"""QStash emulator: retries, backoff (time-scale 0.01), DLQ, callbacks, delays, timeouts."""
+"""QStash emulator: retries, backoff (time-scale 0.01), DLQ, callbacks, timeouts.
+
+Explicit delays (`Upstash-Delay`, `Upstash-Not-Before`) are in test_qstash_delays.py.
+"""
 
 from __future__ import annotations
 
@@ -138,18 +141,6 @@ async def test_retry_after_header_sets_the_next_delay(recorder: Recorder, qstash
     qstash.message.publish_json(url=recorder.url(path), body={}, retries=1)
     got = await recorder.wait_for(path, 2)
     assert 0.95 <= got[1].at - got[0].at < 1.6  # 100 s x 0.01, not the 0.12 s default
-
-
-async def test_delay_and_not_before(recorder: Recorder, aqstash: AsyncQStash) -> None:
-    delayed, later = recorder.path("delay"), recorder.path("notbefore")
-    start = time.time()
-    await aqstash.message.publish_json(url=recorder.url(delayed), body={}, delay="120s")
-    not_before = int(start) + 2
-    await aqstash.message.publish_json(url=recorder.url(later), body={}, not_before=not_before)
-    [d] = await recorder.wait_for(delayed, 1)
-    assert 1.15 <= d.at - start < 1.8  # 120 s x 0.01
-    [n] = await recorder.wait_for(later, 1)
-    assert not_before <= n.at < not_before + 0.6  # absolute: not scaled
 
 
 async def test_timeout_counts_as_a_failed_attempt(recorder: Recorder, qstash: QStash) -> None:

@@ -154,18 +154,18 @@ def test_publish_headers_become_a_spec() -> None:
         "upstash-failure-callback-forward-x-doc": "documented",
         "upstash-deduplication-id": "d1",
     }
-    request = parse_publish(headers, "http://dest/p?q=1", b"{}", 1_000_000, 0.01, "1.2.3.4")
+    request = parse_publish(headers, "http://dest/p?q=1", b"{}", 1_000_000, "1.2.3.4")
     spec = request.spec
     assert spec["method"] == "PUT" and spec["retries"] == 5 and spec["timeout_s"] == 10
     assert spec["headers"] == {"Content-Type": "application/json", "X-Trace": "t1"}
     assert spec["callback_opts"] == {"retries": 1, "headers": {"X-Quirk": "sdk-style"}}
     assert spec["failure_callback_opts"] == {"headers": {"X-Doc": "documented"}}
-    assert request.due_ms == 1_000_000 + 1000  # 100 s x 0.01
+    assert request.due_ms == 1_000_000 + 100_000  # 100 s as given: the time scale is not applied
     assert request.dedup_key is not None and request.dedup_key.startswith("id:")
     not_before = parse_publish(
-        {"upstash-not-before": "2000", "upstash-delay": "5s"}, "http://d/", b"", 1_000_000, 0.01
+        {"upstash-not-before": "2000", "upstash-delay": "5s"}, "http://d/", b"", 1_000_000
     )
-    assert not_before.due_ms == 2_000_000  # absolute and not scaled; wins over the delay
+    assert not_before.due_ms == 2_000_000  # absolute; wins over the delay
 
 
 @pytest.mark.parametrize(
@@ -182,7 +182,7 @@ def test_publish_headers_become_a_spec() -> None:
 )
 def test_bad_publish_headers(headers: dict[str, str]) -> None:
     with pytest.raises(BadRequest):
-        parse_publish(headers, "http://d/", b"", 0, 1.0)
+        parse_publish(headers, "http://d/", b"", 0)
 
 
 def test_cron_five_fields_and_seconds_as_sixth() -> None:
