@@ -36,6 +36,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+# The unit tier alone: use cases against in-memory fakes of their ports (seconds).
+unit: $(STAMP)
+	$(PY) -m pytest tests/unit -q
+
 frontend-test: $(FRONTEND_STAMP)
 	cd frontend && npm test
 

@@ -1,0 +1,233 @@
+"""In-memory payment, webhook and merchant stores."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from typing import Any
+
+from shared.domain.errors import DuplicatePayment
+from shared.domain.payment import Payment, StoredResponse
+from shared.domain.states import PaymentStatus, WebhookStatus
+
+Doc = dict[str, Any]
+
+
+class FakePayments:
+    def __init__(self) -> None:
+        self.rows: dict[str, Payment] = {}
+        self.responses: dict[str, StoredResponse] = {}
+        self.events: dict[str, Doc] = {}
+
+    async def get(self, payment_id: str, merchant_id: str | None = None) -> Payment | None:
+        found = self.rows.get(payment_id)
+        if found is None or (merchant_id is not None and found.merchant_id != merchant_id):
+            return None
+        return found
+
+    async def find_by_key(
+        self, merchant_id: str, idempotency_key: str
+    ) -> tuple[Payment, StoredResponse] | None:
+        for payment in self.rows.values():
+            if (payment.merchant_id, payment.idempotency_key) == (merchant_id, idempotency_key):
+                return payment, self.responses[payment.id]
+        return None
+
+    async def page(
+        self,
+        merchant_id: str,
+        *,
+        limit: int,
+        status: str | None = None,
+        user_id: str | None = None,
+        starting_after: str | None = None,
+        ending_before: str | None = None,
+    ) -> tuple[list[Payment], bool]:
+        rows = sorted(
+            (
+                p
+                for p in self.rows.values()
+                if p.merchant_id == merchant_id
+                and (status is None or p.status == status)
+                and (user_id is None or p.user_id == user_id)
+                and (starting_after is None or p.id < starting_after)
+                and (ending_before is None or p.id > ending_before)
+            ),
+            key=lambda p: p.id,
+            reverse=ending_before is None,
+        )
+        page = rows[:limit]
+        return (list(reversed(page)) if ending_before else page), len(rows) > limit
+
+    async def events_of(self, payment_id: str) -> list[Doc]:
+        return sorted(
+            (e for e in self.events.values() if e["payment_id"] == payment_id),
+            key=lambda e: str(e["_id"]),
+        )
+
+    async def stale(
+        self, *, unpublished_before: datetime, lease_expired_before: datetime, limit: int
+    ) -> list[Payment]:
+        S = PaymentStatus
+        found = [
+            p
+            for p in self.rows.values()
+            if (p.status == S.CREATED and (not p.published or p.created_at < unpublished_before))
+            or (p.status == S.RETRYING and p.updated_at < unpublished_before)
+            or (
+                p.status == S.PROCESSING
+                and p.lease_until is not None
+                and p.lease_until < lease_expired_before
+            )
+        ]
+        return found[:limit]
+
+    async def insert(self, payment: Payment, response: StoredResponse) -> None:
+        if await self.find_by_key(payment.merchant_id, payment.idempotency_key) is not None:
+            raise DuplicatePayment(payment.idempotency_key)
+        self.rows[payment.id] = payment
+        self.responses[payment.id] = copy.deepcopy(response)
+
+    async def mark_published(
+        self, payment_id: str, published: bool, *, version: int | None = None
+    ) -> bool:
+        current = self.rows.get(payment_id)
+        if current is None or (version is not None and current.version != version):
+            return False
+        self.rows[payment_id] = _replace(current, published=published)
+        return True
+
+    async def set_webhook_status(
+        self, payment_id: str, generation: int, status: WebhookStatus
+    ) -> bool:
+        current = self.rows.get(payment_id)
+        if current is None or current.generation != generation:
+            return False
+        self.rows[payment_id] = _replace(current, webhook_status=status)
+        return True
+
+    async def save(self, before: Payment, after: Payment) -> Payment | None:
+        stored = self.rows.get(before.id)
+        if stored is None or (stored.status, stored.version) != (before.status, before.version):
+            return None
+        self.rows[before.id] = after
+        if after.last_transition is not None and after.last_transition != before.last_transition:
+            await self.ensure_event(after)
+        return after
+
+    async def take_over_lease(
+        self, before: Payment, after: Payment, now: datetime
+    ) -> Payment | None:
+        stored = self.rows.get(before.id)
+        if stored is None or stored.lease_until is None or stored.lease_until >= now:
+            return None
+        return await self.save(before, after)
+
+    async def ensure_event(self, payment: Payment) -> None:
+        move = payment.last_transition
+        if move is None or move.event_id in self.events:
+            return
+        self.events[move.event_id] = {
+            "_id": move.event_id,
+            "payment_id": payment.id,
+            "merchant_id": payment.merchant_id,
+            "from": move.from_status.value,
+            "to": move.to.value,
+            "at": move.at,
+            "attempt": move.attempt,
+            "generation": move.generation,
+            "reason": move.reason,
+            "actor": move.actor,
+            "qstash_message_id": move.qstash_message_id,
+        }
+
+
+def _replace(payment: Payment, **changes: Any) -> Payment:
+    from dataclasses import replace
+
+    return replace(payment, **changes)
+
+
+class FakeWebhooks:
+    def __init__(self) -> None:
+        self.endpoints: dict[str, Doc] = {}
+        self.deliveries: dict[str, Doc] = {}
+        self.attempts: dict[str, Doc] = {}
+
+    async def insert_endpoint(self, endpoint: Doc) -> None:
+        self.endpoints.setdefault(endpoint["_id"], copy.deepcopy(endpoint))
+
+    async def endpoint(self, endpoint_id: str, merchant_id: str | None = None) -> Doc | None:
+        found = self.endpoints.get(endpoint_id)
+        if found is None or found.get("deleted"):
+            return None
+        if merchant_id is not None and found["merchant_id"] != merchant_id:
+            return None
+        return copy.deepcopy(found)
+
+    async def endpoints_of(self, merchant_id: str) -> list[Doc]:
+        found = [
+            e
+            for e in self.endpoints.values()
+            if e["merchant_id"] == merchant_id and not e.get("deleted")
+        ]
+        return copy.deepcopy(sorted(found, key=lambda e: e["_id"], reverse=True))
+
+    async def update_endpoint(self, endpoint_id: str, merchant_id: str, fields: Doc) -> Doc | None:
+        if await self.endpoint(endpoint_id, merchant_id) is None:
+            return None
+        self.endpoints[endpoint_id].update(copy.deepcopy(fields))
+        return copy.deepcopy(self.endpoints[endpoint_id])
+
+    async def insert_deliveries(self, deliveries: list[Doc]) -> None:
+        for delivery in deliveries:
+            self.deliveries.setdefault(delivery["_id"], copy.deepcopy(delivery))
+
+    async def delivery(self, delivery_id: str, merchant_id: str | None = None) -> Doc | None:
+        found = self.deliveries.get(delivery_id)
+        if found is None or (merchant_id is not None and found["merchant_id"] != merchant_id):
+            return None
+        return copy.deepcopy(found)
+
+    async def deliveries_of(self, payment_id: str) -> list[Doc]:
+        found = [d for d in self.deliveries.values() if d["payment_id"] == payment_id]
+        return copy.deepcopy(sorted(found, key=lambda d: d["_id"]))
+
+    async def final_delivery_statuses(self, payment_id: str, generation: int) -> list[str]:
+        return [
+            d["status"]
+            for d in self.deliveries.values()
+            if d["payment_id"] == payment_id and d["generation"] == generation and d["final_event"]
+        ]
+
+    async def update_delivery(
+        self, delivery_id: str, guard: Doc, fields: Doc, inc: Doc | None = None
+    ) -> Doc | None:
+        found = self.deliveries.get(delivery_id)
+        if found is None or any(found.get(key) != value for key, value in guard.items()):
+            return None
+        found.update(copy.deepcopy(fields))
+        for key, step in (inc or {}).items():
+            found[key] = found.get(key, 0) + step
+        return copy.deepcopy(found)
+
+    async def record_attempt(self, attempt: Doc) -> None:
+        self.attempts.setdefault(attempt["_id"], copy.deepcopy(attempt))
+
+    async def attempts_of(self, delivery_ids: list[str]) -> list[Doc]:
+        found = [a for a in self.attempts.values() if a["delivery_id"] in delivery_ids]
+        return copy.deepcopy(sorted(found, key=lambda a: a["_id"]))
+
+
+class FakeMerchants:
+    def __init__(self) -> None:
+        self.rows: dict[str, Doc] = {}
+
+    async def by_key_hash(self, api_key_hash: str) -> Doc | None:
+        for merchant in self.rows.values():
+            if merchant["api_key_hash"] == api_key_hash:
+                return copy.deepcopy(merchant)
+        return None
+
+    async def insert_if_absent(self, merchant: Doc) -> None:
+        self.rows.setdefault(merchant["_id"], copy.deepcopy(merchant))
