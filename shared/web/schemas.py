@@ -1,4 +1,4 @@
-"""Response and request models for the OpenAPI document (the contract of DESIGN.md)."""
+"""Response and request models for the OpenAPI document (the public contract)."""
 
 from __future__ import annotations
 
