@@ -1,6 +1,10 @@
 # The two commands: `make dev` runs the whole local stack, `make test` runs the whole suite.
 # Each creates the virtualenv (uv, from the committed uv.lock) and installs the front end's
 # packages itself.
+#
+# Regenerating committed files:
+#   make lock          re-resolve uv.lock after editing pyproject.toml, then `make requirements`
+#   make requirements  infra/requirements.txt (the Lambda pins, with hashes) from uv.lock
 
 UV := $(shell devstack/tools.sh uv)
 export UV_PYTHON := $(shell devstack/tools.sh python)
@@ -11,7 +15,8 @@ STAMP := $(VENV)/.installed
 FRONTEND_STAMP := frontend/node_modules/.installed
 PYTEST_ARGS ?=
 
-.PHONY: dev test lint typecheck unit frontend-test frontend-build bench load clean install
+.PHONY: dev test lint typecheck unit frontend-test frontend-build bench load clean install \
+	lock requirements
 
 $(STAMP): pyproject.toml uv.lock
 	$(UV) sync --frozen --all-extras
@@ -22,6 +27,13 @@ install: $(STAMP) $(FRONTEND_STAMP)
 $(FRONTEND_STAMP): frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 	touch $(FRONTEND_STAMP)
+
+lock:
+	$(UV) lock
+	$(MAKE) requirements
+
+requirements: $(STAMP)
+	UV=$(UV) $(PY) infra/package.py requirements
 
 frontend-build: $(FRONTEND_STAMP)
 	cd frontend && npm run build
