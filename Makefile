@@ -1,6 +1,6 @@
 # The two commands: `make dev` runs the whole local stack, `make test` runs the whole suite.
 # Each creates the virtualenv (uv, from the committed uv.lock) and installs the front end's
-# packages itself.
+# packages itself; `make test` also installs Debian's Chromium for the browser tests (as root).
 #
 # Regenerating committed files:
 #   make lock          re-resolve uv.lock after editing pyproject.toml, then `make requirements`
@@ -13,10 +13,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 FRONTEND_STAMP := frontend/node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: dev test lint typecheck unit frontend-test frontend-build bench load clean install \
-	lock requirements
+.PHONY: dev test lint typecheck unit frontend-test frontend-build chromium bench load clean \
+	install lock requirements
 
 $(STAMP): pyproject.toml uv.lock
 	$(UV) sync --frozen --all-extras
@@ -51,8 +52,22 @@ typecheck: $(STAMP)
 frontend-test: $(FRONTEND_STAMP)
 	cd frontend && npm test
 
+# The browser tests drive Debian's Chromium: installed here when missing (root), otherwise
+# one line saying what to install, and a failure before anything else runs.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then \
+	    echo "$(CHROMIUM) is missing: installing Debian's chromium package"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  else \
+	    echo "make test needs Chromium at $(CHROMIUM): run 'sudo apt-get install -y chromium' (or make test as root)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
-test: $(STAMP) lint typecheck frontend-test frontend-build
+test: chromium $(STAMP) lint typecheck frontend-test frontend-build
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
