@@ -16,8 +16,8 @@ FRONTEND_STAMP := frontend/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: dev test lint typecheck unit frontend-test frontend-build chromium bench load clean \
-	install lock requirements
+.PHONY: dev test lint typecheck unit frontend-test frontend-build frontend-lint chromium bench \
+	load clean install lock requirements
 
 $(STAMP): pyproject.toml uv.lock
 	$(UV) sync --frozen --all-extras
@@ -49,6 +49,9 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy
 
+frontend-lint: $(FRONTEND_STAMP)
+	cd frontend && npm run lint
+
 frontend-test: $(FRONTEND_STAMP)
 	cd frontend && npm test
 
@@ -67,7 +70,7 @@ chromium:
 	fi
 
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
-test: chromium $(STAMP) lint typecheck frontend-test frontend-build
+test: chromium $(STAMP) lint typecheck frontend-lint frontend-test frontend-build
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 

@@ -10,9 +10,24 @@ export type DeliveryStatus = "PENDING" | "SUCCESS" | "FAILED";
 export const SCENARIOS = ["success", "timeout", "hard_failure", "flaky", "random"] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
-export const CURRENCIES = ["USD", "EUR", "GBP", "INR", "JPY", "AUD", "CAD", "SGD", "CHF", "KWD"] as const;
+export const CURRENCIES = [
+  "USD",
+  "EUR",
+  "GBP",
+  "INR",
+  "JPY",
+  "AUD",
+  "CAD",
+  "SGD",
+  "CHF",
+  "KWD",
+] as const;
 
-export const WEBHOOK_EVENT_TYPES = ["payment.succeeded", "payment.failed", "payment.retrying"] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  "payment.succeeded",
+  "payment.failed",
+  "payment.retrying",
+] as const;
 
 export type PaymentMethod =
   | { type: "card"; brand?: string | null; last4?: string | null }
