@@ -5,6 +5,7 @@
 # Regenerating committed files:
 #   make lock          re-resolve uv.lock after editing pyproject.toml, then `make requirements`
 #   make requirements  infra/requirements.txt (the Lambda pins, with hashes) from uv.lock
+#   make types         frontend/src/api/schema.d.ts from the backend's OpenAPI document
 
 UV := $(shell devstack/tools.sh uv)
 export UV_PYTHON := $(shell devstack/tools.sh python)
@@ -17,7 +18,7 @@ CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
 .PHONY: dev test lint typecheck unit frontend-test frontend-build frontend-lint chromium bench \
-	load clean install lock requirements
+	load clean install lock requirements types
 
 $(STAMP): pyproject.toml uv.lock
 	$(UV) sync --frozen --all-extras
@@ -35,6 +36,9 @@ lock:
 
 requirements: $(STAMP)
 	UV=$(UV) $(PY) infra/package.py requirements
+
+types: $(STAMP) $(FRONTEND_STAMP)
+	cd frontend && npm run gen:types
 
 frontend-build: $(FRONTEND_STAMP)
 	cd frontend && npm run build

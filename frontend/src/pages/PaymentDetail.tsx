@@ -67,7 +67,9 @@ export function Timeline({ events, createdAt }: { events: PaymentEvent[]; create
             <span
               aria-hidden
               className="relative mt-1 size-3.5 shrink-0 rounded-full border-2 border-white shadow-[0_0_0_1px_rgb(226_232_240)]"
-              style={{ background: STATUS_COLORS[ev.to] ?? "#94a3b8" }}
+              style={{
+                background: (STATUS_COLORS as Partial<Record<string, string>>)[ev.to] ?? "#94a3b8",
+              }}
             />
             <div className="min-w-0 flex-1">
               <div className="flex items-start gap-2">
