@@ -1,6 +1,11 @@
 # The two commands: `make dev` runs the whole local stack, `make test` runs the whole suite.
 # Each creates the virtualenv (uv, from the committed uv.lock) and installs the front end's
-# packages itself.
+# packages itself; `make test` also installs Debian's Chromium for the browser tests (as root).
+#
+# Regenerating committed files:
+#   make lock          re-resolve uv.lock after editing pyproject.toml, then `make requirements`
+#   make requirements  infra/requirements.txt (the Lambda pins, with hashes) from uv.lock
+#   make types         frontend/src/api/schema.d.ts from the backend's OpenAPI document
 
 UV := $(shell devstack/tools.sh uv)
 export UV_PYTHON := $(shell devstack/tools.sh python)
@@ -9,9 +14,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 FRONTEND_STAMP := frontend/node_modules/.installed
+CHROMIUM := /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: dev test lint typecheck unit frontend-test frontend-build bench load clean install
+.PHONY: dev test lint typecheck unit frontend-test frontend-build frontend-lint chromium bench \
+	load clean install lock requirements types
 
 $(STAMP): pyproject.toml uv.lock
 	$(UV) sync --frozen --all-extras
@@ -22,6 +29,16 @@ install: $(STAMP) $(FRONTEND_STAMP)
 $(FRONTEND_STAMP): frontend/package.json frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund
 	touch $(FRONTEND_STAMP)
+
+lock:
+	$(UV) lock
+	$(MAKE) requirements
+
+requirements: $(STAMP)
+	UV=$(UV) $(PY) infra/package.py requirements
+
+types: $(STAMP) $(FRONTEND_STAMP)
+	cd frontend && npm run gen:types
 
 frontend-build: $(FRONTEND_STAMP)
 	cd frontend && npm run build
@@ -40,11 +57,28 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(PY) -m pytest tests/unit -q
 
+frontend-lint: $(FRONTEND_STAMP)
+	cd frontend && npm run lint
+
 frontend-test: $(FRONTEND_STAMP)
 	cd frontend && npm test
 
+# The browser tests drive Debian's Chromium: installed here when missing (root), otherwise
+# one line saying what to install, and a failure before anything else runs.
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then \
+	    echo "$(CHROMIUM) is missing: installing Debian's chromium package"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	  else \
+	    echo "make test needs Chromium at $(CHROMIUM): run 'sudo apt-get install -y chromium' (or make test as root)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
-test: $(STAMP) lint typecheck frontend-test frontend-build
+test: chromium $(STAMP) lint typecheck frontend-lint frontend-test frontend-build
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 

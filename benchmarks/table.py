@@ -58,7 +58,7 @@ def print_report(report: dict[str, Any]) -> None:
 
 
 def markdown(report: dict[str, Any]) -> str:
-    """The medians as a Markdown table (for the README's Performance section)."""
+    """The medians as a Markdown table (for docs/performance.md)."""
     machine = report["machine"]
     params = report["parameters"]
     lines = [

@@ -3,7 +3,7 @@
 Each kind knows the final state it must end in, so the invariant checker can hold every
 payment to its scenario: `success` → SUCCESS after 1 attempt, `timeout` → FAILED after
 max_attempts with code `timeout`, `flaky` → SUCCESS after 2, the magic cards and UPI
-addresses as DESIGN.md lists them, `random` → anything the state machine allows.
+addresses as docs/api.md lists them, `random` → anything the state machine allows.
 """
 
 from __future__ import annotations

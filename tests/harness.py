@@ -9,8 +9,8 @@
   `relay.url`); it hands each delivery to the function owning the route, over ASGI or through
   the Lambda handler, so the messages one step publishes drive the next step.
 
-The fixtures in `tests/functions/conftest.py` wire these to the local services; the README's
-"Extending the simulator" section shows how to use them.
+The fixtures in `tests/functions/conftest.py` wire these to the local services;
+`docs/architecture.md` ("Testing a function locally") shows how to use them.
 """
 
 from __future__ import annotations

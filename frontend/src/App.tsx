@@ -53,7 +53,10 @@ function Routes() {
   } else {
     page = (
       <EmptyState title="Page not found">
-        Nothing lives at <code>{route.path}</code>. <Link to="/" className="text-indigo-600 hover:underline">Back to the overview</Link>
+        Nothing lives at <code>{route.path}</code>.{" "}
+        <Link to="/" className="text-indigo-600 hover:underline">
+          Back to the overview
+        </Link>
       </EmptyState>
     );
   }

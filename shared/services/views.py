@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.clock import iso
 from shared.domain.payment import Payment
@@ -18,12 +18,19 @@ from shared.domain.payment import Payment
 Doc = dict[str, Any]
 
 
+def _absent(value: object) -> bool:
+    return value is None
+
+
 class PaymentMethodOut(BaseModel):
+    """A card shows brand and last4, a UPI payment its masked VPA, a wallet its name: each
+    method only the details it has (no null keys)."""
+
     type: Literal["card", "upi", "wallet"]
-    brand: str | None = None
-    last4: str | None = None
-    vpa: str | None = None
-    wallet: str | None = None
+    brand: str | None = Field(None, exclude_if=_absent)
+    last4: str | None = Field(None, exclude_if=_absent)
+    vpa: str | None = Field(None, exclude_if=_absent)
+    wallet: str | None = Field(None, exclude_if=_absent)
 
 
 class FailureOut(BaseModel):
@@ -52,11 +59,6 @@ class PaymentOut(BaseModel):
     created_at: str
     updated_at: str
     finalized_at: str | None
-
-    @field_serializer("payment_method")
-    def _only_present_details(self, method: PaymentMethodOut) -> dict[str, str]:
-        """A card shows brand and last4, a UPI payment its masked VPA: no null keys."""
-        return method.model_dump(exclude_none=True)
 
     @classmethod
     def from_domain(cls, payment: Payment) -> Self:

@@ -13,6 +13,7 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from infra import package
 from tests.deploy import serverless_config as sls
 
 PACKAGE_SCRIPT = sls.ROOT / "infra" / "package.py"
@@ -85,21 +86,55 @@ def test_every_handler_imports_from_the_unpacked_artifact(tmp_path: Path) -> Non
     assert report["outside"] == [], "imported from the project, not the artifact"
 
 
-def test_requirements_pin_every_runtime_dependency() -> None:
+def _entries(requirements: str) -> dict[str, Requirement]:
+    return {
+        canonicalize_name(r.name): r
+        for r in (
+            Requirement(line.split(" --hash=")[0])
+            for line in package.for_lambda(requirements).splitlines()
+        )
+    }
+
+
+def test_requirements_are_the_runtime_part_of_the_lock() -> None:
+    assert REQUIREMENTS.read_text() == package.render_requirements(), (
+        "infra/requirements.txt is stale (uv.lock changed): regenerate it with `make requirements`"
+    )
+
+
+def test_requirements_pin_every_runtime_dependency_with_hashes() -> None:
     project = tomllib.loads((sls.ROOT / "pyproject.toml").read_text())["project"]
-    lines = [
-        line.strip()
-        for line in REQUIREMENTS.read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
-    pins = {}
-    for line in lines:
-        requirement = Requirement(line)
+    text = REQUIREMENTS.read_text()
+    entries = _entries(text)
+    for name, requirement in entries.items():
         (specifier,) = requirement.specifier
-        assert specifier.operator == "==", line
-        pins[canonicalize_name(requirement.name)] = specifier.version
+        assert specifier.operator == "==", name
+    for line in package.for_lambda(text).splitlines():
+        assert "--hash=sha256:" in line, line
     for dependency in project["dependencies"]:
         requirement = Requirement(dependency)
         name = canonicalize_name(requirement.name)
-        assert name in pins, f"{name} is not pinned in infra/requirements.txt"
-        assert requirement.specifier.contains(pins[name]), f"{name}=={pins[name]} vs {dependency}"
+        assert name in entries, f"{name} is not pinned in infra/requirements.txt"
+        (pin,) = entries[name].specifier
+        assert requirement.specifier.contains(pin.version), f"{name}=={pin.version} vs {dependency}"
+    # Only the runtime closure: nothing from the local or dev extras.
+    assert not {"standardwebhooks", "uvicorn", "pytest", "ruff"} & set(entries)
+
+
+def test_markers_are_evaluated_for_lambda_not_for_this_machine() -> None:
+    exported = (
+        "a==1.0 ; sys_platform == 'win32' \\\n    --hash=sha256:aa\n"
+        "b==2.0 ; python_full_version >= '3.12' and platform_machine == 'x86_64' \\\n"
+        "    --hash=sha256:bb \\\n    --hash=sha256:cc\n    # via paygate\n"
+        "c==3.0 ; python_full_version < '3.12' \\\n    --hash=sha256:dd\n"
+    )
+    assert package.for_lambda(exported) == "b==2.0 --hash=sha256:bb --hash=sha256:cc\n"
+
+
+def test_the_runtime_dependencies_do_not_include_demo_or_test_tools() -> None:
+    """standardwebhooks verifies signatures in the demo receiver and the tests only."""
+    project = tomllib.loads((sls.ROOT / "pyproject.toml").read_text())["project"]
+    runtime = {canonicalize_name(Requirement(d).name) for d in project["dependencies"]}
+    assert "standardwebhooks" not in runtime
+    for path in [*(sls.ROOT / "shared").rglob("*.py"), *(sls.ROOT / "functions").rglob("*.py")]:
+        assert "standardwebhooks" not in path.read_text(), path

@@ -18,7 +18,7 @@ from shared.web.app import health_router
 from tests.deploy import serverless_config as sls
 from tests.deploy.schedule_syntax import valid_cron, valid_rate, valid_schedule
 
-# The route table of DESIGN.md ("Public API" and the internal routes), plus this issue's.
+# The route table of docs/api.md ("Public API") and docs/architecture.md (the internal routes).
 DESIGN_ROUTES = {
     ("POST", "/v1/payments"),
     ("GET", "/v1/payments"),

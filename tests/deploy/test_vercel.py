@@ -7,6 +7,7 @@ import importlib.util
 import inspect
 import json
 import re
+import subprocess
 import uuid
 from pathlib import Path
 from types import ModuleType
@@ -16,6 +17,7 @@ from urllib.parse import urlencode
 import httpx
 import pytest
 
+from infra import package
 from tests.deploy import serverless_config as sls
 from tests.deploy.conftest import DeployMerchant
 
@@ -155,3 +157,22 @@ async def test_payments_path_dispatches_by_method(local_env: Any, merchant: Depl
         transport=httpx.ASGITransport(app=health), base_url="http://x"
     ) as c:
         assert (await c.get("/healthz")).status_code == 200
+
+
+def test_vercel_installs_the_locked_dependencies() -> None:
+    """Vercel's Python runtime installs from `pyproject.toml` with its `uv.lock` (it prefers
+    them to a `requirements.txt`), on the Python of `.python-version`: the committed lock must
+    be current, and nothing may hide it or offer a second list."""
+    assert (sls.ROOT / ".python-version").read_text().strip() == "3.12"
+    assert (sls.ROOT / "uv.lock").is_file()
+    for other in ("requirements.txt", "Pipfile", "Pipfile.lock"):
+        assert not (sls.ROOT / other).exists(), f"{other} would be a second dependency list"
+    ignore = sls.ROOT / ".vercelignore"
+    if ignore.exists():
+        ignored = ignore.read_text().split()
+        assert not {"uv.lock", "pyproject.toml", ".python-version"} & set(ignored)
+    uv = package.find_uv()
+    check = subprocess.run(
+        [uv, "lock", "--check", "--offline"], cwd=sls.ROOT, capture_output=True, text=True
+    )
+    assert check.returncode == 0, f"uv.lock is stale: run `make lock`\n{check.stderr}"

@@ -1,4 +1,4 @@
-"""The state machine: exactly the moves of DESIGN.md, and random walks never break it."""
+"""The state machine: exactly the moves of docs/architecture.md, and random walks never break it."""
 
 from __future__ import annotations
 

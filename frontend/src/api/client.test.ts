@@ -8,33 +8,57 @@ type Call = { url: string; init: RequestInit };
 
 function stub(...responses: (Response | Error)[]) {
   const calls: Call[] = [];
-  const fetch = vi.fn(async (url: RequestInfo | URL, init?: RequestInit) => {
-    calls.push({ url: String(url), init: init ?? {} });
+  const fetch = vi.fn((url: RequestInfo | URL, init?: RequestInit) => {
+    const href = typeof url === "string" ? url : url instanceof URL ? url.href : url.url;
+    calls.push({ url: href, init: init ?? {} });
     const next = responses.shift();
-    if (!next) throw new Error("no more stubbed responses");
-    if (next instanceof Error) throw next;
-    return next;
+    if (!next) return Promise.reject(new Error("no more stubbed responses"));
+    if (next instanceof Error) return Promise.reject(next);
+    return Promise.resolve(next);
   });
   return { fetch: fetch as unknown as typeof globalThis.fetch, calls };
 }
 
 function json(status: number, body: unknown, headers: Record<string, string> = {}) {
-  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json", ...headers },
+  });
 }
 
-const PAYMENT = { id: "pay_01", object: "payment", amount: 1234, currency: "USD", status: "CREATED" };
+const PAYMENT = {
+  id: "pay_01",
+  object: "payment",
+  amount: 1234,
+  currency: "USD",
+  status: "CREATED",
+};
 
-function client(fetch: typeof globalThis.fetch, opts: Partial<ConstructorParameters<typeof ApiClient>[0]> = {}) {
-  return new ApiClient({ baseUrl: "http://api.test", getApiKey: () => "sk_test_demo", fetch, connection: null, ...opts });
+function client(
+  fetch: typeof globalThis.fetch,
+  opts: Partial<ConstructorParameters<typeof ApiClient>[0]> = {},
+) {
+  return new ApiClient({
+    baseUrl: "http://api.test",
+    getApiKey: () => "sk_test_demo",
+    fetch,
+    connection: null,
+    ...opts,
+  });
 }
 
 describe("base URL", () => {
   it("strips trailing slashes and defaults to same origin", () => {
     expect(normalizeBaseUrl("https://paygate.vercel.app/")).toBe("https://paygate.vercel.app");
     expect(normalizeBaseUrl(undefined)).toBe("");
-    expect(buildUrl("", "/v1/payments", { status: "FAILED", user_id: "", limit: 10, starting_after: undefined })).toBe(
-      "/v1/payments?status=FAILED&limit=10",
-    );
+    expect(
+      buildUrl("", "/v1/payments", {
+        status: "FAILED",
+        user_id: "",
+        limit: 10,
+        starting_after: undefined,
+      }),
+    ).toBe("/v1/payments?status=FAILED&limit=10");
   });
 });
 
@@ -43,20 +67,28 @@ describe("auth header", () => {
     const { fetch, calls } = stub(json(200, { object: "list", data: [], has_more: false }));
     await client(fetch).listPayments({ limit: 5 });
     expect(calls[0].url).toBe("http://api.test/v1/payments?limit=5");
-    expect((calls[0].init.headers as Record<string, string>).Authorization).toBe("Bearer sk_test_demo");
+    expect((calls[0].init.headers as Record<string, string>).Authorization).toBe(
+      "Bearer sk_test_demo",
+    );
   });
 
   it("does not send the key to /healthz or /dev/config", async () => {
-    const { fetch, calls } = stub(json(200, { status: "ok", dependencies: {} }), json(200, { demo_api_key: "k" }));
+    const { fetch, calls } = stub(
+      json(200, { status: "ok", dependencies: {} }),
+      json(200, { demo_api_key: "k" }),
+    );
     const c = client(fetch);
     await c.health();
     await c.devConfig();
-    for (const call of calls) expect((call.init.headers as Record<string, string>).Authorization).toBeUndefined();
+    for (const call of calls)
+      expect((call.init.headers as Record<string, string>).Authorization).toBeUndefined();
   });
 
   it("refuses to call /v1 without a key, with an explained error", async () => {
     const { fetch, calls } = stub();
-    const err = await client(fetch, { getApiKey: () => null }).metrics().catch((e) => e);
+    const err = (await client(fetch, { getApiKey: () => null })
+      .metrics()
+      .catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err.code).toBe("missing_api_key");
     expect(calls).toHaveLength(0);
@@ -67,7 +99,9 @@ describe("auth header", () => {
     expect(getApiKey()).toBe("sk_test_stored");
     const { fetch, calls } = stub(json(200, {}));
     await new ApiClient({ fetch, connection: null }).metrics();
-    expect((calls[0].init.headers as Record<string, string>).Authorization).toBe("Bearer sk_test_stored");
+    expect((calls[0].init.headers as Record<string, string>).Authorization).toBe(
+      "Bearer sk_test_stored",
+    );
     expect(calls[0].url).toBe("/v1/metrics");
     setApiKey(null);
     expect(getApiKey()).toBeNull();
@@ -91,7 +125,12 @@ describe("error envelope", () => {
         },
       }),
     );
-    const err = (await client(fetch).createPayment({ amount: 1, currency: "USD", payment_method: { type: "card" }, user_id: "u" }, "k").catch((e) => e)) as ApiError;
+    const err = (await client(fetch)
+      .createPayment(
+        { amount: 1, currency: "USD", payment_method: { type: "card" }, user_id: "u" },
+        "k",
+      )
+      .catch((e: unknown) => e)) as ApiError;
     expect(err).toBeInstanceOf(ApiError);
     expect(err.status).toBe(422);
     expect(err.code).toBe("idempotency_key_reused");
@@ -101,22 +140,48 @@ describe("error envelope", () => {
   });
 
   it("keeps the offending param", async () => {
-    const { fetch } = stub(json(400, { error: { type: "invalid_request_error", code: "parameter_invalid", message: "amount must be > 0", param: "amount" } }));
-    const err = (await client(fetch).metrics().catch((e) => e)) as ApiError;
+    const { fetch } = stub(
+      json(400, {
+        error: {
+          type: "invalid_request_error",
+          code: "parameter_invalid",
+          message: "amount must be > 0",
+          param: "amount",
+        },
+      }),
+    );
+    const err = (await client(fetch)
+      .metrics()
+      .catch((e: unknown) => e)) as ApiError;
     expect(err.param).toBe("amount");
     expect(err.code).toBe("parameter_invalid");
   });
 
   it("reads Retry-After on 429", async () => {
-    const { fetch } = stub(json(429, { error: { type: "rate_limit_error", code: "rate_limited", message: "slow down" } }, { "Retry-After": "3" }));
-    const err = (await client(fetch).metrics().catch((e) => e)) as ApiError;
+    const { fetch } = stub(
+      json(
+        429,
+        { error: { type: "rate_limit_error", code: "rate_limited", message: "slow down" } },
+        { "Retry-After": "3" },
+      ),
+    );
+    const err = (await client(fetch)
+      .metrics()
+      .catch((e: unknown) => e)) as ApiError;
     expect(err.code).toBe("rate_limited");
     expect(err.retryAfter).toBe(3);
   });
 
   it("turns a non-envelope body into an http_<status> error that says so", async () => {
-    const { fetch } = stub(new Response("<html>Bad Gateway</html>", { status: 502, headers: { "Content-Type": "text/html" } }));
-    const err = (await client(fetch).metrics().catch((e) => e)) as ApiError;
+    const { fetch } = stub(
+      new Response("<html>Bad Gateway</html>", {
+        status: 502,
+        headers: { "Content-Type": "text/html" },
+      }),
+    );
+    const err = (await client(fetch)
+      .metrics()
+      .catch((e: unknown) => e)) as ApiError;
     expect(err.code).toBe("http_502");
     expect(err.type).toBe("api_error");
     expect(err.message).toContain("502");
@@ -124,7 +189,14 @@ describe("error envelope", () => {
   });
 
   it("builds errors straight from a response", () => {
-    const err = errorFromResponse(404, new Headers(), { error: { code: "resource_missing", message: "No such payment: pay_x", type: "invalid_request_error", param: "id" } });
+    const err = errorFromResponse(404, new Headers(), {
+      error: {
+        code: "resource_missing",
+        message: "No such payment: pay_x",
+        type: "invalid_request_error",
+        param: "id",
+      },
+    });
     expect(err.code).toBe("resource_missing");
     expect(err.param).toBe("id");
     expect(err.isNetworkError).toBe(false);
@@ -132,7 +204,9 @@ describe("error envelope", () => {
 
   it("reports a network failure as network_error with status 0", async () => {
     const { fetch } = stub(new TypeError("Failed to fetch"));
-    const err = (await client(fetch).metrics().catch((e) => e)) as ApiError;
+    const err = (await client(fetch)
+      .metrics()
+      .catch((e: unknown) => e)) as ApiError;
     expect(err.code).toBe("network_error");
     expect(err.status).toBe(0);
     expect(err.isNetworkError).toBe(true);
@@ -141,7 +215,12 @@ describe("error envelope", () => {
 });
 
 describe("idempotency", () => {
-  const body = { amount: 1234, currency: "USD", payment_method: { type: "card" as const, card_number: "4242424242424242" }, user_id: "user_1" };
+  const body = {
+    amount: 1234,
+    currency: "USD",
+    payment_method: { type: "card" as const, card_number: "4242424242424242" },
+    user_id: "user_1",
+  };
 
   it("sends the Idempotency-Key header and the JSON body", async () => {
     const { fetch, calls } = stub(json(201, PAYMENT));
@@ -176,8 +255,12 @@ describe("connection reporting", () => {
     store.subscribe(() => seen.push(store.getSnapshot().kind));
     const { fetch } = stub(
       new TypeError("Failed to fetch"),
-      json(503, { error: { type: "api_error", code: "service_unavailable", message: "mongo is down" } }),
-      json(404, { error: { type: "invalid_request_error", code: "resource_missing", message: "nope" } }),
+      json(503, {
+        error: { type: "api_error", code: "service_unavailable", message: "mongo is down" },
+      }),
+      json(404, {
+        error: { type: "invalid_request_error", code: "resource_missing", message: "nope" },
+      }),
     );
     const c = client(fetch, { connection: store });
     await c.metrics().catch(() => {});
@@ -191,7 +274,9 @@ describe("connection reporting", () => {
 
   it("treats /healthz 503 as an answer, not a throw", async () => {
     const store = new ConnectionStore();
-    const { fetch } = stub(json(503, { status: "degraded", dependencies: { mongo: "down: refused", redis: "ok" } }));
+    const { fetch } = stub(
+      json(503, { status: "degraded", dependencies: { mongo: "down: refused", redis: "ok" } }),
+    );
     const res = await client(fetch, { connection: store }).health();
     expect(res.status).toBe(503);
     expect(res.data.dependencies.mongo).toBe("down: refused");
@@ -200,8 +285,13 @@ describe("connection reporting", () => {
   it("does not report a caller's cancellation as an outage", async () => {
     const store = new ConnectionStore();
     const controller = new AbortController();
-    const fetch = vi.fn((_url: RequestInfo | URL, init?: RequestInit) =>
-      new Promise<Response>((_, reject) => init?.signal?.addEventListener("abort", () => reject(new DOMException("aborted", "AbortError")))),
+    const fetch = vi.fn(
+      (_url: RequestInfo | URL, init?: RequestInit) =>
+        new Promise<Response>((_, reject) =>
+          init?.signal?.addEventListener("abort", () =>
+            reject(new DOMException("aborted", "AbortError")),
+          ),
+        ),
     ) as unknown as typeof globalThis.fetch;
     const p = client(fetch, { connection: store }).metrics(controller.signal);
     controller.abort();

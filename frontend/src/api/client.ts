@@ -96,7 +96,11 @@ export class ApiClient {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }
 
-  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<ApiResponse<T>> {
+  async request<T>(
+    method: string,
+    path: string,
+    opts: RequestOptions = {},
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { Accept: "application/json", ...opts.headers };
     const auth = opts.auth ?? path.startsWith("/v1/");
     if (auth) {
@@ -118,7 +122,10 @@ export class ApiClient {
     }
 
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new Error("request timed out")), this.timeoutMs);
+    const timer = setTimeout(
+      () => controller.abort(new Error("request timed out")),
+      this.timeoutMs,
+    );
     const onAbort = () => controller.abort(opts.signal?.reason);
     opts.signal?.addEventListener("abort", onAbort);
 
@@ -158,10 +165,18 @@ export class ApiClient {
   // --- payments -------------------------------------------------------------------------
 
   listPayments(
-    params: { status?: PaymentStatus | ""; user_id?: string; limit?: number; starting_after?: string },
+    params: {
+      status?: PaymentStatus | "";
+      user_id?: string;
+      limit?: number;
+      starting_after?: string;
+    },
     signal?: AbortSignal,
   ) {
-    return this.request<ListEnvelope<Payment>>("GET", "/v1/payments", { query: { ...params }, signal });
+    return this.request<ListEnvelope<Payment>>("GET", "/v1/payments", {
+      query: { ...params },
+      signal,
+    });
   }
 
   getPayment(id: string, signal?: AbortSignal) {

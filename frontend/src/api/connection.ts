@@ -50,7 +50,12 @@ export class ConnectionStore {
 
   private set(next: ConnectionState): void {
     const prev = this.state;
-    if (prev.kind === next.kind && "message" in prev && "message" in next && prev.message === next.message) {
+    if (
+      prev.kind === next.kind &&
+      "message" in prev &&
+      "message" in next &&
+      prev.message === next.message
+    ) {
       return;
     }
     this.state = next;

@@ -1,111 +1,91 @@
-// Shapes of the paygate public API, as the dashboard reads them.
+// Friendly names for the shapes of the paygate public API. The shapes are generated from the
+// backend's OpenAPI document into ./schema.d.ts — regenerate with `make types` (or
+// `npm run gen:types` here), never by hand; tests/test_generated_types.py fails when it is
+// stale. Only what the document does not describe is written out below.
+import type { components, paths } from "./schema";
 
-export const PAYMENT_STATUSES = ["CREATED", "PROCESSING", "RETRYING", "SUCCESS", "FAILED"] as const;
-export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+type Schemas = components["schemas"];
+/** `true` when `T` is `true`: compile-time checks that a constant list matches a union. */
+type Assert<T extends true> = T;
+type Covers<Union, List extends readonly unknown[]> = [Exclude<Union, List[number]>] extends [never]
+  ? true
+  : false;
+
+export type Payment = Schemas["PaymentOut"];
+export type PaymentDetail = Schemas["PaymentDetailOut"];
+export type PaymentMethod = Schemas["PaymentMethodOut"];
+export type Failure = Schemas["FailureOut"];
+export type PaymentEvent = Schemas["PaymentEventOut"];
+export type WebhookDelivery = Schemas["WebhookDeliveryOut"];
+export type DeliveryAttempt = Schemas["DeliveryAttemptOut"];
+export type WebhookEndpoint = Schemas["WebhookEndpointOut"];
+export type DeletedObject = Schemas["DeletedOut"];
+export type SettlementReport = Schemas["SettlementReportOut"];
+export type ErrorEnvelope = Schemas["ErrorEnvelope"];
+
+/** A list page: `{object: "list", url, data, has_more}` (PaymentListOut, WebhookEndpointListOut). */
+export type ListEnvelope<T> = Omit<Schemas["PaymentListOut"], "data"> & { data: T[] };
+
+/** The body of `POST /v1/payments` (documented inline, not as a component). */
+export type CreatePaymentBody =
+  paths["/v1/payments"]["post"]["requestBody"]["content"]["application/json"];
+export type PaymentMethodInput = CreatePaymentBody["payment_method"];
+
+export type PaymentStatus = Payment["status"];
+export type WebhookStatus = Payment["webhook_status"];
+export type DeliveryStatus = WebhookDelivery["status"];
+export type Scenario = NonNullable<CreatePaymentBody["scenario"]>;
+
+export const PAYMENT_STATUSES = [
+  "CREATED",
+  "PROCESSING",
+  "RETRYING",
+  "SUCCESS",
+  "FAILED",
+] as const satisfies readonly PaymentStatus[];
+export type PaymentStatusesListed = Assert<Covers<PaymentStatus, typeof PAYMENT_STATUSES>>;
 export const FINAL_STATUSES: readonly PaymentStatus[] = ["SUCCESS", "FAILED"];
 
-export type WebhookStatus = "PENDING" | "SUCCESS" | "FAILED" | "SKIPPED";
-export type DeliveryStatus = "PENDING" | "SUCCESS" | "FAILED";
+export const SCENARIOS = [
+  "success",
+  "timeout",
+  "hard_failure",
+  "flaky",
+  "random",
+] as const satisfies readonly Scenario[];
+export type ScenariosListed = Assert<Covers<Scenario, typeof SCENARIOS>>;
 
-export const SCENARIOS = ["success", "timeout", "hard_failure", "flaky", "random"] as const;
-export type Scenario = (typeof SCENARIOS)[number];
+// The document types these as plain strings: the accepted values are configuration
+// (PAYGATE_CURRENCIES) and the event names of the webhook fan-out.
+export const CURRENCIES = [
+  "USD",
+  "EUR",
+  "GBP",
+  "INR",
+  "JPY",
+  "AUD",
+  "CAD",
+  "SGD",
+  "CHF",
+  "KWD",
+] as const;
 
-export const CURRENCIES = ["USD", "EUR", "GBP", "INR", "JPY", "AUD", "CAD", "SGD", "CHF", "KWD"] as const;
+export const WEBHOOK_EVENT_TYPES = [
+  "payment.succeeded",
+  "payment.failed",
+  "payment.retrying",
+] as const;
 
-export const WEBHOOK_EVENT_TYPES = ["payment.succeeded", "payment.failed", "payment.retrying"] as const;
-
-export type PaymentMethod =
-  | { type: "card"; brand?: string | null; last4?: string | null }
-  | { type: "upi"; vpa?: string | null }
-  | { type: "wallet"; wallet?: string | null };
-
-export type PaymentMethodInput =
-  | { type: "card"; card_number?: string }
-  | { type: "upi"; vpa?: string }
-  | { type: "wallet"; wallet?: string };
-
-export interface Failure {
-  code: string;
-  message: string;
-}
-
-export interface Payment {
-  id: string;
-  object: "payment";
-  amount: number;
-  currency: string;
-  payment_method: PaymentMethod;
-  user_id: string;
-  description: string | null;
-  status: PaymentStatus;
-  attempts: number;
-  max_attempts: number;
-  retry_count: number;
-  failure: Failure | null;
-  webhook_status: WebhookStatus;
-  idempotency_key: string;
-  metadata: Record<string, string>;
-  scenario: Scenario | null;
-  created_at: string;
-  updated_at: string;
-  finalized_at: string | null;
-}
-
-export interface PaymentEvent {
-  id: string;
-  object: "payment_event";
-  from: PaymentStatus | null;
-  to: PaymentStatus;
-  at: string;
-  attempt: number;
-  reason: string | null;
-  actor: string;
-  qstash_message_id: string | null;
-}
-
-export interface DeliveryAttempt {
-  attempt: number;
-  status_code: number | null;
-  duration_ms: number | null;
-  error: string | null;
-  at: string;
-}
-
-export interface WebhookDelivery {
-  id: string;
-  object: "webhook_delivery";
-  endpoint_id: string;
-  endpoint_url: string;
-  event_id: string;
-  event_type: string;
-  status: DeliveryStatus;
-  attempt_count: number;
-  created_at: string;
-  updated_at: string;
-  payload: unknown;
-  attempts: DeliveryAttempt[];
-}
-
-export interface PaymentDetail extends Payment {
-  events: PaymentEvent[];
-  webhook_deliveries: WebhookDelivery[];
-}
-
-export interface ListEnvelope<T> {
-  object: "list";
-  url: string;
-  data: T[];
-  has_more: boolean;
-}
-
-export interface Metrics {
-  object: "metrics";
-  total: number;
+/**
+ * `GET /v1/metrics`. The document declares `webhooks`, `latency_ms` and `payments_per_minute`
+ * as free-form maps (MetricsOut uses dicts), so their keys are spelled out here;
+ * `status_counts` has every status (0 when none).
+ */
+export type Metrics = Omit<
+  Schemas["MetricsOut"],
+  "status_counts" | "webhooks" | "latency_ms" | "payments_per_minute"
+> & {
   status_counts: Record<PaymentStatus, number>;
-  success_rate: number | null;
-  failure_rate: number | null;
-  avg_retries: number | null;
-  payment_method_distribution: Record<string, number>;
   webhooks: {
     total: number;
     PENDING: number;
@@ -115,24 +95,10 @@ export interface Metrics {
   };
   latency_ms: { p50: number | null; p95: number | null; p99: number | null };
   payments_per_minute: { minute: string; count: number }[];
-}
+};
 
-export interface WebhookEndpoint {
-  id: string;
-  object: "webhook_endpoint";
-  url: string;
-  enabled_events: string[];
-  description: string | null;
-  status: string;
-  created_at: string;
-  secret?: string;
-}
-
-export interface DeletedObject {
-  id: string;
-  object: string;
-  deleted: true;
-}
+// Not in the public document: /healthz answers a bare JSONResponse, /dev/config exists in dev
+// mode only, and the demo receiver is not part of the API.
 
 export interface Health {
   status: string;
@@ -155,14 +121,4 @@ export interface ReceivedDelivery {
   received_at: string;
   body: unknown;
   body_sha256: string;
-}
-
-export interface CreatePaymentBody {
-  amount: number;
-  currency: string;
-  payment_method: PaymentMethodInput;
-  user_id: string;
-  description?: string;
-  metadata?: Record<string, string>;
-  scenario?: Scenario;
 }

@@ -86,14 +86,21 @@ export function ApiKeyControl({ dark = false }: { dark?: boolean }) {
         onClick={() => setOpen((o) => !o)}
         className={cx(
           "flex w-full items-center gap-2 rounded-lg px-2.5 py-1.5 text-left text-xs transition-colors focus-visible:outline-2 focus-visible:outline-indigo-400",
-          dark ? "text-slate-300 hover:bg-white/5" : "text-slate-600 ring-1 ring-slate-200 hover:bg-slate-50",
+          dark
+            ? "text-slate-300 hover:bg-white/5"
+            : "text-slate-600 ring-1 ring-slate-200 hover:bg-slate-50",
         )}
       >
         <KeyRound className="size-3.5 shrink-0" aria-hidden />
         <span className="truncate font-mono">{key ? maskKey(key) : "Set API key"}</span>
       </button>
       {open && (
-        <div className={cx("absolute z-30 w-72 rounded-xl border border-slate-200 bg-white p-4 text-slate-900 shadow-lg", dark ? "bottom-full left-0 mb-2" : "top-full right-0 mt-2")}>
+        <div
+          className={cx(
+            "absolute z-30 w-72 rounded-xl border border-slate-200 bg-white p-4 text-slate-900 shadow-lg",
+            dark ? "bottom-full left-0 mb-2" : "top-full right-0 mt-2",
+          )}
+        >
           <ApiKeyForm onDone={() => setOpen(false)} autoFocus />
         </div>
       )}

@@ -1,5 +1,5 @@
 import { CircleCheck, TriangleExclamationPoint, WifiOff } from "lucide-react";
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useState } from "react";
 import { api } from "../api/client";
 import { useHealthMonitor } from "../hooks/useHealth";
 import { useNow } from "../hooks/useNow";
@@ -13,25 +13,27 @@ export function ConnectionBanner() {
   const { checkNow } = useHealthMonitor();
   const now = useNow(1000);
   const [recovered, setRecovered] = useState(false);
-  const wasDown = useRef(false);
-
+  // "Connected again" shows for 4 s after any other state turns online (state adjusted while
+  // rendering when the connection changes, as React recommends, not in an effect).
+  const [previousKind, setPreviousKind] = useState(conn.kind);
+  if (conn.kind !== previousKind) {
+    setPreviousKind(conn.kind);
+    setRecovered(conn.kind === "online");
+  }
   useEffect(() => {
-    if (conn.kind !== "online") {
-      wasDown.current = true;
-      setRecovered(false);
-      return;
-    }
-    if (!wasDown.current) return;
-    wasDown.current = false;
-    setRecovered(true);
+    if (!recovered) return;
     const t = setTimeout(() => setRecovered(false), 4000);
     return () => clearTimeout(t);
-  }, [conn.kind]);
+  }, [recovered]);
 
   if (conn.kind === "online") {
     if (!recovered) return null;
     return (
-      <div role="status" data-testid="connection-restored" className="flex items-center gap-2 border-b border-emerald-200 bg-emerald-50 px-4 py-2 text-sm text-emerald-800 sm:px-6 lg:px-8">
+      <div
+        role="status"
+        data-testid="connection-restored"
+        className="flex items-center gap-2 border-b border-emerald-200 bg-emerald-50 px-4 py-2 text-sm text-emerald-800 sm:px-6 lg:px-8"
+      >
         <CircleCheck className="size-4" aria-hidden /> Connected to the API again.
       </div>
     );
@@ -47,13 +49,20 @@ export function ConnectionBanner() {
       data-kind={conn.kind}
       className={
         "flex flex-wrap items-center gap-x-3 gap-y-1 border-b px-4 py-2 text-sm sm:px-6 lg:px-8 " +
-        (offline ? "border-rose-200 bg-rose-50 text-rose-900" : "border-amber-200 bg-amber-50 text-amber-900")
+        (offline
+          ? "border-rose-200 bg-rose-50 text-rose-900"
+          : "border-amber-200 bg-amber-50 text-amber-900")
       }
     >
-      {offline ? <WifiOff className="size-4 shrink-0" aria-hidden /> : <TriangleExclamationPoint className="size-4 shrink-0" aria-hidden />}
+      {offline ? (
+        <WifiOff className="size-4 shrink-0" aria-hidden />
+      ) : (
+        <TriangleExclamationPoint className="size-4 shrink-0" aria-hidden />
+      )}
       <span className="font-semibold">{offline ? "API unreachable" : "API degraded"}</span>
       <span className="min-w-0 break-words">
-        {offline ? `No answer from ${target}.` : conn.message} Showing the last data received; retrying automatically
+        {offline ? `No answer from ${target}.` : conn.message} Showing the last data received;
+        retrying automatically
         {downFor >= 1 ? ` (down for ${formatDuration(downFor * 1000)}).` : "."}
       </span>
       <Button size="sm" variant="ghost" className="ml-auto" onClick={checkNow}>

@@ -21,7 +21,15 @@ async function copyText(text: string): Promise<boolean> {
   }
 }
 
-export function CopyButton({ text, label = "Copy", className }: { text: string; label?: string; className?: string }) {
+export function CopyButton({
+  text,
+  label = "Copy",
+  className,
+}: {
+  text: string;
+  label?: string;
+  className?: string;
+}) {
   const [copied, setCopied] = useState(false);
   useEffect(() => {
     if (!copied) return;
@@ -33,14 +41,18 @@ export function CopyButton({ text, label = "Copy", className }: { text: string; 
       type="button"
       aria-label={copied ? "Copied" : label}
       title={copied ? "Copied" : label}
-      onClick={async () => setCopied(await copyText(text))}
+      onClick={() => void copyText(text).then(setCopied)}
       className={cx(
         "inline-flex items-center gap-1 rounded-md p-1 text-slate-400 transition-colors hover:bg-slate-100 hover:text-slate-700",
         "focus-visible:outline-2 focus-visible:outline-indigo-600",
         className,
       )}
     >
-      {copied ? <Check className="size-3.5 text-emerald-600" aria-hidden /> : <Copy className="size-3.5" aria-hidden />}
+      {copied ? (
+        <Check className="size-3.5 text-emerald-600" aria-hidden />
+      ) : (
+        <Copy className="size-3.5" aria-hidden />
+      )}
     </button>
   );
 }

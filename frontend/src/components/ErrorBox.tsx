@@ -34,17 +34,26 @@ export function ErrorBox({
       role="alert"
       data-testid="api-error"
       data-code={error.code}
-      className={cx("rounded-lg border border-rose-200 bg-rose-50 text-sm text-rose-900", compact ? "p-3" : "p-4", className)}
+      className={cx(
+        "rounded-lg border border-rose-200 bg-rose-50 text-sm text-rose-900",
+        compact ? "p-3" : "p-4",
+        className,
+      )}
     >
       <div className="flex items-start gap-3">
         <CircleExclamationPoint className="mt-0.5 size-5 shrink-0 text-rose-500" aria-hidden />
         <div className="min-w-0 flex-1 space-y-1">
           <div className="flex flex-wrap items-center gap-2">
             <span className="font-semibold">{title}</span>
-            <code data-testid="api-error-code" className="rounded bg-rose-100 px-1.5 py-0.5 font-mono text-xs font-semibold text-rose-800">
+            <code
+              data-testid="api-error-code"
+              className="rounded bg-rose-100 px-1.5 py-0.5 font-mono text-xs font-semibold text-rose-800"
+            >
               {error.code}
             </code>
-            {error.status > 0 && <span className="font-mono text-xs text-rose-700">HTTP {error.status}</span>}
+            {error.status > 0 && (
+              <span className="font-mono text-xs text-rose-700">HTTP {error.status}</span>
+            )}
             {error.param && (
               <span className="text-xs text-rose-700">
                 param <code className="font-mono">{error.param}</code>
@@ -55,7 +64,9 @@ export function ErrorBox({
             {error.message}
           </p>
           {hint && !compact && <p className="text-rose-800/80">{hint}</p>}
-          {error.retryAfter !== null && <p className="text-xs text-rose-700">Retry after {error.retryAfter}s.</p>}
+          {error.retryAfter !== null && (
+            <p className="text-xs text-rose-700">Retry after {error.retryAfter}s.</p>
+          )}
         </div>
       </div>
     </div>

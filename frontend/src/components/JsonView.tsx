@@ -1,7 +1,15 @@
 import { CopyButton } from "./CopyButton";
 
 /** Pretty JSON with light syntax colouring; no HTML injection (tokens become spans). */
-export function JsonView({ value, testId = "raw-json", maxHeight = "28rem" }: { value: unknown; testId?: string; maxHeight?: string }) {
+export function JsonView({
+  value,
+  testId = "raw-json",
+  maxHeight = "28rem",
+}: {
+  value: unknown;
+  testId?: string;
+  maxHeight?: string;
+}) {
   const text = JSON.stringify(value, null, 2) ?? "null";
   const parts: { t: string; cls?: string }[] = [];
   const re = /("(?:\\.|[^"\\])*")(\s*:)?|\b(true|false|null)\b|(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)/g;
@@ -18,14 +26,26 @@ export function JsonView({ value, testId = "raw-json", maxHeight = "28rem" }: { 
   if (last < text.length) parts.push({ t: text.slice(last) });
   return (
     <div className="relative">
-      <CopyButton text={text} label="Copy JSON" className="absolute top-2 right-2 text-slate-400 hover:bg-slate-700 hover:text-white" />
+      <CopyButton
+        text={text}
+        label="Copy JSON"
+        className="absolute top-2 right-2 text-slate-400 hover:bg-slate-700 hover:text-white"
+      />
       <pre
         data-testid={testId}
         tabIndex={0}
         style={{ maxHeight }}
         className="overflow-auto rounded-lg bg-slate-900 p-4 font-mono text-xs leading-relaxed text-slate-200"
       >
-        {parts.map((p, i) => (p.cls ? <span key={i} className={p.cls}>{p.t}</span> : p.t))}
+        {parts.map((p, i) =>
+          p.cls ? (
+            <span key={i} className={p.cls}>
+              {p.t}
+            </span>
+          ) : (
+            p.t
+          ),
+        )}
       </pre>
     </div>
   );

@@ -15,11 +15,21 @@ export const NAV = [
 
 function Logo({ dark }: { dark?: boolean }) {
   return (
-    <Link to="/" className="flex items-center gap-2 rounded-md focus-visible:outline-2 focus-visible:outline-indigo-400">
+    <Link
+      to="/"
+      className="flex items-center gap-2 rounded-md focus-visible:outline-2 focus-visible:outline-indigo-400"
+    >
       <span className="grid size-7 place-items-center rounded-lg bg-indigo-500 text-white shadow-sm">
         <CreditCard className="size-4" aria-hidden />
       </span>
-      <span className={cx("text-[0.95rem] font-semibold tracking-tight", dark ? "text-white" : "text-slate-900")}>paygate</span>
+      <span
+        className={cx(
+          "text-[0.95rem] font-semibold tracking-tight",
+          dark ? "text-white" : "text-slate-900",
+        )}
+      >
+        paygate
+      </span>
     </Link>
   );
 }
@@ -37,7 +47,14 @@ function EnvBadge() {
 export function Layout({ section, children }: { section: string; children: ReactNode }) {
   return (
     <div className="min-h-dvh lg:pl-56">
-      <a href="#main" onClick={(e) => { e.preventDefault(); document.getElementById("main")?.focus(); }} className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:shadow">
+      <a
+        href="#main"
+        onClick={(e) => {
+          e.preventDefault();
+          document.getElementById("main")?.focus();
+        }}
+        className="sr-only focus:not-sr-only focus:absolute focus:top-2 focus:left-2 focus:z-50 focus:rounded focus:bg-white focus:px-3 focus:py-2 focus:shadow"
+      >
         Skip to content
       </a>
       {/* sidebar (desktop) */}
@@ -56,7 +73,9 @@ export function Layout({ section, children }: { section: string; children: React
                 aria-current={active ? "page" : undefined}
                 className={cx(
                   "flex items-center gap-2.5 rounded-lg px-3 py-2 text-sm font-medium transition-colors focus-visible:outline-2 focus-visible:outline-indigo-400",
-                  active ? "bg-white/10 text-white" : "text-slate-400 hover:bg-white/5 hover:text-slate-200",
+                  active
+                    ? "bg-white/10 text-white"
+                    : "text-slate-400 hover:bg-white/5 hover:text-slate-200",
                 )}
               >
                 <item.icon className="size-4 shrink-0" aria-hidden />
@@ -103,7 +122,11 @@ export function Layout({ section, children }: { section: string; children: React
       <div className="sticky top-0 z-10 lg:top-0">
         <ConnectionBanner />
       </div>
-      <main id="main" tabIndex={-1} className="mx-auto max-w-7xl px-4 py-6 outline-none sm:px-6 lg:px-8">
+      <main
+        id="main"
+        tabIndex={-1}
+        className="mx-auto max-w-7xl px-4 py-6 outline-none sm:px-6 lg:px-8"
+      >
         {children}
       </main>
     </div>

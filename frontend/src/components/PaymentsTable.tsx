@@ -17,7 +17,13 @@ function PaymentList({ payments, now }: { payments: Payment[]; now: number }) {
   return (
     <ul data-testid="payments-list" className="divide-y divide-slate-100 sm:hidden">
       {payments.map((p) => (
-        <li key={p.id} data-testid="payment-card" data-payment-id={p.id} onClick={(e) => openRow(e, p.id)} className="cursor-pointer px-4 py-3 active:bg-slate-50">
+        <li
+          key={p.id}
+          data-testid="payment-card"
+          data-payment-id={p.id}
+          onClick={(e) => openRow(e, p.id)}
+          className="cursor-pointer px-4 py-3 active:bg-slate-50"
+        >
           <div className="flex items-center justify-between gap-3">
             <span className="font-semibold tabular-nums">
               <Money amount={p.amount} currency={p.currency} />
@@ -40,26 +46,63 @@ function PaymentList({ payments, now }: { payments: Payment[]; now: number }) {
 }
 
 /** Newest-first payments; each row opens the payment. */
-export function PaymentsTable({ payments, compact = false, stale = false }: { payments: Payment[]; compact?: boolean; stale?: boolean }) {
+export function PaymentsTable({
+  payments,
+  compact = false,
+  stale = false,
+}: {
+  payments: Payment[];
+  compact?: boolean;
+  stale?: boolean;
+}) {
   const now = useNow(5000);
-  const th = "px-3 py-2 text-left text-[0.6875rem] font-semibold tracking-wider text-slate-500 uppercase first:pl-4 last:pr-4";
+  const th =
+    "px-3 py-2 text-left text-[0.6875rem] font-semibold tracking-wider text-slate-500 uppercase first:pl-4 last:pr-4";
   const td = "px-3 py-2.5 first:pl-4 last:pr-4";
   const full = !compact;
   return (
     <div className={cx("transition-opacity", stale && "opacity-60")}>
       <PaymentList payments={payments} now={now} />
       <div className="hidden overflow-x-auto sm:block">
-        <table data-testid="payments-table" className="min-w-full divide-y divide-slate-100 text-sm">
+        <table
+          data-testid="payments-table"
+          className="min-w-full divide-y divide-slate-100 text-sm"
+        >
           <thead className="bg-slate-50/70">
             <tr>
-              <th scope="col" className={th}>Payment</th>
-              <th scope="col" className={cx(th, "text-right")}>Amount</th>
-              <th scope="col" className={th}>Status</th>
-              <th scope="col" className={cx(th, "hidden", full ? "md:table-cell" : "2xl:table-cell")}>Method</th>
-              {full && <th scope="col" className={cx(th, "hidden md:table-cell")}>User</th>}
-              {full && <th scope="col" className={cx(th, "hidden text-right lg:table-cell")}>Attempts</th>}
-              {full && <th scope="col" className={cx(th, "hidden xl:table-cell")}>Webhook</th>}
-              <th scope="col" className={cx(th, "text-right")}>Created</th>
+              <th scope="col" className={th}>
+                Payment
+              </th>
+              <th scope="col" className={cx(th, "text-right")}>
+                Amount
+              </th>
+              <th scope="col" className={th}>
+                Status
+              </th>
+              <th
+                scope="col"
+                className={cx(th, "hidden", full ? "md:table-cell" : "2xl:table-cell")}
+              >
+                Method
+              </th>
+              {full && (
+                <th scope="col" className={cx(th, "hidden md:table-cell")}>
+                  User
+                </th>
+              )}
+              {full && (
+                <th scope="col" className={cx(th, "hidden text-right lg:table-cell")}>
+                  Attempts
+                </th>
+              )}
+              {full && (
+                <th scope="col" className={cx(th, "hidden xl:table-cell")}>
+                  Webhook
+                </th>
+              )}
+              <th scope="col" className={cx(th, "text-right")}>
+                Created
+              </th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100 bg-white">
@@ -83,7 +126,11 @@ export function PaymentsTable({ payments, compact = false, stale = false }: { pa
                     </Link>
                     {full && <CopyButton text={p.id} label={`Copy ${p.id}`} />}
                   </div>
-                  {p.description && full && <div className="mt-0.5 max-w-xs truncate text-xs text-slate-500">{p.description}</div>}
+                  {p.description && full && (
+                    <div className="mt-0.5 max-w-xs truncate text-xs text-slate-500">
+                      {p.description}
+                    </div>
+                  )}
                 </td>
                 <td className={cx(td, "text-right font-medium whitespace-nowrap tabular-nums")}>
                   <Money amount={p.amount} currency={p.currency} />
@@ -91,16 +138,31 @@ export function PaymentsTable({ payments, compact = false, stale = false }: { pa
                 <td className={td}>
                   <StatusBadge status={p.status} />
                 </td>
-                <td className={cx(td, "hidden whitespace-nowrap text-slate-600", full ? "md:table-cell" : "2xl:table-cell")}>{describeMethod(p.payment_method)}</td>
+                <td
+                  className={cx(
+                    td,
+                    "hidden whitespace-nowrap text-slate-600",
+                    full ? "md:table-cell" : "2xl:table-cell",
+                  )}
+                >
+                  {describeMethod(p.payment_method)}
+                </td>
                 {full && (
                   <td className={cx(td, "hidden md:table-cell")}>
                     <Mono className="text-slate-600">{p.user_id}</Mono>
                   </td>
                 )}
                 {full && (
-                  <td className={cx(td, "hidden text-right whitespace-nowrap tabular-nums text-slate-600 lg:table-cell")}>
+                  <td
+                    className={cx(
+                      td,
+                      "hidden text-right whitespace-nowrap tabular-nums text-slate-600 lg:table-cell",
+                    )}
+                  >
                     {p.attempts}/{p.max_attempts}
-                    {p.retry_count > 0 && <span className="ml-1 text-xs text-amber-600">↻{p.retry_count}</span>}
+                    {p.retry_count > 0 && (
+                      <span className="ml-1 text-xs text-amber-600">↻{p.retry_count}</span>
+                    )}
                   </td>
                 )}
                 {full && (
@@ -108,7 +170,10 @@ export function PaymentsTable({ payments, compact = false, stale = false }: { pa
                     <StatusBadge status={p.webhook_status} testId="webhook-badge" />
                   </td>
                 )}
-                <td className={cx(td, "text-right whitespace-nowrap text-slate-500")} title={formatDateTime(p.created_at)}>
+                <td
+                  className={cx(td, "text-right whitespace-nowrap text-slate-500")}
+                  title={formatDateTime(p.created_at)}
+                >
                   {formatRelative(p.created_at, now)}
                 </td>
               </tr>

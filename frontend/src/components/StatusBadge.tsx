@@ -1,13 +1,21 @@
-import type { DeliveryStatus, PaymentStatus, WebhookStatus } from "../api/types";
+import type { PaymentStatus } from "../api/types";
 import { cx } from "./ui";
 
 const STYLES: Record<string, { pill: string; dot: string; pulse?: boolean }> = {
   CREATED: { pill: "bg-slate-100 text-slate-700 ring-slate-300/60", dot: "bg-slate-400" },
   PROCESSING: { pill: "bg-sky-50 text-sky-700 ring-sky-600/20", dot: "bg-sky-500", pulse: true },
-  RETRYING: { pill: "bg-amber-50 text-amber-800 ring-amber-600/25", dot: "bg-amber-500", pulse: true },
+  RETRYING: {
+    pill: "bg-amber-50 text-amber-800 ring-amber-600/25",
+    dot: "bg-amber-500",
+    pulse: true,
+  },
   SUCCESS: { pill: "bg-emerald-50 text-emerald-700 ring-emerald-600/20", dot: "bg-emerald-500" },
   FAILED: { pill: "bg-rose-50 text-rose-700 ring-rose-600/20", dot: "bg-rose-500" },
-  PENDING: { pill: "bg-slate-100 text-slate-700 ring-slate-300/60", dot: "bg-slate-400", pulse: true },
+  PENDING: {
+    pill: "bg-slate-100 text-slate-700 ring-slate-300/60",
+    dot: "bg-slate-400",
+    pulse: true,
+  },
   SKIPPED: { pill: "bg-white text-slate-500 ring-slate-200", dot: "bg-slate-300" },
 };
 
@@ -24,7 +32,8 @@ export function StatusBadge({
   testId = "status-badge",
   className,
 }: {
-  status: PaymentStatus | WebhookStatus | DeliveryStatus | string;
+  /** A payment, webhook or delivery status (PaymentStatus, WebhookStatus, DeliveryStatus). */
+  status: string;
   testId?: string;
   className?: string;
 }) {
@@ -40,7 +49,14 @@ export function StatusBadge({
       )}
     >
       <span className="relative flex size-1.5">
-        {s.pulse && <span className={cx("absolute inline-flex size-full animate-ping rounded-full opacity-60", s.dot)} />}
+        {s.pulse && (
+          <span
+            className={cx(
+              "absolute inline-flex size-full animate-ping rounded-full opacity-60",
+              s.dot,
+            )}
+          />
+        )}
         <span className={cx("relative inline-flex size-1.5 rounded-full", s.dot)} />
       </span>
       {status}
@@ -50,6 +66,13 @@ export function StatusBadge({
 
 export function HttpStatus({ code }: { code: number | null }) {
   if (code === null) return <span className="text-slate-400">—</span>;
-  const cls = code >= 200 && code < 300 ? "text-emerald-700 bg-emerald-50" : code >= 500 ? "text-rose-700 bg-rose-50" : "text-amber-800 bg-amber-50";
-  return <span className={cx("rounded px-1.5 py-0.5 font-mono text-xs font-semibold", cls)}>{code}</span>;
+  const cls =
+    code >= 200 && code < 300
+      ? "text-emerald-700 bg-emerald-50"
+      : code >= 500
+        ? "text-rose-700 bg-rose-50"
+        : "text-amber-800 bg-amber-50";
+  return (
+    <span className={cx("rounded px-1.5 py-0.5 font-mono text-xs font-semibold", cls)}>{code}</span>
+  );
 }

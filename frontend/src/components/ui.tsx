@@ -23,7 +23,10 @@ export function Card({
   bodyClassName?: string;
 } & Omit<React.HTMLAttributes<HTMLElement>, "title">) {
   return (
-    <section className={cx("min-w-0 rounded-xl border border-slate-200 bg-white shadow-xs", className)} {...rest}>
+    <section
+      className={cx("min-w-0 rounded-xl border border-slate-200 bg-white shadow-xs", className)}
+      {...rest}
+    >
       {(title || actions) && (
         <header className="flex flex-wrap items-center justify-between gap-2 border-b border-slate-100 px-4 py-3">
           {title && <h2 className="text-sm font-semibold text-slate-800">{title}</h2>}
@@ -42,7 +45,8 @@ const BUTTON_VARIANTS: Record<ButtonVariant, string> = {
     "bg-indigo-600 text-white shadow-xs hover:bg-indigo-500 focus-visible:outline-indigo-600 disabled:bg-indigo-300",
   secondary:
     "bg-white text-slate-700 ring-1 ring-inset ring-slate-300 shadow-xs hover:bg-slate-50 disabled:text-slate-400",
-  danger: "bg-rose-600 text-white shadow-xs hover:bg-rose-500 focus-visible:outline-rose-600 disabled:bg-rose-300",
+  danger:
+    "bg-rose-600 text-white shadow-xs hover:bg-rose-500 focus-visible:outline-rose-600 disabled:bg-rose-300",
   ghost: "text-slate-600 hover:bg-slate-100 hover:text-slate-900 disabled:text-slate-300",
 };
 
@@ -54,7 +58,11 @@ export function Button({
   children,
   disabled,
   ...rest
-}: ButtonHTMLAttributes<HTMLButtonElement> & { variant?: ButtonVariant; size?: "sm" | "md"; busy?: boolean }) {
+}: ButtonHTMLAttributes<HTMLButtonElement> & {
+  variant?: ButtonVariant;
+  size?: "sm" | "md";
+  busy?: boolean;
+}) {
   return (
     <button
       type="button"
@@ -77,7 +85,10 @@ export function Button({
 
 export function Spinner({ label = "Loading", className }: { label?: string; className?: string }) {
   return (
-    <span role="status" className={cx("inline-flex items-center gap-2 text-sm text-slate-500", className)}>
+    <span
+      role="status"
+      className={cx("inline-flex items-center gap-2 text-sm text-slate-500", className)}
+    >
       <LoaderCircle className="size-4 animate-spin" aria-hidden />
       {label}
     </span>
@@ -96,7 +107,10 @@ export function EmptyState({
   testId?: string;
 }) {
   return (
-    <div data-testid={testId ?? "empty-state"} className="flex flex-col items-center justify-center gap-2 px-4 py-10 text-center">
+    <div
+      data-testid={testId ?? "empty-state"}
+      className="flex flex-col items-center justify-center gap-2 px-4 py-10 text-center"
+    >
       {icon && <div className="rounded-full bg-slate-100 p-3 text-slate-400">{icon}</div>}
       <p className="text-sm font-medium text-slate-700">{title}</p>
       {children && <div className="max-w-md text-sm text-slate-500">{children}</div>}
@@ -146,7 +160,11 @@ export function Field({
   );
 }
 
-export function Mono({ children, className, ...rest }: { children: ReactNode } & React.HTMLAttributes<HTMLSpanElement> & { "data-testid"?: string }) {
+export function Mono({
+  children,
+  className,
+  ...rest
+}: { children: ReactNode } & React.HTMLAttributes<HTMLSpanElement> & { "data-testid"?: string }) {
   return (
     <span {...rest} className={cx("font-mono text-[0.8125rem] tracking-tight", className)}>
       {children}
@@ -154,7 +172,15 @@ export function Mono({ children, className, ...rest }: { children: ReactNode } &
   );
 }
 
-export function PageHeader({ title, subtitle, actions }: { title: ReactNode; subtitle?: ReactNode; actions?: ReactNode }) {
+export function PageHeader({
+  title,
+  subtitle,
+  actions,
+}: {
+  title: ReactNode;
+  subtitle?: ReactNode;
+  actions?: ReactNode;
+}) {
   return (
     <div className="mb-5 flex flex-wrap items-end justify-between gap-3">
       <div className="min-w-0">

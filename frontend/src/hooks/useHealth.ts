@@ -41,10 +41,11 @@ export function useHealthMonitor(): { health: Health | null; checkNow: () => voi
       } catch {
         // the client already reported the outage to the connection store
       }
-      if (!cancelled) timer = setTimeout(check, down ? HEALTH_INTERVAL_DOWN : HEALTH_INTERVAL_OK);
+      if (!cancelled)
+        timer = setTimeout(() => void check(), down ? HEALTH_INTERVAL_DOWN : HEALTH_INTERVAL_OK);
     };
     kick.current = () => void check();
-    timer = setTimeout(check, down ? HEALTH_INTERVAL_DOWN : 0);
+    timer = setTimeout(() => void check(), down ? HEALTH_INTERVAL_DOWN : 0);
     const onOffline = () => connection.reportBrowserOffline();
     const onOnline = () => void check();
     window.addEventListener("offline", onOffline);

@@ -4,7 +4,8 @@ import { connection } from "../api/connection";
 import { ApiError } from "../api/errors";
 import { usePolling } from "./usePolling";
 
-const down = () => new ApiError({ status: 0, code: "network_error", type: "network_error", message: "down" });
+const down = () =>
+  new ApiError({ status: 0, code: "network_error", type: "network_error", message: "down" });
 
 async function flush() {
   await act(async () => {
@@ -22,7 +23,7 @@ describe("usePolling", () => {
 
   it("fetches at once, then every interval, one request at a time", async () => {
     let n = 0;
-    const fetcher = vi.fn(async () => ++n);
+    const fetcher = vi.fn(() => Promise.resolve(++n));
     const { result } = renderHook(() => usePolling(fetcher, { interval: 2000 }));
     await flush();
     expect(result.current.data).toBe(1);
@@ -36,12 +37,13 @@ describe("usePolling", () => {
 
   it("keeps the last data through failures, backs off, and recovers by itself", async () => {
     const outcomes: (number | ApiError)[] = [1, down(), down(), 2];
-    const fetcher = vi.fn(async () => {
+    const fetcher = vi.fn(() => {
       const next = outcomes.shift()!;
-      if (next instanceof ApiError) throw next;
-      return next;
+      return next instanceof ApiError ? Promise.reject(next) : Promise.resolve(next);
     });
-    const { result } = renderHook(() => usePolling(fetcher, { interval: 1000, maxBackoff: 10_000 }));
+    const { result } = renderHook(() =>
+      usePolling(fetcher, { interval: 1000, maxBackoff: 10_000 }),
+    );
     await flush();
     expect(result.current.data).toBe(1);
 
@@ -66,13 +68,14 @@ describe("usePolling", () => {
 
   it("refetches at once when the connection store sees the API again", async () => {
     const outcomes: (number | ApiError)[] = [down(), 7];
-    const fetcher = vi.fn(async () => {
+    const fetcher = vi.fn(() => {
       const next = outcomes.shift()!;
-      if (next instanceof ApiError) throw next;
-      return next;
+      return next instanceof ApiError ? Promise.reject(next) : Promise.resolve(next);
     });
     connection.reportError(down());
-    const { result } = renderHook(() => usePolling(fetcher, { interval: 2000, maxBackoff: 30_000 }));
+    const { result } = renderHook(() =>
+      usePolling(fetcher, { interval: 2000, maxBackoff: 30_000 }),
+    );
     await flush();
     expect(result.current.failures).toBe(1);
     await act(async () => {
@@ -86,8 +89,11 @@ describe("usePolling", () => {
 
   it("refetches at once on a new key and marks old data stale meanwhile", async () => {
     let resolveB: (v: string) => void = () => {};
-    const fetcher = vi.fn((_: AbortSignal) => Promise.resolve("a"));
-    const { result, rerender } = renderHook(({ k }) => usePolling(fetcher, { key: k, interval: 2000 }), { initialProps: { k: "a" } });
+    const fetcher = vi.fn<(signal: AbortSignal) => Promise<string>>(() => Promise.resolve("a"));
+    const { result, rerender } = renderHook(
+      ({ k }) => usePolling(fetcher, { key: k, interval: 2000 }),
+      { initialProps: { k: "a" } },
+    );
     await flush();
     expect(result.current.data).toBe("a");
     fetcher.mockImplementationOnce(() => new Promise<string>((r) => (resolveB = r)));
@@ -95,13 +101,16 @@ describe("usePolling", () => {
     await flush();
     expect(result.current.data).toBe("a");
     expect(result.current.stale).toBe(true);
-    await act(async () => resolveB("b"));
+    await act(async () => {
+      resolveB("b");
+      await Promise.resolve();
+    });
     expect(result.current.data).toBe("b");
     expect(result.current.stale).toBe(false);
   });
 
   it("stops polling when unmounted", async () => {
-    const fetcher = vi.fn(async () => 1);
+    const fetcher = vi.fn(() => Promise.resolve(1));
     const { unmount } = renderHook(() => usePolling(fetcher, { interval: 1000 }));
     await flush();
     unmount();

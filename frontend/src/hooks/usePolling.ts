@@ -1,8 +1,21 @@
-import { useCallback, useEffect, useReducer, useRef, useSyncExternalStore } from "react";
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useReducer,
+  useRef,
+  useSyncExternalStore,
+} from "react";
 import { subscribeApiKey } from "../api/auth";
 import { connection } from "../api/connection";
 import { toApiError } from "../api/errors";
-import { initialPollState, nextDelay, pollReducer, type PollAction, type PollState } from "../lib/polling";
+import {
+  initialPollState,
+  nextDelay,
+  pollReducer,
+  type PollAction,
+  type PollState,
+} from "../lib/polling";
 
 export interface PollingOptions {
   /** Changing the key fetches at once (and marks the old data stale until it arrives). */
@@ -28,7 +41,12 @@ export const DEFAULT_POLL_INTERVAL = 2000;
  */
 export function usePolling<T>(
   fetcher: (signal: AbortSignal) => Promise<T>,
-  { key = "", interval = DEFAULT_POLL_INTERVAL, maxBackoff = 10_000, enabled = true }: PollingOptions = {},
+  {
+    key = "",
+    interval = DEFAULT_POLL_INTERVAL,
+    maxBackoff = 10_000,
+    enabled = true,
+  }: PollingOptions = {},
 ): PollingResult<T> {
   const [state, dispatch] = useReducer(
     pollReducer as (s: PollState<T>, a: PollAction<T>) => PollState<T>,
@@ -36,7 +54,10 @@ export function usePolling<T>(
     initialPollState<T>,
   );
   const fetcherRef = useRef(fetcher);
-  fetcherRef.current = fetcher;
+  // The latest fetcher, for the polling loop: updated after render, before the loop's effects.
+  useLayoutEffect(() => {
+    fetcherRef.current = fetcher;
+  });
   const kick = useRef<() => void>(() => {});
   const failuresRef = useRef(0);
 
@@ -53,13 +74,21 @@ export function usePolling<T>(
     const schedule = () => {
       if (cancelled || interval <= 0) return;
       clearTimeout(timer);
-      timer = setTimeout(run, nextDelay(interval, failuresRef.current, Math.max(maxBackoff, interval)));
+      timer = setTimeout(
+        () => void run(),
+        nextDelay(interval, failuresRef.current, Math.max(maxBackoff, interval)),
+      );
     };
 
     async function run() {
       if (cancelled || inFlight) return;
       clearTimeout(timer);
-      if (typeof document !== "undefined" && document.visibilityState === "hidden" && failuresRef.current === 0 && loadedOnce) {
+      if (
+        typeof document !== "undefined" &&
+        document.visibilityState === "hidden" &&
+        failuresRef.current === 0 &&
+        loadedOnce
+      ) {
         schedule(); // a hidden tab does not poll; it refetches when shown
         return;
       }

@@ -64,8 +64,14 @@ describe("parseAmountToMinor", () => {
   });
   it("refuses too many decimals, zero, negatives and text", () => {
     expect(parseAmountToMinor("12.345", "USD").ok).toBe(false);
-    expect(parseAmountToMinor("12.5", "JPY")).toEqual({ ok: false, error: "JPY has no minor unit: use a whole number" });
-    expect(parseAmountToMinor("0", "USD")).toEqual({ ok: false, error: "Amount must be greater than zero" });
+    expect(parseAmountToMinor("12.5", "JPY")).toEqual({
+      ok: false,
+      error: "JPY has no minor unit: use a whole number",
+    });
+    expect(parseAmountToMinor("0", "USD")).toEqual({
+      ok: false,
+      error: "Amount must be greater than zero",
+    });
     expect(parseAmountToMinor("-5", "USD").ok).toBe(false);
     expect(parseAmountToMinor("abc", "USD").ok).toBe(false);
     expect(parseAmountToMinor("", "USD")).toEqual({ ok: false, error: "Enter an amount" });

@@ -92,7 +92,11 @@ export function formatPercent(value: number | null | undefined, digits = 1): str
   return `${(value * 100).toFixed(digits)}%`;
 }
 
-export function formatNumber(value: number | null | undefined, digits = 0, locale = DEFAULT_LOCALE): string {
+export function formatNumber(
+  value: number | null | undefined,
+  digits = 0,
+  locale = DEFAULT_LOCALE,
+): string {
   if (value === null || value === undefined || Number.isNaN(value)) return "—";
   return new Intl.NumberFormat(locale, {
     minimumFractionDigits: digits,
@@ -121,7 +125,10 @@ function toDate(value: string | number | Date): Date | null {
 }
 
 /** "2026-11-28 07:00:00" in the viewer's time zone (or UTC with `utc`). */
-export function formatDateTime(value: string | null | undefined, opts: { utc?: boolean } = {}): string {
+export function formatDateTime(
+  value: string | null | undefined,
+  opts: { utc?: boolean } = {},
+): string {
   if (!value) return "—";
   const d = toDate(value);
   if (!d) return value;
@@ -160,7 +167,10 @@ export function formatRelative(value: string | null | undefined, now: number = D
 }
 
 /** Milliseconds between two ISO times, or null. */
-export function msBetween(from: string | null | undefined, to: string | null | undefined): number | null {
+export function msBetween(
+  from: string | null | undefined,
+  to: string | null | undefined,
+): number | null {
   if (!from || !to) return null;
   const a = toDate(from);
   const b = toDate(to);
@@ -168,7 +178,13 @@ export function msBetween(from: string | null | undefined, to: string | null | u
 }
 
 /** A payment method in a few words: "Visa •••• 4242", "UPI su*****@paygate", "Wallet · paytm". */
-export function describeMethod(pm: { type: string; brand?: string | null; last4?: string | null; vpa?: string | null; wallet?: string | null }): string {
+export function describeMethod(pm: {
+  type: string;
+  brand?: string | null;
+  last4?: string | null;
+  vpa?: string | null;
+  wallet?: string | null;
+}): string {
   switch (pm.type) {
     case "card": {
       const brand = pm.brand ? pm.brand[0].toUpperCase() + pm.brand.slice(1) : "Card";

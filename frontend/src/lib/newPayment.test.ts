@@ -26,16 +26,50 @@ describe("buildCreateBody", () => {
   });
 
   it("builds UPI and wallet payments with a scenario", () => {
-    const upi = buildCreateBody({ ...defaultForm(), method: "upi", vpa: "timeout@paygate", currency: "INR", amount: "500", scenario: "timeout" });
-    expect(upi.ok && upi.body).toMatchObject({ amount: 50000, currency: "INR", payment_method: { type: "upi", vpa: "timeout@paygate" }, scenario: "timeout" });
-    const wallet = buildCreateBody({ ...defaultForm(), method: "wallet", wallet: "paytm", currency: "JPY", amount: "1234" });
-    expect(wallet.ok && wallet.body).toMatchObject({ amount: 1234, payment_method: { type: "wallet", wallet: "paytm" } });
+    const upi = buildCreateBody({
+      ...defaultForm(),
+      method: "upi",
+      vpa: "timeout@paygate",
+      currency: "INR",
+      amount: "500",
+      scenario: "timeout",
+    });
+    expect(upi.ok && upi.body).toMatchObject({
+      amount: 50000,
+      currency: "INR",
+      payment_method: { type: "upi", vpa: "timeout@paygate" },
+      scenario: "timeout",
+    });
+    const wallet = buildCreateBody({
+      ...defaultForm(),
+      method: "wallet",
+      wallet: "paytm",
+      currency: "JPY",
+      amount: "1234",
+    });
+    expect(wallet.ok && wallet.body).toMatchObject({
+      amount: 1234,
+      payment_method: { type: "wallet", wallet: "paytm" },
+    });
   });
 
   it("reports every field problem at once", () => {
-    const r = buildCreateBody({ ...defaultForm(), amount: "1.5", currency: "JPY", userId: " ", cardNumber: "42", idempotencyKey: "" });
+    const r = buildCreateBody({
+      ...defaultForm(),
+      amount: "1.5",
+      currency: "JPY",
+      userId: " ",
+      cardNumber: "42",
+      idempotencyKey: "",
+    });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(Object.keys(r.errors).sort()).toEqual(["amount", "cardNumber", "idempotencyKey", "userId"]);
+    if (!r.ok)
+      expect(Object.keys(r.errors).sort()).toEqual([
+        "amount",
+        "cardNumber",
+        "idempotencyKey",
+        "userId",
+      ]);
   });
 
   it("refuses non-printable idempotency keys and keys over 255 characters", () => {

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { ApiError } from "../api/errors";
 import { initialPollState, jsonEqual, nextDelay, pollReducer, type PollState } from "./polling";
 
-const netErr = new ApiError({ status: 0, code: "network_error", type: "network_error", message: "down" });
+const netErr = new ApiError({
+  status: 0,
+  code: "network_error",
+  type: "network_error",
+  message: "down",
+});
 
 describe("pollReducer", () => {
   it("is loading until the first answer", () => {
@@ -11,7 +16,13 @@ describe("pollReducer", () => {
     s = pollReducer(s, { type: "start" });
     expect(s).toMatchObject({ loading: true, refreshing: true });
     s = pollReducer(s, { type: "success", data: [1], at: 1 });
-    expect(s).toMatchObject({ loading: false, refreshing: false, data: [1], updatedAt: 1, failures: 0 });
+    expect(s).toMatchObject({
+      loading: false,
+      refreshing: false,
+      data: [1],
+      updatedAt: 1,
+      failures: 0,
+    });
   });
 
   it("keeps the data visible while refreshing (no flicker)", () => {

@@ -27,7 +27,15 @@ export type PollAction<T> =
   | { type: "rekey" };
 
 export function initialPollState<T>(): PollState<T> {
-  return { data: undefined, error: null, loading: true, refreshing: false, stale: false, failures: 0, updatedAt: null };
+  return {
+    data: undefined,
+    error: null,
+    loading: true,
+    refreshing: false,
+    stale: false,
+    failures: 0,
+    updatedAt: null,
+  };
 }
 
 /** Structural equality for JSON values (API answers). */
@@ -41,7 +49,11 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return ka.every(
+    (k) =>
+      Object.prototype.hasOwnProperty.call(b, k) &&
+      jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
 }
 
 export function pollReducer<T>(state: PollState<T>, action: PollAction<T>): PollState<T> {
@@ -50,8 +62,17 @@ export function pollReducer<T>(state: PollState<T>, action: PollAction<T>): Poll
       if (state.refreshing && state.loading === (state.data === undefined)) return state;
       return { ...state, refreshing: true, loading: state.data === undefined };
     case "success": {
-      const data = state.data !== undefined && jsonEqual(state.data, action.data) ? state.data : action.data;
-      return { data, error: null, loading: false, refreshing: false, stale: false, failures: 0, updatedAt: action.at };
+      const data =
+        state.data !== undefined && jsonEqual(state.data, action.data) ? state.data : action.data;
+      return {
+        data,
+        error: null,
+        loading: false,
+        refreshing: false,
+        stale: false,
+        failures: 0,
+        updatedAt: action.at,
+      };
     }
     case "failure":
       return {
@@ -62,7 +83,13 @@ export function pollReducer<T>(state: PollState<T>, action: PollAction<T>): Poll
         failures: state.failures + 1,
       };
     case "rekey":
-      return { ...state, stale: state.data !== undefined, error: null, failures: 0, loading: state.data === undefined };
+      return {
+        ...state,
+        stale: state.data !== undefined,
+        error: null,
+        failures: 0,
+        loading: state.data === undefined,
+      };
   }
 }
 

@@ -35,7 +35,11 @@ export function useRoute(): Route {
   return parseHash(hash);
 }
 
-export function navigate(path: string, query?: Record<string, string | undefined | null>, opts: { replace?: boolean } = {}) {
+export function navigate(
+  path: string,
+  query?: Record<string, string | undefined | null>,
+  opts: { replace?: boolean } = {},
+) {
   const href = hrefFor(path, query);
   if (opts.replace) {
     window.history.replaceState(window.history.state, "", href);
@@ -49,6 +53,9 @@ export function Link({
   to,
   query,
   ...rest
-}: { to: string; query?: Record<string, string | undefined | null> } & AnchorHTMLAttributes<HTMLAnchorElement>) {
+}: {
+  to: string;
+  query?: Record<string, string | undefined | null>;
+} & AnchorHTMLAttributes<HTMLAnchorElement>) {
   return <a href={hrefFor(to, query)} {...rest} />;
 }

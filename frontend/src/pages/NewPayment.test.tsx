@@ -26,7 +26,10 @@ const PAYMENT = {
 };
 
 function respond(status: number, body: unknown, headers: Record<string, string> = {}) {
-  return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", ...headers } });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json", ...headers },
+  });
 }
 
 describe("NewPaymentPage", () => {
@@ -48,7 +51,9 @@ describe("NewPaymentPage", () => {
         }),
       );
     render(<NewPaymentPage />);
-    fireEvent.change(screen.getByLabelText("Idempotency key", { exact: true }), { target: { value: "my-key" } });
+    fireEvent.change(screen.getByLabelText("Idempotency key", { exact: true }), {
+      target: { value: "my-key" },
+    });
     fireEvent.change(screen.getByLabelText("Scenario"), { target: { value: "timeout" } });
 
     fireEvent.click(screen.getByRole("button", { name: "Create payment" }));
@@ -73,7 +78,9 @@ describe("NewPaymentPage", () => {
     const code = await screen.findByTestId("api-error-code");
     expect(code.textContent).toBe("idempotency_key_reused");
     expect(screen.getByTestId("api-error").textContent).toContain("HTTP 422");
-    expect(screen.getByTestId("api-error").textContent).toContain("This key was used with a different body.");
+    expect(screen.getByTestId("api-error").textContent).toContain(
+      "This key was used with a different body.",
+    );
     expect(screen.getAllByTestId("request-log-entry")).toHaveLength(3);
   });
 
@@ -82,13 +89,15 @@ describe("NewPaymentPage", () => {
     render(<NewPaymentPage />);
     fireEvent.change(screen.getByLabelText("Currency"), { target: { value: "JPY" } });
     fireEvent.click(screen.getByRole("button", { name: "Create payment" }));
-    await waitFor(() => expect(screen.getByText("JPY has no minor unit: use a whole number")).toBeTruthy());
+    await waitFor(() =>
+      expect(screen.getByText("JPY has no minor unit: use a whole number")).toBeTruthy(),
+    );
     expect(fetch).not.toHaveBeenCalled();
   });
 
   it("fills a magic test value when it is clicked", () => {
     render(<NewPaymentPage />);
     fireEvent.click(screen.getByRole("button", { name: /timeout@paygate/ }));
-    expect((screen.getByLabelText("UPI VPA") as HTMLInputElement).value).toBe("timeout@paygate");
+    expect(screen.getByLabelText<HTMLInputElement>("UPI VPA").value).toBe("timeout@paygate");
   });
 });

@@ -2,7 +2,12 @@ import { ArrowLeft, RefreshCw, RotateCw, Send } from "lucide-react";
 import { useState, type ReactNode } from "react";
 import { api } from "../api/client";
 import { toApiError, type ApiError } from "../api/errors";
-import { FINAL_STATUSES, type PaymentDetail, type PaymentEvent, type WebhookDelivery } from "../api/types";
+import {
+  FINAL_STATUSES,
+  type PaymentDetail,
+  type PaymentEvent,
+  type WebhookDelivery,
+} from "../api/types";
 import { CopyButton } from "../components/CopyButton";
 import { ErrorBox } from "../components/ErrorBox";
 import { JsonView } from "../components/JsonView";
@@ -11,10 +16,24 @@ import { LiveIndicator } from "../components/LiveIndicator";
 import { HttpStatus, STATUS_COLORS, StatusBadge } from "../components/StatusBadge";
 import { Button, Card, EmptyState, Mono, Skeleton, cx } from "../components/ui";
 import { usePolling } from "../hooks/usePolling";
-import { describeMethod, formatDateTime, formatDuration, formatTime, msBetween } from "../lib/format";
+import {
+  describeMethod,
+  formatDateTime,
+  formatDuration,
+  formatTime,
+  msBetween,
+} from "../lib/format";
 import { Link } from "../lib/router";
 
-function Fact({ label, children, testId }: { label: string; children: ReactNode; testId?: string }) {
+function Fact({
+  label,
+  children,
+  testId,
+}: {
+  label: string;
+  children: ReactNode;
+  testId?: string;
+}) {
   return (
     <div className="min-w-0">
       <dt className="text-xs font-medium text-slate-500">{label}</dt>
@@ -33,20 +52,49 @@ export function Timeline({ events, createdAt }: { events: PaymentEvent[]; create
         const delta = msBetween(createdAt, ev.at);
         const last = i === events.length - 1;
         return (
-          <li key={ev.id} data-testid="timeline-event" data-to={ev.to} className="relative flex gap-3 pb-5 last:pb-0">
-            {!last && <span aria-hidden className="absolute top-4 left-[0.4375rem] h-full w-px bg-slate-200" />}
-            <span aria-hidden className="relative mt-1 size-3.5 shrink-0 rounded-full border-2 border-white shadow-[0_0_0_1px_rgb(226_232_240)]" style={{ background: STATUS_COLORS[ev.to] ?? "#94a3b8" }} />
+          <li
+            key={ev.id}
+            data-testid="timeline-event"
+            data-to={ev.to}
+            className="relative flex gap-3 pb-5 last:pb-0"
+          >
+            {!last && (
+              <span
+                aria-hidden
+                className="absolute top-4 left-[0.4375rem] h-full w-px bg-slate-200"
+              />
+            )}
+            <span
+              aria-hidden
+              className="relative mt-1 size-3.5 shrink-0 rounded-full border-2 border-white shadow-[0_0_0_1px_rgb(226_232_240)]"
+              style={{
+                background: (STATUS_COLORS as Partial<Record<string, string>>)[ev.to] ?? "#94a3b8",
+              }}
+            />
             <div className="min-w-0 flex-1">
               <div className="flex items-start gap-2">
                 <div className="flex min-w-0 flex-1 flex-wrap items-center gap-x-2 gap-y-1">
-                  {ev.from ? <StatusBadge status={ev.from} testId="timeline-from" /> : <span className="text-xs text-slate-400">new</span>}
-                  <span className="text-slate-400" aria-label="to">→</span>
+                  {ev.from ? (
+                    <StatusBadge status={ev.from} testId="timeline-from" />
+                  ) : (
+                    <span className="text-xs text-slate-400">new</span>
+                  )}
+                  <span className="text-slate-400" aria-label="to">
+                    →
+                  </span>
                   <StatusBadge status={ev.to} testId="timeline-to" />
-                  <span className="text-xs whitespace-nowrap text-slate-500">attempt {ev.attempt}</span>
+                  <span className="text-xs whitespace-nowrap text-slate-500">
+                    attempt {ev.attempt}
+                  </span>
                 </div>
-                <div className="shrink-0 text-right text-xs leading-tight tabular-nums" title={formatDateTime(ev.at)}>
+                <div
+                  className="shrink-0 text-right text-xs leading-tight tabular-nums"
+                  title={formatDateTime(ev.at)}
+                >
                   <div className="text-slate-600">{formatTime(ev.at, { millis: true })}</div>
-                  {delta !== null && i > 0 && <div className="text-slate-400">+{formatDuration(delta)}</div>}
+                  {delta !== null && i > 0 && (
+                    <div className="text-slate-400">+{formatDuration(delta)}</div>
+                  )}
                 </div>
               </div>
               <div className="mt-1 flex flex-wrap gap-x-3 gap-y-0.5 text-xs text-slate-500">
@@ -90,7 +138,11 @@ function Delivery({ d, onRedelivered }: { d: WebhookDelivery; onRedelivered: () 
     }
   };
   return (
-    <li data-testid="webhook-delivery" data-delivery-id={d.id} className="rounded-lg border border-slate-200">
+    <li
+      data-testid="webhook-delivery"
+      data-delivery-id={d.id}
+      className="rounded-lg border border-slate-200"
+    >
       <div className="flex flex-wrap items-center gap-2 border-b border-slate-100 px-3 py-2">
         <Mono className="font-medium text-slate-800">{d.event_type}</Mono>
         <StatusBadge status={d.status} testId="delivery-status" />
@@ -98,7 +150,12 @@ function Delivery({ d, onRedelivered }: { d: WebhookDelivery; onRedelivered: () 
           → {d.endpoint_url}
         </span>
         {queued && <span className="text-xs text-emerald-700">redelivery queued</span>}
-        <Button size="sm" onClick={redeliver} busy={busy} aria-label={`Redeliver ${d.event_type} to ${d.endpoint_url}`}>
+        <Button
+          size="sm"
+          onClick={() => void redeliver()}
+          busy={busy}
+          aria-label={`Redeliver ${d.event_type} to ${d.endpoint_url}`}
+        >
           <Send className="size-3.5" aria-hidden /> Redeliver
         </Button>
       </div>
@@ -107,34 +164,64 @@ function Delivery({ d, onRedelivered }: { d: WebhookDelivery; onRedelivered: () 
         <table className="min-w-full text-xs">
           <thead className="text-left text-slate-500">
             <tr>
-              <th scope="col" className="px-3 py-1.5 font-medium">Attempt</th>
-              <th scope="col" className="px-3 py-1.5 font-medium">Time</th>
-              <th scope="col" className="px-3 py-1.5 font-medium">Status</th>
-              <th scope="col" className="px-3 py-1.5 text-right font-medium">Duration</th>
-              <th scope="col" className="px-3 py-1.5 font-medium">Error</th>
+              <th scope="col" className="px-3 py-1.5 font-medium">
+                Attempt
+              </th>
+              <th scope="col" className="px-3 py-1.5 font-medium">
+                Time
+              </th>
+              <th scope="col" className="px-3 py-1.5 font-medium">
+                Status
+              </th>
+              <th scope="col" className="px-3 py-1.5 text-right font-medium">
+                Duration
+              </th>
+              <th scope="col" className="px-3 py-1.5 font-medium">
+                Error
+              </th>
             </tr>
           </thead>
           <tbody className="divide-y divide-slate-100">
             {d.attempts.length === 0 && (
               <tr>
-                <td colSpan={5} className="px-3 py-2 text-slate-400">No attempt yet</td>
+                <td colSpan={5} className="px-3 py-2 text-slate-400">
+                  No attempt yet
+                </td>
               </tr>
             )}
             {d.attempts.map((a) => (
               <tr key={`${a.attempt}-${a.at}`} data-testid="delivery-attempt">
                 <td className="px-3 py-1.5 tabular-nums">#{a.attempt}</td>
-                <td className="px-3 py-1.5 tabular-nums text-slate-600" title={formatDateTime(a.at)}>{formatTime(a.at, { millis: true })}</td>
-                <td className="px-3 py-1.5"><HttpStatus code={a.status_code} /></td>
-                <td className="px-3 py-1.5 text-right tabular-nums text-slate-600">{formatDuration(a.duration_ms)}</td>
-                <td className="max-w-xs truncate px-3 py-1.5 text-rose-700" title={a.error ?? undefined}>{a.error ?? ""}</td>
+                <td
+                  className="px-3 py-1.5 tabular-nums text-slate-600"
+                  title={formatDateTime(a.at)}
+                >
+                  {formatTime(a.at, { millis: true })}
+                </td>
+                <td className="px-3 py-1.5">
+                  <HttpStatus code={a.status_code} />
+                </td>
+                <td className="px-3 py-1.5 text-right tabular-nums text-slate-600">
+                  {formatDuration(a.duration_ms)}
+                </td>
+                <td
+                  className="max-w-xs truncate px-3 py-1.5 text-rose-700"
+                  title={a.error ?? undefined}
+                >
+                  {a.error ?? ""}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
       <details className="border-t border-slate-100 px-3 py-2 text-xs">
-        <summary className="cursor-pointer text-slate-500 hover:text-slate-800">Event payload · <Mono>{d.event_id}</Mono></summary>
-        <div className="mt-2"><JsonView value={d.payload} testId="delivery-payload" maxHeight="16rem" /></div>
+        <summary className="cursor-pointer text-slate-500 hover:text-slate-800">
+          Event payload · <Mono>{d.event_id}</Mono>
+        </summary>
+        <div className="mt-2">
+          <JsonView value={d.payload} testId="delivery-payload" maxHeight="16rem" />
+        </div>
       </details>
     </li>
   );
@@ -144,7 +231,9 @@ export function PaymentDetailPage({ id }: { id: string }) {
   const [retrying, setRetrying] = useState(false);
   const [retryError, setRetryError] = useState<ApiError | null>(null);
   const [retried, setRetried] = useState<{ status: string; at: string } | null>(null);
-  const detail = usePolling((signal) => api.getPayment(id, signal).then((r) => r.data), { key: id });
+  const detail = usePolling((signal) => api.getPayment(id, signal).then((r) => r.data), {
+    key: id,
+  });
   const p: PaymentDetail | undefined = detail.data;
 
   const retry = async () => {
@@ -162,7 +251,10 @@ export function PaymentDetailPage({ id }: { id: string }) {
   };
 
   const back = (
-    <Link to="/payments" className="mb-3 inline-flex items-center gap-1 text-sm text-slate-500 hover:text-slate-900">
+    <Link
+      to="/payments"
+      className="mb-3 inline-flex items-center gap-1 text-sm text-slate-500 hover:text-slate-900"
+    >
       <ArrowLeft className="size-4" aria-hidden /> Payments
     </Link>
   );
@@ -172,7 +264,14 @@ export function PaymentDetailPage({ id }: { id: string }) {
       <div>
         {back}
         {detail.error ? (
-          <ErrorBox error={detail.error} title={detail.error.code === "resource_missing" ? "Payment not found" : "Could not load the payment"} />
+          <ErrorBox
+            error={detail.error}
+            title={
+              detail.error.code === "resource_missing"
+                ? "Payment not found"
+                : "Could not load the payment"
+            }
+          />
         ) : (
           <div className="space-y-3">
             <Skeleton className="h-20" />
@@ -192,8 +291,15 @@ export function PaymentDetailPage({ id }: { id: string }) {
       <div className="mb-5 flex flex-wrap items-start justify-between gap-4">
         <div className="min-w-0">
           <div className="flex flex-wrap items-center gap-3">
-            <h1 data-testid="payment-amount" className="text-2xl font-semibold tracking-tight tabular-nums">
-              <Money amount={p.amount} currency={p.currency} codeClassName="ml-1.5 text-base font-normal text-slate-400" />
+            <h1
+              data-testid="payment-amount"
+              className="text-2xl font-semibold tracking-tight tabular-nums"
+            >
+              <Money
+                amount={p.amount}
+                currency={p.currency}
+                codeClassName="ml-1.5 text-base font-normal text-slate-400"
+              />
             </h1>
             <StatusBadge status={p.status} testId="payment-status" className="text-xs" />
           </div>
@@ -209,10 +315,14 @@ export function PaymentDetailPage({ id }: { id: string }) {
           </Button>
           <Button
             variant="primary"
-            onClick={retry}
+            onClick={() => void retry()}
             busy={retrying}
             disabled={p.status !== "FAILED"}
-            title={p.status === "FAILED" ? "Move this payment back to RETRYING and process it again" : "Only FAILED payments can be retried"}
+            title={
+              p.status === "FAILED"
+                ? "Move this payment back to RETRYING and process it again"
+                : "Only FAILED payments can be retried"
+            }
           >
             <RotateCw className="size-4" aria-hidden /> Retry payment
           </Button>
@@ -221,30 +331,57 @@ export function PaymentDetailPage({ id }: { id: string }) {
 
       {retryError && <ErrorBox error={retryError} title="Retry failed" className="mb-4" />}
       {retried && !retryError && (
-        <p role="status" data-testid="retry-queued" className="mb-4 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900">
-          Retry accepted at {formatTime(retried.at)}: the API moved the payment to <strong>{retried.status}</strong> and queued it for
-          processing again.
+        <p
+          role="status"
+          data-testid="retry-queued"
+          className="mb-4 rounded-lg border border-amber-200 bg-amber-50 px-3 py-2 text-sm text-amber-900"
+        >
+          Retry accepted at {formatTime(retried.at)}: the API moved the payment to{" "}
+          <strong>{retried.status}</strong> and queued it for processing again.
         </p>
       )}
-      {detail.error && <ErrorBox error={detail.error} title="Refresh failed — showing the last data" compact className="mb-4" />}
+      {detail.error && (
+        <ErrorBox
+          error={detail.error}
+          title="Refresh failed — showing the last data"
+          compact
+          className="mb-4"
+        />
+      )}
 
       <Card className="mb-4">
         <dl className="grid grid-cols-2 gap-x-6 gap-y-4 sm:grid-cols-3 lg:grid-cols-6">
           <Fact label="Method">{describeMethod(p.payment_method)}</Fact>
-          <Fact label="User"><Mono>{p.user_id}</Mono></Fact>
-          <Fact label="Attempts" testId="payment-attempts">{p.attempts} of {p.max_attempts}{p.retry_count > 0 && ` · ${p.retry_count} retried`}</Fact>
-          <Fact label="Webhooks"><StatusBadge status={p.webhook_status} testId="payment-webhook-status" /></Fact>
+          <Fact label="User">
+            <Mono>{p.user_id}</Mono>
+          </Fact>
+          <Fact label="Attempts" testId="payment-attempts">
+            {p.attempts} of {p.max_attempts}
+            {p.retry_count > 0 && ` · ${p.retry_count} retried`}
+          </Fact>
+          <Fact label="Webhooks">
+            <StatusBadge status={p.webhook_status} testId="payment-webhook-status" />
+          </Fact>
           <Fact label="Scenario">{p.scenario ?? <span className="text-slate-400">—</span>}</Fact>
-          <Fact label="Latency">{final ? formatDuration(latency) : <span className="text-slate-400">in flight</span>}</Fact>
+          <Fact label="Latency">
+            {final ? formatDuration(latency) : <span className="text-slate-400">in flight</span>}
+          </Fact>
           <Fact label="Created">{formatDateTime(p.created_at)}</Fact>
           <Fact label="Finalized">{formatDateTime(p.finalized_at)}</Fact>
-          <Fact label="Idempotency key"><Mono title={p.idempotency_key}>{p.idempotency_key}</Mono></Fact>
-          <Fact label="Description">{p.description ?? <span className="text-slate-400">—</span>}</Fact>
+          <Fact label="Idempotency key">
+            <Mono title={p.idempotency_key}>{p.idempotency_key}</Mono>
+          </Fact>
+          <Fact label="Description">
+            {p.description ?? <span className="text-slate-400">—</span>}
+          </Fact>
           {p.failure && (
             <div className="col-span-2 min-w-0">
               <dt className="text-xs font-medium text-slate-500">Failure</dt>
               <dd data-testid="payment-failure" className="mt-0.5 text-sm text-rose-700">
-                <code className="rounded bg-rose-50 px-1.5 py-0.5 font-mono text-xs font-semibold">{p.failure.code}</code> {p.failure.message}
+                <code className="rounded bg-rose-50 px-1.5 py-0.5 font-mono text-xs font-semibold">
+                  {p.failure.code}
+                </code>{" "}
+                {p.failure.message}
               </dd>
             </div>
           )}
@@ -252,10 +389,18 @@ export function PaymentDetailPage({ id }: { id: string }) {
       </Card>
 
       <div className="grid gap-4 lg:grid-cols-5">
-        <Card title="Timeline" className="lg:col-span-2" actions={<span className="text-xs text-slate-400">{p.events.length} state changes</span>}>
+        <Card
+          title="Timeline"
+          className="lg:col-span-2"
+          actions={<span className="text-xs text-slate-400">{p.events.length} state changes</span>}
+        >
           <Timeline events={p.events} createdAt={p.created_at} />
         </Card>
-        <Card title="Webhook deliveries" className="lg:col-span-3" actions={<span className="text-xs text-slate-400">{p.webhook_deliveries.length}</span>}>
+        <Card
+          title="Webhook deliveries"
+          className="lg:col-span-3"
+          actions={<span className="text-xs text-slate-400">{p.webhook_deliveries.length}</span>}
+        >
           {p.webhook_deliveries.length ? (
             <ul className="space-y-3" data-testid="webhook-deliveries">
               {p.webhook_deliveries.map((d) => (
@@ -264,7 +409,9 @@ export function PaymentDetailPage({ id }: { id: string }) {
             </ul>
           ) : (
             <EmptyState title={final ? "No webhook deliveries" : "No webhook yet"}>
-              {final ? "No endpoint was subscribed to this payment's events." : "Webhooks are sent when the payment reaches a final state."}
+              {final
+                ? "No endpoint was subscribed to this payment's events."
+                : "Webhooks are sent when the payment reaches a final state."}
             </EmptyState>
           )}
         </Card>

@@ -2,7 +2,12 @@ import { ChevronLeft, ChevronRight, Inbox, Plus, Search } from "lucide-react";
 import { useEffect, useState } from "react";
 import { api } from "../api/client";
 import { ApiError } from "../api/errors";
-import { PAYMENT_STATUSES, type ListEnvelope, type Payment, type PaymentStatus } from "../api/types";
+import {
+  PAYMENT_STATUSES,
+  type ListEnvelope,
+  type Payment,
+  type PaymentStatus,
+} from "../api/types";
 import { ErrorBox } from "../components/ErrorBox";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { PaymentsTable } from "../components/PaymentsTable";
@@ -24,7 +29,9 @@ export function readPaymentsQuery(query: URLSearchParams): PaymentsQuery {
   const status = query.get("status") ?? "";
   const limit = Number(query.get("limit"));
   return {
-    status: (PAYMENT_STATUSES as readonly string[]).includes(status) ? (status as PaymentStatus) : "",
+    status: (PAYMENT_STATUSES as readonly string[]).includes(status)
+      ? (status as PaymentStatus)
+      : "",
     q: query.get("q") ?? "",
     limit: PAGE_SIZES.includes(limit) ? limit : 25,
     cursors: (query.get("after") ?? "").split(",").filter(Boolean),
@@ -45,7 +52,9 @@ function writePaymentsQuery(q: PaymentsQuery) {
 }
 
 /** Search text → what to ask the API: a payment id is looked up, anything else is a user id. */
-export function searchKind(q: string): { kind: "none" } | { kind: "payment"; id: string } | { kind: "user"; userId: string } {
+export function searchKind(
+  q: string,
+): { kind: "none" } | { kind: "payment"; id: string } | { kind: "user"; userId: string } {
   const text = q.trim();
   if (!text) return { kind: "none" };
   if (/^pay_[A-Za-z0-9]+$/.test(text)) return { kind: "payment", id: text };
@@ -85,7 +94,10 @@ export function PaymentsPage({ query }: { query: URLSearchParams }) {
   // Typing updates the URL (and so the query) after a short pause.
   useEffect(() => {
     if (searchText.trim() === q.q) return;
-    const t = setTimeout(() => writePaymentsQuery({ ...q, q: searchText.trim(), cursors: [] }), 300);
+    const t = setTimeout(
+      () => writePaymentsQuery({ ...q, q: searchText.trim(), cursors: [] }),
+      300,
+    );
     return () => clearTimeout(t);
   }, [searchText]); // eslint-disable-line react-hooks/exhaustive-deps
 
@@ -95,7 +107,8 @@ export function PaymentsPage({ query }: { query: URLSearchParams }) {
   const filtered = Boolean(q.status || q.q);
   const pageNo = q.cursors.length + 1;
 
-  const setStatus = (status: PaymentStatus | "") => writePaymentsQuery({ ...q, status, cursors: [] });
+  const setStatus = (status: PaymentStatus | "") =>
+    writePaymentsQuery({ ...q, status, cursors: [] });
 
   return (
     <div>
@@ -105,7 +118,10 @@ export function PaymentsPage({ query }: { query: URLSearchParams }) {
         actions={
           <>
             <LiveIndicator updatedAt={page.updatedAt} failing={page.failures > 0} />
-            <Link to="/new" className="inline-flex items-center gap-1.5 rounded-lg bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white shadow-xs hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600">
+            <Link
+              to="/new"
+              className="inline-flex items-center gap-1.5 rounded-lg bg-indigo-600 px-3.5 py-2 text-sm font-medium text-white shadow-xs hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600"
+            >
               <Plus className="size-4" aria-hidden /> New payment
             </Link>
           </>
@@ -113,7 +129,12 @@ export function PaymentsPage({ query }: { query: URLSearchParams }) {
       />
       <Card bodyClassName="p-0">
         <div className="flex flex-col gap-3 border-b border-slate-100 p-3 md:flex-row md:items-center md:justify-between">
-          <div role="radiogroup" aria-label="Status filter" data-testid="status-filter" className="flex flex-wrap gap-1">
+          <div
+            role="radiogroup"
+            aria-label="Status filter"
+            data-testid="status-filter"
+            className="flex flex-wrap gap-1"
+          >
             {(["", ...PAYMENT_STATUSES] as const).map((s) => (
               <button
                 key={s || "all"}
@@ -134,7 +155,10 @@ export function PaymentsPage({ query }: { query: URLSearchParams }) {
             <label htmlFor="payment-search" className="sr-only">
               Search by payment id or user id
             </label>
-            <Search className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-slate-400" aria-hidden />
+            <Search
+              className="pointer-events-none absolute top-1/2 left-2.5 size-4 -translate-y-1/2 text-slate-400"
+              aria-hidden
+            />
             <input
               id="payment-search"
               type="search"
@@ -144,14 +168,20 @@ export function PaymentsPage({ query }: { query: URLSearchParams }) {
               value={searchText}
               onChange={(e) => setSearchText(e.target.value)}
               onKeyDown={(e) => {
-                if (e.key === "Enter") writePaymentsQuery({ ...q, q: searchText.trim(), cursors: [] });
+                if (e.key === "Enter")
+                  writePaymentsQuery({ ...q, q: searchText.trim(), cursors: [] });
               }}
             />
           </div>
         </div>
 
         {page.error && (
-          <ErrorBox error={page.error} title={page.data ? "Refresh failed — showing the last page" : "Could not load payments"} compact={Boolean(page.data)} className="m-3" />
+          <ErrorBox
+            error={page.error}
+            title={page.data ? "Refresh failed — showing the last page" : "Could not load payments"}
+            compact={Boolean(page.data)}
+            className="m-3"
+          />
         )}
         {page.loading && !page.data && (
           <div className="space-y-2 p-4" aria-busy>
@@ -162,14 +192,33 @@ export function PaymentsPage({ query }: { query: URLSearchParams }) {
         )}
         {page.data && rows.length > 0 && <PaymentsTable payments={rows} stale={page.stale} />}
         {page.data && rows.length === 0 && (
-          <EmptyState icon={<Inbox className="size-5" />} title={filtered ? "No payments match these filters" : pageNo > 1 ? "No more payments" : "No payments yet"}>
+          <EmptyState
+            icon={<Inbox className="size-5" />}
+            title={
+              filtered
+                ? "No payments match these filters"
+                : pageNo > 1
+                  ? "No more payments"
+                  : "No payments yet"
+            }
+          >
             {filtered ? (
-              <button type="button" className="font-medium text-indigo-600 hover:underline" onClick={() => { setSearchText(""); writePaymentsQuery({ ...q, status: "", q: "", cursors: [] }); }}>
+              <button
+                type="button"
+                className="font-medium text-indigo-600 hover:underline"
+                onClick={() => {
+                  setSearchText("");
+                  writePaymentsQuery({ ...q, status: "", q: "", cursors: [] });
+                }}
+              >
                 Clear filters
               </button>
             ) : (
               <>
-                <Link to="/new" className="font-medium text-indigo-600 hover:underline">Create a test payment</Link> to see it here.
+                <Link to="/new" className="font-medium text-indigo-600 hover:underline">
+                  Create a test payment
+                </Link>{" "}
+                to see it here.
               </>
             )}
           </EmptyState>
@@ -177,27 +226,39 @@ export function PaymentsPage({ query }: { query: URLSearchParams }) {
 
         <div className="flex flex-wrap items-center justify-between gap-2 border-t border-slate-100 px-3 py-2 text-sm text-slate-500">
           <div className="flex items-center gap-2">
-            <label htmlFor="page-size" className="text-xs">Per page</label>
+            <label htmlFor="page-size" className="text-xs">
+              Per page
+            </label>
             <select
               id="page-size"
               value={q.limit}
-              onChange={(e) => writePaymentsQuery({ ...q, limit: Number(e.target.value), cursors: [] })}
+              onChange={(e) =>
+                writePaymentsQuery({ ...q, limit: Number(e.target.value), cursors: [] })
+              }
               className="rounded-md border-0 bg-white py-1 pr-7 pl-2 text-xs ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-indigo-600"
             >
               {PAGE_SIZES.map((n) => (
-                <option key={n} value={n}>{n}</option>
+                <option key={n} value={n}>
+                  {n}
+                </option>
               ))}
             </select>
             <span className="text-xs">Page {pageNo}</span>
           </div>
           <div className="flex gap-2">
-            <Button size="sm" disabled={pageNo === 1} onClick={() => writePaymentsQuery({ ...q, cursors: q.cursors.slice(0, -1) })}>
+            <Button
+              size="sm"
+              disabled={pageNo === 1}
+              onClick={() => writePaymentsQuery({ ...q, cursors: q.cursors.slice(0, -1) })}
+            >
               <ChevronLeft className="size-3.5" aria-hidden /> Newer
             </Button>
             <Button
               size="sm"
               disabled={!page.data?.has_more || rows.length === 0}
-              onClick={() => writePaymentsQuery({ ...q, cursors: [...q.cursors, rows[rows.length - 1].id] })}
+              onClick={() =>
+                writePaymentsQuery({ ...q, cursors: [...q.cursors, rows[rows.length - 1].id] })
+              }
             >
               Older <ChevronRight className="size-3.5" aria-hidden />
             </Button>

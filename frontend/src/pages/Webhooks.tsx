@@ -6,20 +6,43 @@ import { WEBHOOK_EVENT_TYPES, type ReceivedDelivery, type WebhookEndpoint } from
 import { CopyButton } from "../components/CopyButton";
 import { ErrorBox } from "../components/ErrorBox";
 import { HttpStatus } from "../components/StatusBadge";
-import { Button, Card, EmptyState, Field, Mono, PageHeader, Skeleton, Spinner, cx, inputClass } from "../components/ui";
+import {
+  Button,
+  Card,
+  EmptyState,
+  Field,
+  Mono,
+  PageHeader,
+  Skeleton,
+  Spinner,
+  cx,
+  inputClass,
+} from "../components/ui";
 import { useDevConfig } from "../hooks/useDevConfig";
 import { useNow } from "../hooks/useNow";
 import { usePolling } from "../hooks/usePolling";
 import { formatDateTime, formatRelative, shortId } from "../lib/format";
 import { Link } from "../lib/router";
 
-function SecretReveal({ endpoint, onDismiss }: { endpoint: WebhookEndpoint; onDismiss: () => void }) {
+function SecretReveal({
+  endpoint,
+  onDismiss,
+}: {
+  endpoint: WebhookEndpoint;
+  onDismiss: () => void;
+}) {
   return (
-    <div role="status" data-testid="secret-reveal" className="rounded-xl border border-amber-200 bg-amber-50 p-4">
+    <div
+      role="status"
+      data-testid="secret-reveal"
+      className="rounded-xl border border-amber-200 bg-amber-50 p-4"
+    >
       <div className="flex items-center gap-2 text-sm font-semibold text-amber-900">
         <KeyRound className="size-4" aria-hidden /> Signing secret for {endpoint.url}
       </div>
-      <p className="mt-1 text-xs text-amber-800">Shown once. Copy it now: the API never returns it again (rotate it to get a new one).</p>
+      <p className="mt-1 text-xs text-amber-800">
+        Shown once. Copy it now: the API never returns it again (rotate it to get a new one).
+      </p>
       <div className="mt-3 flex items-center gap-2 rounded-lg bg-white px-3 py-2 ring-1 ring-amber-200">
         <Mono data-testid="endpoint-secret" className="min-w-0 flex-1 break-all text-slate-900">
           {endpoint.secret}
@@ -69,9 +92,24 @@ function AddEndpointForm({ onCreated }: { onCreated: (e: WebhookEndpoint) => voi
   };
 
   return (
-    <form onSubmit={submit} noValidate className="space-y-4" data-testid="add-endpoint-form">
+    <form
+      onSubmit={(e) => void submit(e)}
+      noValidate
+      className="space-y-4"
+      data-testid="add-endpoint-form"
+    >
       <Field label="Endpoint URL" htmlFor="endpoint-url" error={urlError}>
-        <input id="endpoint-url" type="url" placeholder="https://example.com/webhooks" className={cx(inputClass, "font-mono")} value={url} onChange={(e) => { setUrl(e.target.value); setUrlError(null); }} />
+        <input
+          id="endpoint-url"
+          type="url"
+          placeholder="https://example.com/webhooks"
+          className={cx(inputClass, "font-mono")}
+          value={url}
+          onChange={(e) => {
+            setUrl(e.target.value);
+            setUrlError(null);
+          }}
+        />
       </Field>
       <fieldset>
         <legend className="text-sm font-medium text-slate-700">Events</legend>
@@ -82,7 +120,11 @@ function AddEndpointForm({ onCreated }: { onCreated: (e: WebhookEndpoint) => voi
                 type="checkbox"
                 className="size-4 rounded border-slate-300 text-indigo-600 accent-indigo-600"
                 checked={events.includes(ev)}
-                onChange={(e) => setEvents((cur) => (e.target.checked ? [...cur, ev] : cur.filter((x) => x !== ev)))}
+                onChange={(e) =>
+                  setEvents((cur) =>
+                    e.target.checked ? [...cur, ev] : cur.filter((x) => x !== ev),
+                  )
+                }
               />
               <Mono>{ev}</Mono>
             </label>
@@ -90,7 +132,12 @@ function AddEndpointForm({ onCreated }: { onCreated: (e: WebhookEndpoint) => voi
         </div>
       </fieldset>
       <Field label="Description" htmlFor="endpoint-description" hint="Optional">
-        <input id="endpoint-description" className={inputClass} value={description} onChange={(e) => setDescription(e.target.value)} />
+        <input
+          id="endpoint-description"
+          className={inputClass}
+          value={description}
+          onChange={(e) => setDescription(e.target.value)}
+        />
       </Field>
       {error && <ErrorBox error={error} title="Could not add the endpoint" />}
       <Button type="submit" variant="primary" busy={busy}>
@@ -100,7 +147,15 @@ function AddEndpointForm({ onCreated }: { onCreated: (e: WebhookEndpoint) => voi
   );
 }
 
-function EndpointRow({ ep, onChanged, onSecret }: { ep: WebhookEndpoint; onChanged: () => void; onSecret: (e: WebhookEndpoint) => void }) {
+function EndpointRow({
+  ep,
+  onChanged,
+  onSecret,
+}: {
+  ep: WebhookEndpoint;
+  onChanged: () => void;
+  onSecret: (e: WebhookEndpoint) => void;
+}) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState<"" | "delete" | "rotate">("");
   const [error, setError] = useState<ApiError | null>(null);
@@ -123,12 +178,23 @@ function EndpointRow({ ep, onChanged, onSecret }: { ep: WebhookEndpoint; onChang
       <div className="flex flex-wrap items-start gap-3">
         <div className="min-w-0 flex-1 basis-72">
           <div className="flex items-center gap-2">
-            <span className={cx("size-2 shrink-0 rounded-full", ep.status === "enabled" ? "bg-emerald-500" : "bg-slate-300")} title={ep.status} />
+            <span
+              className={cx(
+                "size-2 shrink-0 rounded-full",
+                ep.status === "enabled" ? "bg-emerald-500" : "bg-slate-300",
+              )}
+              title={ep.status}
+            />
             <Mono className="truncate font-medium text-slate-900">{ep.url}</Mono>
           </div>
           <div className="mt-1 flex flex-wrap items-center gap-1.5 text-xs text-slate-500">
             {ep.enabled_events.map((ev) => (
-              <span key={ev} className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-[0.6875rem] text-slate-600">{ev}</span>
+              <span
+                key={ev}
+                className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-[0.6875rem] text-slate-600"
+              >
+                {ev}
+              </span>
             ))}
           </div>
           <div className="mt-1 text-xs text-slate-500">
@@ -139,12 +205,23 @@ function EndpointRow({ ep, onChanged, onSecret }: { ep: WebhookEndpoint; onChang
         <div className="flex items-center gap-2">
           {confirming ? (
             <>
-              <Button size="sm" variant="danger" busy={busy === "delete"} onClick={() => act("delete")}>Confirm remove</Button>
-              <Button size="sm" variant="ghost" onClick={() => setConfirming(false)}>Cancel</Button>
+              <Button
+                size="sm"
+                variant="danger"
+                busy={busy === "delete"}
+                onClick={() => void act("delete")}
+              >
+                Confirm remove
+              </Button>
+              <Button size="sm" variant="ghost" onClick={() => setConfirming(false)}>
+                Cancel
+              </Button>
             </>
           ) : (
             <>
-              <Button size="sm" busy={busy === "rotate"} onClick={() => act("rotate")}>Rotate secret</Button>
+              <Button size="sm" busy={busy === "rotate"} onClick={() => void act("rotate")}>
+                Rotate secret
+              </Button>
               <Button size="sm" onClick={() => setConfirming(true)} aria-label={`Remove ${ep.url}`}>
                 <Trash className="size-3.5" aria-hidden /> Remove
               </Button>
@@ -158,51 +235,108 @@ function EndpointRow({ ep, onChanged, onSecret }: { ep: WebhookEndpoint; onChang
 }
 
 function ReceiverDeliveries({ receiverUrl }: { receiverUrl: string }) {
-  const client = useMemo(() => new ApiClient({ baseUrl: receiverUrl, connection: null }), [receiverUrl]);
+  const client = useMemo(
+    () => new ApiClient({ baseUrl: receiverUrl, connection: null }),
+    [receiverUrl],
+  );
   const now = useNow(5000);
   const feed = usePolling(
-    (signal) => client.request<{ data: ReceivedDelivery[]; total: number }>("GET", "/deliveries", { query: { limit: 50 }, signal, auth: false }).then((r) => r.data),
+    (signal) =>
+      client
+        .request<{ data: ReceivedDelivery[]; total: number }>("GET", "/deliveries", {
+          query: { limit: 50 },
+          signal,
+          auth: false,
+        })
+        .then((r) => r.data),
     { key: receiverUrl, interval: 3000 },
   );
   return (
     <Card
       title="Demo receiver: recent deliveries"
       bodyClassName="p-0"
-      actions={<span className="text-xs text-slate-400">{feed.data ? `${feed.data.total} received` : ""} · <Mono>{receiverUrl}</Mono></span>}
+      actions={
+        <span className="text-xs text-slate-400">
+          {feed.data ? `${feed.data.total} received` : ""} · <Mono>{receiverUrl}</Mono>
+        </span>
+      }
     >
-      {feed.error && <ErrorBox error={feed.error} title="Demo receiver not reachable" compact className="m-3" />}
+      {feed.error && (
+        <ErrorBox error={feed.error} title="Demo receiver not reachable" compact className="m-3" />
+      )}
       {!feed.data && !feed.error && <Spinner className="p-4" />}
-      {feed.data && feed.data.data.length === 0 && <EmptyState icon={<Inbox className="size-5" />} title="Nothing received yet">Payments that reach a final state send their webhooks here.</EmptyState>}
+      {feed.data && feed.data.data.length === 0 && (
+        <EmptyState icon={<Inbox className="size-5" />} title="Nothing received yet">
+          Payments that reach a final state send their webhooks here.
+        </EmptyState>
+      )}
       {feed.data && feed.data.data.length > 0 && (
         <div className="max-h-[36rem] overflow-auto">
-          <table data-testid="receiver-deliveries" className="min-w-full divide-y divide-slate-100 text-sm">
+          <table
+            data-testid="receiver-deliveries"
+            className="min-w-full divide-y divide-slate-100 text-sm"
+          >
             <thead className="sticky top-0 bg-slate-50 text-left text-[0.6875rem] font-semibold tracking-wider text-slate-500 uppercase">
               <tr>
-                <th scope="col" className="px-4 py-2">Received</th>
-                <th scope="col" className="px-3 py-2">Event</th>
-                <th scope="col" className="px-3 py-2">Payment</th>
-                <th scope="col" className="hidden px-3 py-2 sm:table-cell">Attempt</th>
-                <th scope="col" className="px-3 py-2">Signature</th>
-                <th scope="col" className="px-4 py-2 text-right">Answered</th>
+                <th scope="col" className="px-4 py-2">
+                  Received
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Event
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Payment
+                </th>
+                <th scope="col" className="hidden px-3 py-2 sm:table-cell">
+                  Attempt
+                </th>
+                <th scope="col" className="px-3 py-2">
+                  Signature
+                </th>
+                <th scope="col" className="px-4 py-2 text-right">
+                  Answered
+                </th>
               </tr>
             </thead>
             <tbody className="divide-y divide-slate-100">
               {feed.data.data.map((d) => (
                 <tr key={`${d.webhook_id}-${d.attempt}-${d.received_at}`}>
-                  <td className="px-4 py-2 whitespace-nowrap text-slate-500" title={formatDateTime(d.received_at)}>{formatRelative(d.received_at, now)}</td>
-                  <td className="px-3 py-2 whitespace-nowrap"><Mono>{d.event_type}</Mono></td>
+                  <td
+                    className="px-4 py-2 whitespace-nowrap text-slate-500"
+                    title={formatDateTime(d.received_at)}
+                  >
+                    {formatRelative(d.received_at, now)}
+                  </td>
+                  <td className="px-3 py-2 whitespace-nowrap">
+                    <Mono>{d.event_type}</Mono>
+                  </td>
                   <td className="px-3 py-2">
-                    {d.payment_id ? <Link to={`/payments/${d.payment_id}`} className="whitespace-nowrap font-mono text-[0.8125rem] text-indigo-700 hover:underline">{shortId(d.payment_id, 12, 4)}</Link> : "—"}
+                    {d.payment_id ? (
+                      <Link
+                        to={`/payments/${d.payment_id}`}
+                        className="whitespace-nowrap font-mono text-[0.8125rem] text-indigo-700 hover:underline"
+                      >
+                        {shortId(d.payment_id, 12, 4)}
+                      </Link>
+                    ) : (
+                      "—"
+                    )}
                   </td>
                   <td className="hidden px-3 py-2 tabular-nums sm:table-cell">#{d.attempt}</td>
                   <td className="px-3 py-2">
                     {d.valid_signature ? (
-                      <span className="inline-flex items-center gap-1 text-emerald-700"><ShieldCheck className="size-4" aria-hidden /> valid</span>
+                      <span className="inline-flex items-center gap-1 text-emerald-700">
+                        <ShieldCheck className="size-4" aria-hidden /> valid
+                      </span>
                     ) : (
-                      <span className="inline-flex items-center gap-1 text-rose-700"><CircleX className="size-4" aria-hidden /> invalid</span>
+                      <span className="inline-flex items-center gap-1 text-rose-700">
+                        <CircleX className="size-4" aria-hidden /> invalid
+                      </span>
                     )}
                   </td>
-                  <td className="px-4 py-2 text-right"><HttpStatus code={d.status_code} /></td>
+                  <td className="px-4 py-2 text-right">
+                    <HttpStatus code={d.status_code} />
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -215,18 +349,37 @@ function ReceiverDeliveries({ receiverUrl }: { receiverUrl: string }) {
 
 export function WebhooksPage() {
   const { config } = useDevConfig();
-  const endpoints = usePolling((signal) => api.listWebhookEndpoints(signal).then((r) => r.data), { key: "endpoints", interval: 5000 });
+  const endpoints = usePolling((signal) => api.listWebhookEndpoints(signal).then((r) => r.data), {
+    key: "endpoints",
+    interval: 5000,
+  });
   const [revealed, setRevealed] = useState<WebhookEndpoint | null>(null);
   const list = endpoints.data?.data ?? [];
 
   return (
     <div>
-      <PageHeader title="Webhooks" subtitle="Endpoints that receive signed payment events (Standard Webhooks)" />
+      <PageHeader
+        title="Webhooks"
+        subtitle="Endpoints that receive signed payment events (Standard Webhooks)"
+      />
       <div className="grid gap-4 lg:grid-cols-3">
         <div className="min-w-0 space-y-4 lg:col-span-2">
           {revealed && <SecretReveal endpoint={revealed} onDismiss={() => setRevealed(null)} />}
-          <Card title="Endpoints" bodyClassName="p-0" actions={<span className="text-xs text-slate-400">{endpoints.data ? list.length : ""}</span>}>
-            {endpoints.error && <ErrorBox error={endpoints.error} title="Could not load endpoints" compact={Boolean(endpoints.data)} className="m-3" />}
+          <Card
+            title="Endpoints"
+            bodyClassName="p-0"
+            actions={
+              <span className="text-xs text-slate-400">{endpoints.data ? list.length : ""}</span>
+            }
+          >
+            {endpoints.error && (
+              <ErrorBox
+                error={endpoints.error}
+                title="Could not load endpoints"
+                compact={Boolean(endpoints.data)}
+                className="m-3"
+              />
+            )}
             {!endpoints.data && !endpoints.error && (
               <div className="space-y-2 p-4">
                 <Skeleton className="h-10" />
@@ -234,12 +387,19 @@ export function WebhooksPage() {
               </div>
             )}
             {endpoints.data && list.length === 0 && (
-              <EmptyState icon={<Webhook className="size-5" />} title="No webhook endpoints">Add one to receive payment events.</EmptyState>
+              <EmptyState icon={<Webhook className="size-5" />} title="No webhook endpoints">
+                Add one to receive payment events.
+              </EmptyState>
             )}
             {list.length > 0 && (
               <ul data-testid="endpoint-list" className="divide-y divide-slate-100">
                 {list.map((ep) => (
-                  <EndpointRow key={ep.id} ep={ep} onChanged={endpoints.refresh} onSecret={setRevealed} />
+                  <EndpointRow
+                    key={ep.id}
+                    ep={ep}
+                    onChanged={endpoints.refresh}
+                    onSecret={setRevealed}
+                  />
                 ))}
               </ul>
             )}
