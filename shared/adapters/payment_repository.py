@@ -86,16 +86,28 @@ class PaymentRepository:
     async def stale(
         self, *, unpublished_before: datetime, lease_expired_before: datetime, limit: int
     ) -> list[Doc]:
-        """CREATED payments never (or not known to be) published, and expired PROCESSING leases."""
+        """CREATED and RETRYING payments never (or not known to be) published, and expired
+        PROCESSING leases."""
         query = {
             "$or": [
                 {"status": "CREATED", "published": False},
                 {"status": "CREATED", "created_at": {"$lt": unpublished_before}},
+                {"status": "RETRYING", "published": False},
                 {"status": "RETRYING", "updated_at": {"$lt": unpublished_before}},
                 {"status": "PROCESSING", "lease_until": {"$lt": lease_expired_before}},
             ]
         }
         return await self.payments.find(query).limit(limit).to_list(length=limit)
+
+    async def fanout_pending(self, *, finalized_before: datetime, limit: int) -> list[Doc]:
+        """Final payments whose webhook fan-out never finished (flag set by the final move)."""
+        query = {"fanout_pending": True, "finalized_at": {"$lt": finalized_before}}
+        return await self.payments.find(query).limit(limit).to_list(length=limit)
+
+    async def webhook_state(self, payment_id: str) -> Doc | None:
+        return await self.payments.find_one(
+            {"_id": payment_id}, {"generation": 1, "webhook_status": 1, "webhook_epoch": 1}
+        )
 
     # --- writes ---------------------------------------------------------------------
     async def insert(self, record: Doc) -> None:
@@ -107,6 +119,14 @@ class PaymentRepository:
     async def set_fields(self, payment_id: str, fields: Doc, guard: Doc | None = None) -> bool:
         result = await self.payments.update_one(
             {"_id": payment_id, **(guard or {})}, {"$set": fields}
+        )
+        return result.matched_count == 1
+
+    async def update_fields(
+        self, payment_id: str, fields: Doc, *, inc: Doc, guard: Doc | None = None
+    ) -> bool:
+        result = await self.payments.update_one(
+            {"_id": payment_id, **(guard or {})}, {"$set": fields, "$inc": inc}
         )
         return result.matched_count == 1
 

@@ -11,6 +11,7 @@ from shared.adapters.upstash import IdempotencyLock, MerchantRateLimit, ReplayGu
 from shared.adapters.webhook_repository import WebhookRepository
 from shared.adapters.webhook_sender import WebhookSender
 from shared.config import Settings
+from shared.domain.retry_budget import webhook_redrive_after_s
 from shared.services.cache import TTLCache
 
 
@@ -28,6 +29,7 @@ class LifecycleConfig:
     function_timeout_s: float
     stale_after_s: int
     webhook_secret_overlap_s: int
+    webhook_redrive_after_s: float
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LifecycleConfig:
@@ -46,6 +48,12 @@ class LifecycleConfig:
             function_timeout_s=settings.function_timeout_s,
             stale_after_s=settings.stale_after_s,
             webhook_secret_overlap_s=settings.webhook_secret_overlap_s,
+            webhook_redrive_after_s=settings.webhook_redrive_after_s
+            or webhook_redrive_after_s(
+                settings.webhook_max_attempts,
+                max(settings.webhook_timeout_s, settings.function_timeout_s),
+                settings.qstash_time_scale,
+            ),
         )
 
 

@@ -26,7 +26,7 @@ from shared.domain.simulator import (
 from shared.domain.states import PaymentStatus, WebhookStatus, is_final
 from shared.domain.webhooks import FAILED, RETRYING, SUCCEEDED
 from shared.services.context import Gateway
-from shared.services.webhook_fanout import fan_out, subscribed_endpoints
+from shared.services.webhook_fanout import complete_fan_out, fan_out, subscribed_endpoints
 
 log = logging.getLogger("paygate.process_payment")
 DEADLINE_MARGIN_S = 1.0
@@ -161,12 +161,19 @@ async def finalise(
             "latency_ms": latency_ms,
             "lease_until": None,
             "webhook_status": (WebhookStatus.PENDING if endpoints else WebhookStatus.SKIPPED).value,
+            "webhook_epoch": 0,
+            # Cleared once the fan-out is done; the sweeper finishes one a crash cut short.
+            "fanout_pending": bool(endpoints),
         },
         qstash_message_id=message_id,
     )
     if moved is None:
         return StepResult(200, "lost_race", payment["_id"])
-    await fan_out(gw, moved, event_type, endpoints)
+    if endpoints:
+        await fan_out(gw, moved, event_type, endpoints)
+        await gw.payments.set_fields(
+            moved["_id"], {"fanout_pending": False}, guard={"generation": moved["generation"]}
+        )
     return StepResult(200, status.value.lower(), payment["_id"], status.value)
 
 
@@ -174,6 +181,9 @@ async def finish_side_effects(gw: Gateway, payment: dict[str, Any]) -> None:
     """A final payment seen again (QStash redelivery): make sure its event and webhooks exist."""
     await gw.payments.ensure_event(payment)
     if payment.get("webhook_status") == WebhookStatus.SKIPPED.value:
+        return
+    if payment.get("fanout_pending"):
+        await complete_fan_out(gw, payment)
         return
     event_type = SUCCEEDED if payment["status"] == PaymentStatus.SUCCESS.value else FAILED
     await fan_out(gw, payment, event_type)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.domain.errors import InvalidState, NotFound
+from shared.domain.errors import DependencyUnavailable, InvalidState, NotFound
 from shared.domain.payment import public_payment
 from shared.domain.states import PaymentStatus, WebhookStatus
 from shared.services.context import Gateway
@@ -30,10 +30,19 @@ async def retry_payment(gw: Gateway, merchant_id: str, payment_id: str) -> dict[
             "finalized_at": None,
             "latency_ms": None,
             "webhook_status": WebhookStatus.PENDING.value,
+            "webhook_epoch": 0,
+            "fanout_pending": False,
             "published": True,
         },
     )
     if moved is None:
         raise InvalidState("the payment changed while retrying it; fetch it and try again")
-    await gw.queue.publish(process_message(moved))
+    try:
+        await gw.queue.publish(process_message(moved))
+    except DependencyUnavailable:
+        # Marked on failure only: the next sweep publishes it (no wait for the age rule).
+        await gw.payments.set_fields(
+            moved["_id"], {"published": False}, guard={"version": moved["version"]}
+        )
+        raise
     return public_payment(moved)

@@ -2,7 +2,13 @@
 
 Delivery ids and event ids are derived from (payment, generation, event, endpoint), so running
 this twice — a redelivered QStash message after a crash — creates nothing new and sends the
-same body with the same `webhook-id`.
+same body with the same `webhook-id`. A publish that fails marks the deliveries
+`published: False`, so the next sweep publishes them.
+
+A payment's `webhook_status` only moves forward: PENDING → SUCCESS | FAILED, never back, except
+on a new generation (manual retry) or a redelivery of a final event, which reopen it and bump
+`webhook_epoch`. A summary computed from a read that a redelivery overtook is written under the
+epoch it read, so it cannot land.
 """
 
 from __future__ import annotations
@@ -12,9 +18,10 @@ from typing import Any
 
 from shared.domain import ids
 from shared.domain.clock import iso, utcnow
+from shared.domain.errors import DependencyUnavailable
 from shared.domain.payment import public_payment
 from shared.domain.states import DeliveryStatus, WebhookStatus
-from shared.domain.webhooks import RETRYING, build_event
+from shared.domain.webhooks import FAILED, RETRYING, SUCCEEDED, build_event
 from shared.services.context import Gateway
 from shared.services.lifecycle_messages import dispatch_message
 
@@ -76,8 +83,27 @@ async def fan_out(
     deliveries = [_delivery(payment, endpoint, event_type) for endpoint in endpoints]
     await gw.webhooks.insert_deliveries(deliveries)
     messages = [dispatch_message(d, gw.config.webhook_max_attempts) for d in deliveries]
-    await gw.queue.publish_many(messages)
+    try:
+        await gw.queue.publish_many(messages)
+    except DependencyUnavailable:
+        # Mark on failure only (the happy path pays nothing): the next sweep publishes them.
+        await gw.webhooks.mark_unpublished([d["_id"] for d in deliveries])
+        raise
     return len(endpoints)
+
+
+def final_event_type(payment: dict[str, Any]) -> str:
+    return SUCCEEDED if payment["status"] == "SUCCESS" else FAILED
+
+
+async def complete_fan_out(gw: Gateway, payment: dict[str, Any]) -> None:
+    """A final payment's fan-out, (re)run, then its `fanout_pending` flag cleared."""
+    sent = await fan_out(gw, payment, final_event_type(payment))
+    generation = payment.get("generation", 1)
+    fields: dict[str, Any] = {"fanout_pending": False}
+    if sent == 0 and not await gw.webhooks.final_delivery_statuses(payment["_id"], generation):
+        fields["webhook_status"] = WebhookStatus.SKIPPED.value  # its endpoints went away
+    await gw.payments.set_fields(payment["_id"], fields, guard={"generation": generation})
 
 
 def summarise(statuses: list[str]) -> str | None:
@@ -92,8 +118,30 @@ def summarise(statuses: list[str]) -> str | None:
 
 
 async def refresh_webhook_status(gw: Gateway, payment_id: str, generation: int) -> None:
+    """Move webhook_status PENDING → SUCCESS | FAILED once the final deliveries say so.
+
+    Never writes PENDING, so a writer that read early and writes late cannot undo a later
+    SUCCESS; idempotent, so a re-run after a crash is harmless.
+    """
+    state = await gw.payments.webhook_state(payment_id)
+    if state is None or state.get("generation", 1) != generation:
+        return
+    if state.get("webhook_status") != WebhookStatus.PENDING.value:
+        return
     status = summarise(await gw.webhooks.final_delivery_statuses(payment_id, generation))
-    if status is not None:
-        await gw.payments.set_fields(
-            payment_id, {"webhook_status": status}, guard={"generation": generation}
-        )
+    if status is None or status == WebhookStatus.PENDING.value:
+        return
+    guard: dict[str, Any] = {"generation": generation, "webhook_status": state["webhook_status"]}
+    if "webhook_epoch" in state:
+        guard["webhook_epoch"] = state["webhook_epoch"]
+    await gw.payments.set_fields(payment_id, {"webhook_status": status}, guard=guard)
+
+
+async def reopen_webhook_status(gw: Gateway, payment_id: str, generation: int) -> None:
+    """A final event is being sent again: webhook_status is PENDING until it settles."""
+    await gw.payments.update_fields(
+        payment_id,
+        {"webhook_status": WebhookStatus.PENDING.value},
+        inc={"webhook_epoch": 1},
+        guard={"generation": generation},
+    )
