@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 
 MAX_BACKOFF_S = 86_400.0
-CALLBACK_RETRIES = 3  # QStash's default for a message (the failure callback) without Upstash-Retries
+CALLBACK_RETRIES = 3  # QStash default for a message without Upstash-Retries (the callback)
 MARGIN_S = 60.0
 
 

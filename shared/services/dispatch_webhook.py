@@ -115,9 +115,7 @@ async def dispatch_webhook(
     return StepResult(502, "endpoint_failed")
 
 
-async def _take_round(
-    gw: Gateway, delivery: dict[str, Any], round_: int
-) -> dict[str, Any] | None:
+async def _take_round(gw: Gateway, delivery: dict[str, Any], round_: int) -> dict[str, Any] | None:
     """A redeliver published round `round_` and died before marking the delivery: the message
     itself takes the round (the publish was the redeliver's commit point)."""
     current = delivery.get("round", 0)

@@ -241,16 +241,20 @@ async def test_sweep_publishes_a_retrying_delivery_whose_publish_failed(
     assert payment is not None
     with _DeadQueue(gw), pytest.raises(Exception, match="qstash"):
         await fan_out(gw, {**payment, "attempts": 7}, "payment.retrying")
-    pending = await db["webhook_deliveries"].find(
-        {"payment_id": detail["id"], "event_type": "payment.retrying"}
-    ).to_list(None)
+    pending = (
+        await db["webhook_deliveries"]
+        .find({"payment_id": detail["id"], "event_type": "payment.retrying"})
+        .to_list(None)
+    )
     assert len(pending) == 3 and {d["status"] for d in pending} == {"PENDING"}
     await _sweep(fn_env)
 
     async def all_sent() -> bool:
-        docs = await db["webhook_deliveries"].find(
-            {"payment_id": detail["id"], "event_type": "payment.retrying"}
-        ).to_list(None)
+        docs = (
+            await db["webhook_deliveries"]
+            .find({"payment_id": detail["id"], "event_type": "payment.retrying"})
+            .to_list(None)
+        )
         return {d["status"] for d in docs} == {"SUCCESS"}
 
     await _until(all_sent)
@@ -314,9 +318,7 @@ async def test_concurrent_dispatches_of_one_delivery_record_every_attempt(
 ) -> None:
     detail = await _settled_payment(create_api, payments_api)
     delivery_id = detail["webhook_deliveries"][0]["id"]
-    await db["webhook_deliveries"].update_one(
-        {"_id": delivery_id}, {"$set": {"status": "PENDING"}}
-    )
+    await db["webhook_deliveries"].update_one({"_id": delivery_id}, {"$set": {"status": "PENDING"}})
     results = await asyncio.gather(
         *(
             dispatch_webhook(
@@ -354,4 +356,3 @@ async def test_manual_retry_whose_publish_failed_is_redriven_by_the_next_sweep(
 
     final = await _until(second_generation_final)
     assert json.dumps(final["events"][-1]).count("PROCESSING") == 1
-
