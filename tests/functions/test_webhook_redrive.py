@@ -319,14 +319,25 @@ async def test_concurrent_dispatches_of_one_delivery_record_every_attempt(
     detail = await _settled_payment(create_api, payments_api)
     delivery_id = detail["webhook_deliveries"][0]["id"]
     await db["webhook_deliveries"].update_one({"_id": delivery_id}, {"$set": {"status": "PENDING"}})
-    results = await asyncio.gather(
-        *(
-            dispatch_webhook(
-                gw, delivery_id, 0, retried=0, max_retries=4, message_id=f"msg_test{i}"
+    send = gw.sender.send
+    all_sending = asyncio.Barrier(3)
+
+    async def send_together(*args: Any) -> Any:
+        await asyncio.wait_for(all_sending.wait(), 10)  # all three read it PENDING
+        return await send(*args)
+
+    gw.sender.send = send_together  # type: ignore[method-assign]
+    try:
+        results = await asyncio.gather(
+            *(
+                dispatch_webhook(
+                    gw, delivery_id, 0, retried=0, max_retries=4, message_id=f"msg_test{i}"
+                )
+                for i in range(3)
             )
-            for i in range(3)
         )
-    )
+    finally:
+        del gw.sender.send
     assert all(r.http_status == 200 for r in results)
     attempts = await db["webhook_attempts"].find({"delivery_id": delivery_id}).to_list(None)
     assert len(attempts) == 4, [a["_id"] for a in attempts]  # the first send + three
