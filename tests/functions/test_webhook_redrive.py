@@ -27,6 +27,7 @@ from shared.domain.requests import PaymentCreate
 from shared.domain.states import PaymentStatus
 from shared.services.context import Gateway
 from shared.services.dispatch_webhook import dispatch_webhook
+from shared.services.lifecycle_messages import dispatch_message
 from shared.services.process_payment import finalise
 from shared.services.webhook_fanout import fan_out
 from shared.web import bootstrap
@@ -198,6 +199,28 @@ async def test_redeliver_whose_publish_fails_answers_503_and_a_later_one_succeed
     settled = await wait_settled(payments_api, detail["id"])
     delivery = settled["webhook_deliveries"][0]
     assert delivery["status"] == "SUCCESS" and delivery["attempt_count"] == 2
+    assert settled["webhook_status"] == "SUCCESS"
+
+
+async def test_a_redeliver_that_died_after_its_publish_does_not_lock_the_delivery(
+    create_api: httpx.AsyncClient, payments_api: httpx.AsyncClient, gw: Gateway, db: Any
+) -> None:
+    detail = await _settled_payment(create_api, payments_api)
+    delivery_id = detail["webhook_deliveries"][0]["id"]
+    stored = await db["webhook_deliveries"].find_one({"_id": delivery_id})
+    # The first half of a redeliver: the next round's message is queued, then the process died.
+    await gw.queue.publish(dispatch_message({**stored, "round": 1}, 5))
+
+    async def taken() -> dict[str, Any] | None:
+        now = await db["webhook_deliveries"].find_one({"_id": delivery_id})
+        return now if now["round"] == 1 and now["status"] == "SUCCESS" else None
+
+    delivery = await _until(taken)
+    assert delivery["attempt_count"] == 2
+    again = await payments_api.post(f"/v1/webhook_deliveries/{delivery_id}/redeliver")
+    assert again.status_code == 202, again.text
+    settled = await wait_settled(payments_api, detail["id"])
+    assert settled["webhook_deliveries"][0]["attempt_count"] == 3
     assert settled["webhook_status"] == "SUCCESS"
 
 
