@@ -102,9 +102,7 @@ def fault_stack(data_dir: Path, **env: str) -> Iterator[FaultStack]:
 Fault = Callable[[FaultStack], Awaitable[None]]
 
 
-async def run_with_fault(
-    fs: FaultStack, fault: Fault, seed: int, endpoints: int = 1
-) -> LoadReport:
+async def run_with_fault(fs: FaultStack, fault: Fault, seed: int, endpoints: int = 1) -> LoadReport:
     """A load run of PAYMENTS mixed payments for a merchant with `endpoints` webhook endpoints;
     `fault` runs once FAULT_AFTER are answered."""
     answered = asyncio.Event()
