@@ -172,7 +172,9 @@ async def finalise(
     if endpoints:
         await fan_out(gw, moved, event_type, endpoints)
         await gw.payments.set_fields(
-            moved["_id"], {"fanout_pending": False}, guard={"generation": moved["generation"]}
+            moved["_id"],
+            {"fanout_pending": False},
+            guard={"generation": moved.get("generation", 1)},
         )
     return StepResult(200, status.value.lower(), payment["_id"], status.value)
 
