@@ -109,6 +109,9 @@ def load(
     seed: int | None = typer.Option(None, help="Seed for the mix and duplicates."),
     json_out: Path | None = typer.Option(None, help="Report file (default .data/load/<run>.json)."),
     progress: bool = typer.Option(True, help="Show progress bars."),
+    endpoints: int = typer.Option(
+        1, min=1, max=10, help="Webhook endpoints the merchant has (extra ones at the receiver)."
+    ),
 ) -> None:
     """Send N payments, wait until all settle, check the invariants, print a summary."""
     import asyncio
@@ -131,6 +134,7 @@ def load(
             settle_timeout_s=settle_timeout,
             progress=progress,
             seed=seed,
+            endpoints=endpoints,
         )
     )
     console = Console()

@@ -13,9 +13,9 @@ gathers that data from a running stack. Each violation names its `rule`:
 - `one_final_event`: a final payment has not exactly one event into its final state;
 - `outcome_mismatch`, `attempts_mismatch`: the end state or attempt count is not the
   scenario's (for `random`: anything legal);
-- `webhook_not_settled`, `webhook_missing`, `webhook_status_mismatch`: the final event's
-  delivery is still pending, did not arrive although marked delivered, or disagrees with
-  the payment's `webhook_status`;
+- `webhook_not_settled`, `webhook_missing`, `webhook_status_mismatch`: a final event's
+  delivery is still pending, is missing for one of the `endpoints` subscribed endpoints, did
+  not arrive although marked delivered, or disagrees with the payment's `webhook_status`;
 - `invalid_signature`, `redelivery_body_changed`: the receiver saw a bad signature, or a
   webhook id whose bytes differ between receptions or from the stored body;
 - `api_mismatch`: the public API shows a payment differently from the database.
@@ -85,13 +85,16 @@ def check_invariants(
     *,
     webhooks_expected: bool = True,
     api_payments: dict[str, Doc] | None = None,
+    endpoints: int | None = None,
 ) -> list[Violation]:
     """Every broken invariant; see the module docstring for the rules.
 
     `payments` holds every payment of the run (keyed by id, with `idempotency_key`),
     `events` / `deliveries` the trail and webhook deliveries per payment id (delivery
     `body` is the stored string, or None when only the API view is known), and
-    `receiver_records` what the demo receiver recorded (`GET /deliveries`).
+    `receiver_records` what the demo receiver recorded (`GET /deliveries`); `endpoints` how
+    many endpoints of the merchant subscribe to the final events (each final payment must have
+    a settled final delivery for every one; None: at least one).
     """
     check = _Check()
     by_key = _payments_by_key(payments)
@@ -101,7 +104,7 @@ def check_invariants(
         origin = originals.get(payment.get("idempotency_key", ""))
         _check_payment(check, payment_id, payment, events.get(payment_id, []), origin)
         if webhooks_expected and payment.get("status") in FINAL:
-            _check_webhooks(check, payment_id, payment, deliveries.get(payment_id, []))
+            _check_webhooks(check, payment_id, payment, deliveries.get(payment_id, []), endpoints)
     _check_receiver(check, payments, deliveries, receiver_records)
     if api_payments is not None:
         _check_api(check, payments, api_payments)
@@ -266,7 +269,13 @@ def _check_outcome(check: _Check, payment_id: str, payment: Doc, kind_name: str)
         )
 
 
-def _check_webhooks(check: _Check, payment_id: str, payment: Doc, deliveries: list[Doc]) -> None:
+def _check_webhooks(
+    check: _Check,
+    payment_id: str,
+    payment: Doc,
+    deliveries: list[Doc],
+    endpoints: int | None = None,
+) -> None:
     status = payment["status"]
     generation = _generation(payment)
     finals = [
@@ -277,6 +286,13 @@ def _check_webhooks(check: _Check, payment_id: str, payment: Doc, deliveries: li
     if not finals:
         check.add("webhook_missing", f"no delivery of the final event ({status})", payment_id)
         return
+    reached = {d.get("endpoint_id") for d in finals}
+    if endpoints is not None and len(reached) != endpoints:
+        check.add(
+            "webhook_missing",
+            f"final event delivered to {len(reached)} endpoints, {endpoints} subscribe",
+            payment_id,
+        )
     for delivery in finals:
         if delivery["event_type"] != FINAL_EVENT_TYPES[status]:
             check.add(

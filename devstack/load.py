@@ -10,6 +10,10 @@ found among any others. A share of requests re-send an earlier key with the same
 (deliberate duplicates: each must replay its original's payment). Requests are retried
 through connection errors, 409/429 and 5xx with the same key (`devstack.load_client`), so
 this also drives fault tests while processes are killed. `paygate load` is the CLI face.
+
+`endpoints=N` gives the merchant N webhook endpoints for the final events, all aimed at the
+demo receiver (the ones the run adds are registered with the receiver, so their signatures
+verify, and deleted afterwards); the checker then demands a settled final delivery for each.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from devstack.invariants import SentPayment, Violation, check_invariants
 from devstack.load_client import Timings, api_client, send_until_accepted
 from devstack.load_collect import ApiSource, Collected, MongoSource, Progress, collect
@@ -36,6 +42,8 @@ from devstack.load_stats import summarise
 # the end, so the measurement takes little from the stack it measures.
 SETTLE_POLL_S = ((500, 3.0), (100, 1.0), (0, 0.25))
 MAX_VIOLATIONS_IN_JSON = 500
+FINAL_EVENTS = ("payment.succeeded", "payment.failed")
+ENDPOINT_CACHE_S = 2.5  # the functions cache a merchant's endpoints for 2 s
 
 
 def poll_interval(unsettled: int | None) -> float:
@@ -127,6 +135,7 @@ async def run_load(
     check: bool = True,
     webhooks_expected: bool | None = None,
     on_progress: ProgressHook | None = None,
+    endpoints: int = 1,
 ) -> LoadReport:
     """Send, settle, collect, check. See the module docstring."""
     weights = mix if isinstance(mix, dict) else parse_mix(mix)
@@ -142,6 +151,7 @@ async def run_load(
         "requests": len(plan),
         "seed": seed,
         "user_id": user_id,
+        "endpoints": endpoints,
     }
     display = _Display(progress, on_progress)
     timings = Timings.empty()
@@ -149,7 +159,9 @@ async def run_load(
         source: MongoSource | ApiSource = (
             MongoSource(mongodb_uri, mongodb_db) if mongodb_uri else ApiSource(client)
         )
+        added: list[str] = []
         try:
+            subscribed, added = await ensure_endpoints(client, receiver_url, endpoints, run_id)
             with display:
                 started = time.monotonic()
                 await _send_all(client, plan, concurrency, accept_timeout_s, timings, rng, display)
@@ -162,6 +174,9 @@ async def run_load(
             data = await collect(source, client, user_id, receiver_url) if check else None
         finally:
             await source.close()
+            for endpoint_id in added:
+                with contextlib.suppress(Exception):
+                    await client.delete(f"/v1/webhook_endpoints/{endpoint_id}")
     violations: list[Violation] = []
     if data is not None:
         violations = check_invariants(
@@ -174,9 +189,47 @@ async def run_load(
             if webhooks_expected is None
             else webhooks_expected,
             api_payments=data.api_payments,
+            endpoints=subscribed,
         )
     summary = summarise(plan, timings, data, send_s, settle_s)
     return LoadReport(run_id, config, plan, violations, summary, settled_at is not None, data)
+
+
+async def ensure_endpoints(
+    client: Any, receiver_url: str | None, wanted: int, run_id: str
+) -> tuple[int | None, list[str]]:
+    """Give the merchant `wanted` endpoints subscribed to the final events (adding ones aimed
+    at the receiver); returns how many subscribe (None: cannot tell) and the ids added."""
+    response = await client.get("/v1/webhook_endpoints")
+    if response.status_code != 200:
+        return None, []
+    listed = [e for e in response.json()["data"] if e.get("status", "enabled") == "enabled"]
+    partial = [e for e in listed if 0 < len(set(FINAL_EVENTS) & set(e["enabled_events"])) < 2]
+    subscribed = sum(1 for e in listed if set(FINAL_EVENTS) <= set(e["enabled_events"]))
+    missing = wanted - subscribed
+    added: list[str] = []
+    if missing > 0:
+        if not receiver_url:
+            raise ValueError("more endpoints need the demo receiver (receiver_url)")
+        secrets_added = []
+        for index in range(missing):
+            created = await client.post(
+                "/v1/webhook_endpoints",
+                json={
+                    "url": f"{receiver_url.rstrip('/')}/webhooks?endpoint={run_id}-{index}",
+                    "enabled_events": list(FINAL_EVENTS),
+                    "description": f"load run {run_id}",
+                },
+            )
+            created.raise_for_status()
+            added.append(created.json()["id"])
+            secrets_added.append(created.json()["secret"])
+        async with httpx.AsyncClient(base_url=receiver_url, timeout=10) as receiver:
+            answer = await receiver.post("/control", json={"add_secrets": secrets_added})
+            answer.raise_for_status()
+        await asyncio.sleep(ENDPOINT_CACHE_S)
+        subscribed = wanted
+    return (None if partial else subscribed), added
 
 
 async def _send_all(

@@ -49,7 +49,15 @@ def _event(doc: Doc) -> Doc:
 
 
 def _delivery(doc: Doc) -> Doc:
-    fields = ("event_id", "event_type", "status", "generation", "attempt_count", "final_event")
+    fields = (
+        "event_id",
+        "event_type",
+        "status",
+        "generation",
+        "attempt_count",
+        "final_event",
+        "endpoint_id",
+    )
     return {
         "id": doc.get("_id", doc.get("id")),
         "body": doc.get("body"),

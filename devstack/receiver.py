@@ -4,7 +4,8 @@
         --data-dir .data/receiver
 
 `POST /webhooks` verifies the Standard Webhooks signature (secret from
-`PAYGATE_DEMO_WEBHOOK_SECRET`), answers 400 when it does not match, 500 for a configurable
+`PAYGATE_DEMO_WEBHOOK_SECRET`, or one added with `POST /control {"add_secrets": [...]}` for
+further endpoints aimed here), answers 400 when it does not match, 500 for a configurable
 share of deliveries (a seedable RNG, so a run can be replayed) or while told to fail, else
 200. Every arrival is recorded and listed by `GET /deliveries`. `POST /control` changes the
 failure behaviour at run time; `DELETE /deliveries` forgets everything.
@@ -68,6 +69,7 @@ class FailurePolicy:
 class ControlRequest(BaseModel):
     failure_rate: float | None = Field(None, ge=0.0, le=1.0)
     fail_for_seconds: float | None = Field(None, ge=0.0)
+    add_secrets: list[str] | None = Field(None, max_length=100)
 
 
 def _parse(raw: bytes) -> Any:
@@ -84,12 +86,14 @@ def _payment_id(body: Any) -> str | None:
     return None
 
 
-def _verified(webhook: Webhook, raw: bytes, headers: dict[str, str]) -> bool:
-    try:
-        webhook.verify(raw, headers)
-    except Exception:  # WebhookVerificationError, or ValueError on a malformed header
-        return False
-    return True
+def _verified(webhooks: list[Webhook], raw: bytes, headers: dict[str, str]) -> bool:
+    for webhook in webhooks:
+        try:
+            webhook.verify(raw, headers)
+        except Exception:  # WebhookVerificationError, or ValueError on a malformed header
+            continue
+        return True
+    return False
 
 
 def create_app(
@@ -99,7 +103,7 @@ def create_app(
     data_dir: Path | None = None,
 ) -> FastAPI:
     """The receiver app; `data_dir=None` keeps deliveries in memory only."""
-    webhook = Webhook(secret)
+    webhooks = [Webhook(secret)]
     store = DeliveryStore(data_dir)
     policy = FailurePolicy(failure_rate=failure_rate, seed=seed)
 
@@ -119,7 +123,7 @@ def create_app(
     async def receive(request: Request) -> JSONResponse:
         raw = await request.body()
         headers = {name.lower(): value for name, value in request.headers.items()}
-        valid = _verified(webhook, raw, headers)
+        valid = _verified(webhooks, raw, headers)
         status = policy.status_for(valid)
         body = _parse(raw)
         record = store.add(
@@ -166,6 +170,8 @@ def create_app(
             policy.failure_rate = change.failure_rate
         if change.fail_for_seconds is not None:
             policy.fail_until = time.monotonic() + change.fail_for_seconds
+        for extra in change.add_secrets or ():
+            webhooks.append(Webhook(extra))
         return policy.describe()
 
     @app.get("/healthz")

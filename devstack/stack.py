@@ -146,6 +146,8 @@ class StackConfig:
             # The dev backoff is scaled down, so anything older than this is stuck: the
             # sweeper (every few seconds here) republishes it.
             "PAYGATE_STALE_AFTER_S": "30",
+            # So the sweeper knows how long the (scaled) QStash retries of a webhook last.
+            "PAYGATE_QSTASH_TIME_SCALE": str(self.qstash_time_scale),
             **self.function_env,
         }
 

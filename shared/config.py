@@ -135,6 +135,19 @@ class Settings(SecretsLocation):
     webhook_secret_overlap_s: int = Field(
         86_400, validation_alias=AliasChoices("PAYGATE_WEBHOOK_SECRET_OVERLAP_S"), ge=0
     )
+    webhook_redrive_after_s: float | None = Field(
+        None,
+        validation_alias=AliasChoices("PAYGATE_WEBHOOK_REDRIVE_AFTER_S"),
+        gt=0,
+        description="Age after which the sweeper re-publishes a PENDING webhook delivery; "
+        "unset: computed from the QStash backoff, PAYGATE_WEBHOOK_MAX_ATTEMPTS and timeouts.",
+    )
+    qstash_time_scale: float = Field(
+        1.0,
+        validation_alias=AliasChoices("PAYGATE_QSTASH_TIME_SCALE"),
+        gt=0,
+        description="The QStash emulator's time scale (dev); 1 for the real QStash.",
+    )
 
     # --- API edge ---------------------------------------------------------------------
     rate_limit_per_second: int = Field(

@@ -35,6 +35,7 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
         ([("status", ASCENDING), ("lease_until", ASCENDING)], {}),
         ([("merchant_id", ASCENDING), ("latency_ms", ASCENDING)], {}),
         ([("merchant_id", ASCENDING), ("created_minute", ASCENDING)], {}),
+        ([("fanout_pending", ASCENDING)], {}),  # the sweeper's unfinished fan-outs
     ],
     "payment_events": [([("payment_id", ASCENDING)], {})],
     "merchants": [([("api_key_hash", ASCENDING)], {"unique": True})],
@@ -42,6 +43,7 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
     "webhook_deliveries": [
         ([("payment_id", ASCENDING)], {}),
         ([("merchant_id", ASCENDING), ("status", ASCENDING)], {}),
+        ([("status", ASCENDING), ("updated_at", ASCENDING)], {}),  # the sweeper's stranded
     ],
     "webhook_attempts": [([("delivery_id", ASCENDING)], {})],
 }

@@ -92,16 +92,24 @@ class PaymentRepository:
     async def stale(
         self, *, unpublished_before: datetime, lease_expired_before: datetime, limit: int
     ) -> list[Payment]:
-        """CREATED payments never (or not known to be) published, and expired PROCESSING leases."""
+        """CREATED and RETRYING payments never (or not known to be) published or older than
+        `unpublished_before`, and expired PROCESSING leases."""
         S = PaymentStatus
         query = {
             "$or": [
                 {"status": S.CREATED.value, "published": False},
                 {"status": S.CREATED.value, "created_at": {"$lt": unpublished_before}},
+                {"status": S.RETRYING.value, "published": False},
                 {"status": S.RETRYING.value, "updated_at": {"$lt": unpublished_before}},
                 {"status": S.PROCESSING.value, "lease_until": {"$lt": lease_expired_before}},
             ]
         }
+        docs = await self.payments.find(query).limit(limit).to_list(length=limit)
+        return [from_document(d) for d in docs]
+
+    async def fanout_pending(self, *, finalized_before: datetime, limit: int) -> list[Payment]:
+        """Final payments whose webhook fan-out never finished (flag set by the final move)."""
+        query = {"fanout_pending": True, "finalized_at": {"$lt": finalized_before}}
         docs = await self.payments.find(query).limit(limit).to_list(length=limit)
         return [from_document(d) for d in docs]
 
@@ -128,14 +136,34 @@ class PaymentRepository:
         result = await self.payments.update_one(guard, {"$set": {"published": published}})
         return result.matched_count == 1
 
-    async def set_webhook_status(
-        self, payment_id: str, generation: int, status: WebhookStatus
-    ) -> bool:
+    async def settle_webhook_status(self, payment: Payment, status: WebhookStatus) -> bool:
+        """PENDING → `status`, only while generation, status and epoch are as `payment` read."""
         result = await self.payments.update_one(
-            {"_id": payment_id, "generation": generation},
+            {
+                "_id": payment.id,
+                "generation": payment.generation,
+                "webhook_status": payment.webhook_status.value,
+                "webhook_epoch": payment.webhook_epoch,
+            },
             {"$set": {"webhook_status": status.value}},
         )
         return result.matched_count == 1
+
+    async def reopen_webhook_status(self, payment_id: str, generation: int) -> None:
+        """A final event is sent again: PENDING, and a new epoch so older summaries miss."""
+        await self.payments.update_one(
+            {"_id": payment_id, "generation": generation},
+            {"$set": {"webhook_status": WebhookStatus.PENDING.value}, "$inc": {"webhook_epoch": 1}},
+        )
+
+    async def finish_fan_out(self, payment_id: str, generation: int, *, skipped: bool) -> None:
+        """The final event's deliveries are queued (or there is no endpoint left: SKIPPED)."""
+        fields: Doc = {"fanout_pending": False}
+        if skipped:
+            fields["webhook_status"] = WebhookStatus.SKIPPED.value
+        await self.payments.update_one(
+            {"_id": payment_id, "generation": generation}, {"$set": fields}
+        )
 
     async def save(self, before: Payment, after: Payment) -> Payment | None:
         """Write `after`, computed from `before` as last read; None if `before` is stale."""

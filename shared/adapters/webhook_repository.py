@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pymongo import DESCENDING, ReturnDocument
@@ -81,6 +82,21 @@ class WebhookRepository:
         return await self.deliveries.find_one_and_update(
             {"_id": delivery_id, **guard}, update, return_document=ReturnDocument.AFTER
         )
+
+    async def mark_unpublished(self, delivery_ids: list[str]) -> None:
+        """Their publish failed: the sweeper publishes PENDING deliveries marked so."""
+        await self.deliveries.update_many(
+            {"_id": {"$in": delivery_ids}, "status": "PENDING"}, {"$set": {"published": False}}
+        )
+
+    async def stranded(self, *, unpublished_or_before: datetime, limit: int) -> list[Doc]:
+        """PENDING deliveries whose publish failed, or untouched since before the given time
+        (their QStash message, and its failure callback, are gone)."""
+        query = {
+            "status": "PENDING",
+            "$or": [{"published": False}, {"updated_at": {"$lt": unpublished_or_before}}],
+        }
+        return await self.deliveries.find(query).limit(limit).to_list(length=limit)
 
     # --- attempts -------------------------------------------------------------------
     async def record_attempt(self, attempt: Doc) -> None:

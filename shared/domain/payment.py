@@ -16,6 +16,7 @@ from shared.domain.payment_methods import stored_method
 from shared.domain.requests import PaymentCreate
 from shared.domain.simulator import magic_outcome_key
 from shared.domain.states import PaymentStatus, WebhookStatus, check_move, is_final
+from shared.domain.webhooks import FAILED, SUCCEEDED
 
 
 def event_id(payment_id: str, version: int) -> str:
@@ -77,6 +78,10 @@ class Payment:
     version: int = 0
     failure: Failure | None = None
     webhook_status: WebhookStatus = WebhookStatus.PENDING
+    # Bumped whenever a final event is sent again, so a summary read before cannot land.
+    webhook_epoch: int = 0
+    # Set by the final move, cleared once its webhooks are queued (the sweeper's cue).
+    fanout_pending: bool = False
     published: bool = True
     lease_until: datetime | None = None
     lease_owner: str | None = None
@@ -137,6 +142,11 @@ class Payment:
             and self.lease_until is not None
             and self.lease_until > now
         )
+
+    @property
+    def final_event_type(self) -> str:
+        """The event a final payment's webhooks carry."""
+        return SUCCEEDED if self.status == PaymentStatus.SUCCESS else FAILED
 
     def lease_expired(self, now: datetime) -> bool:
         return self.status == PaymentStatus.PROCESSING and not self.lease_live(now)
@@ -233,6 +243,8 @@ class Payment:
             latency_ms=int((now - self.created_at).total_seconds() * 1000),
             lease_until=None,
             webhook_status=webhook_status,
+            webhook_epoch=0,
+            fanout_pending=webhook_status == WebhookStatus.PENDING,
         )
 
     def manually_retried(self, *, now: datetime) -> Payment:
@@ -248,5 +260,7 @@ class Payment:
             finalized_at=None,
             latency_ms=None,
             webhook_status=WebhookStatus.PENDING,
+            webhook_epoch=0,
+            fanout_pending=False,
             published=True,
         )

@@ -33,6 +33,7 @@ class LifecycleConfig:
     function_timeout_s: float
     stale_after_s: int
     webhook_secret_overlap_s: int
+    webhook_redrive_after_s: float
 
 
 @dataclass

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from shared.domain import ids
 from shared.domain.clock import utcnow
 from shared.domain.states import DeliveryStatus
 from shared.domain.webhooks import signature_header
@@ -44,6 +45,10 @@ async def dispatch_webhook(
     delivery = await gw.webhooks.delivery(delivery_id)
     if delivery is None or round_ < delivery.get("round", 0):
         return StepResult(200, "stale")
+    if round_ > delivery.get("round", 0):
+        delivery = await _take_round(gw, delivery, round_)
+        if delivery is None:
+            return StepResult(200, "stale")
     if delivery["status"] != DeliveryStatus.PENDING.value:
         await _settled_again(gw, delivery)
         return StepResult(200, "already_" + delivery["status"].lower())
@@ -79,15 +84,23 @@ async def dispatch_webhook(
         },
         inc={"attempt_count": 1},
     )
-    attempt_no = updated["attempt_count"] if updated else delivery.get("attempt_count", 0) + 1
+    counted = updated
+    if counted is None:
+        # Settled (or redelivered) meanwhile by a concurrent dispatch of the same delivery; this
+        # attempt was sent all the same. Only the atomic counter numbers attempts, so two
+        # writers never derive the same attempt id and neither row is dropped.
+        counted = await gw.webhooks.update_delivery(delivery_id, {}, {}, inc={"attempt_count": 1})
+    attempt_no = counted["attempt_count"] if counted else delivery.get("attempt_count", 0) + 1
+    suffix = "" if counted else "_" + ids.new_id(ids.ATTEMPT)
     await gw.webhooks.record_attempt(
         {
-            "_id": f"wha_{delivery_id.removeprefix('whd_')}_{attempt_no:03d}",
+            "_id": f"wha_{delivery_id.removeprefix('whd_')}_{attempt_no:03d}{suffix}",
             "delivery_id": delivery_id,
             "payment_id": delivery["payment_id"],
             "merchant_id": delivery["merchant_id"],
             "attempt": attempt_no,
             "round": round_,
+            "retried": retried,
             "status_code": result.status_code,
             "duration_ms": result.duration_ms,
             "error": result.error,
@@ -100,6 +113,25 @@ async def dispatch_webhook(
     if result.ok:
         return StepResult(200, "delivered")
     return StepResult(502, "endpoint_failed")
+
+
+async def _take_round(gw: Gateway, delivery: dict[str, Any], round_: int) -> dict[str, Any] | None:
+    """A redeliver published round `round_` and died before marking the delivery: the message
+    itself takes the round (the publish was the redeliver's commit point)."""
+    current = delivery.get("round", 0)
+    if round_ != current + 1 or delivery["status"] == DeliveryStatus.PENDING.value:
+        return None
+    taken = await gw.webhooks.update_delivery(
+        delivery["_id"],
+        {"round": current, "status": delivery["status"]},
+        {"status": DeliveryStatus.PENDING.value, "round": round_},
+    )
+    if taken is None:  # the redeliver marked it meanwhile
+        taken = await gw.webhooks.delivery(delivery["_id"])
+        return taken if taken is not None and taken.get("round", 0) == round_ else None
+    if taken["final_event"]:
+        await gw.payments.reopen_webhook_status(taken["payment_id"], taken["generation"])
+    return taken
 
 
 async def _endpoint(gw: Gateway, delivery: dict[str, Any]) -> dict[str, Any] | None:

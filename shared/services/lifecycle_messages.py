@@ -31,7 +31,11 @@ def process_message(payment: Payment, suffix: str = "") -> Message:
     )
 
 
-def dispatch_message(delivery: dict[str, Any], webhook_max_attempts: int) -> Message:
+def dispatch_message(
+    delivery: dict[str, Any], webhook_max_attempts: int, suffix: str = ""
+) -> Message:
+    """Dedup id = delivery + round: a redelivery (next round) is a new message, a repeat is
+    not; the sweeper adds a suffix when it re-publishes a round whose message is gone."""
     round_ = delivery.get("round", 0)
     return Message(
         path=DISPATCH_PATH,
@@ -41,7 +45,7 @@ def dispatch_message(delivery: dict[str, Any], webhook_max_attempts: int) -> Mes
             "round": round_,
             "payment_id": delivery["payment_id"],
         },
-        deduplication_id=f"dispatch-{delivery['_id']}-r{round_}",
+        deduplication_id=f"dispatch-{delivery['_id']}-r{round_}{suffix}",
         retries=max(webhook_max_attempts - 1, 0),
         failure_path=DISPATCH_FAILURE_PATH,
     )

@@ -48,6 +48,9 @@ class PaymentStore(Protocol):
         self, *, unpublished_before: datetime, lease_expired_before: datetime, limit: int
     ) -> list[Payment]: ...
 
+    async def fanout_pending(self, *, finalized_before: datetime, limit: int) -> list[Payment]:
+        """Final payments whose webhooks were never (all) queued."""
+
     async def insert(self, payment: Payment, response: StoredResponse) -> None:
         """Raises DuplicatePayment when (merchant, idempotency key) is taken."""
 
@@ -57,9 +60,15 @@ class PaymentStore(Protocol):
         """Whether the payment's next step is known to be queued (False: the sweeper's cue);
         with `version`, only while the payment is still at that version."""
 
-    async def set_webhook_status(
-        self, payment_id: str, generation: int, status: WebhookStatus
-    ) -> bool: ...
+    async def settle_webhook_status(self, payment: Payment, status: WebhookStatus) -> bool:
+        """PENDING → `status`, only while the payment's generation, webhook status and epoch
+        are still those of `payment` (a summary from an overtaken read cannot land)."""
+
+    async def reopen_webhook_status(self, payment_id: str, generation: int) -> None:
+        """Back to PENDING with a new epoch: a final event is being sent again."""
+
+    async def finish_fan_out(self, payment_id: str, generation: int, *, skipped: bool) -> None:
+        """Clear `fanout_pending` (and mark SKIPPED when no endpoint was left)."""
 
     async def save(self, before: Payment, after: Payment) -> Payment | None:
         """Write `after` (computed from `before` by the domain) if the stored payment is still
@@ -98,6 +107,12 @@ class WebhookStore(Protocol):
     async def update_delivery(
         self, delivery_id: str, guard: Doc, fields: Doc, inc: Doc | None = None
     ) -> Doc | None: ...
+
+    async def mark_unpublished(self, delivery_ids: list[str]) -> None:
+        """Their publish failed: the sweeper publishes PENDING deliveries marked so."""
+
+    async def stranded(self, *, unpublished_or_before: datetime, limit: int) -> list[Doc]:
+        """PENDING deliveries never published, or untouched since before the given time."""
 
     async def record_attempt(self, attempt: Doc) -> None: ...
 

@@ -25,7 +25,7 @@ from shared.domain.states import PaymentStatus, WebhookStatus
 from shared.domain.webhooks import FAILED, RETRYING, SUCCEEDED
 from shared.services.context import Gateway
 from shared.services.results import StepResult
-from shared.services.webhook_fanout import fan_out, subscribed_endpoints
+from shared.services.webhook_fanout import complete_fan_out, fan_out, subscribed_endpoints
 
 log = logging.getLogger("paygate.process_payment")
 DEADLINE_MARGIN_S = 1.0
@@ -144,7 +144,9 @@ async def finalise(
     moved = await gw.payments.save(payment, final)
     if moved is None:
         return StepResult(200, "lost_race", payment.id)
-    await fan_out(gw, moved, event_type, endpoints)
+    if endpoints:
+        await fan_out(gw, moved, event_type, endpoints)
+        await gw.payments.finish_fan_out(moved.id, moved.generation, skipped=False)
     return StepResult(200, status.value.lower(), payment.id, status.value)
 
 
@@ -153,5 +155,7 @@ async def finish_side_effects(gw: Gateway, payment: Payment) -> None:
     await gw.payments.ensure_event(payment)
     if payment.webhook_status == WebhookStatus.SKIPPED:
         return
-    event_type = SUCCEEDED if payment.status == PaymentStatus.SUCCESS else FAILED
-    await fan_out(gw, payment, event_type)
+    if payment.fanout_pending:
+        await complete_fan_out(gw, payment)
+        return
+    await fan_out(gw, payment, payment.final_event_type)

@@ -1,4 +1,10 @@
-"""Use case: send a delivered or failed webhook event again (same id, same body)."""
+"""Use case: send a delivered or failed webhook event again (same id, same body).
+
+Publish first, then mark: the message for the next round (its deduplication id derived from
+that round) is queued before the delivery moves to PENDING, so a failed publish changes nothing
+(503, try again) and a crash after the publish leaves a message that takes the round itself
+(see `dispatch_webhook`). Two redelivers racing publish the same id: QStash sends it once.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,6 @@ from shared.domain.states import DeliveryStatus
 from shared.services.context import Gateway
 from shared.services.lifecycle_messages import dispatch_message
 from shared.services.views import WebhookDeliveryOut
-from shared.services.webhook_fanout import refresh_webhook_status
 
 
 async def redeliver_webhook(gw: Gateway, merchant_id: str, delivery_id: str) -> WebhookDeliveryOut:
@@ -17,15 +22,20 @@ async def redeliver_webhook(gw: Gateway, merchant_id: str, delivery_id: str) -> 
     if delivery["status"] == DeliveryStatus.PENDING.value:
         raise InvalidState("this delivery is still being attempted; wait for it to finish")
     round_ = delivery.get("round", 0)
+    next_round = {**delivery, "round": round_ + 1}
+    await gw.queue.publish(dispatch_message(next_round, gw.config.webhook_max_attempts))
     updated = await gw.webhooks.update_delivery(
         delivery_id,
         {"round": round_, "status": delivery["status"]},
         {"status": DeliveryStatus.PENDING.value, "round": round_ + 1},
     )
-    if updated is None:
-        raise InvalidState("the delivery changed meanwhile; fetch it and try again")
-    await gw.queue.publish(dispatch_message(updated, gw.config.webhook_max_attempts))
-    if updated["final_event"]:
-        await refresh_webhook_status(gw, updated["payment_id"], updated["generation"])
+    if updated is not None:
+        if updated["final_event"]:
+            await gw.payments.reopen_webhook_status(updated["payment_id"], updated["generation"])
+    else:
+        # The message itself (or a concurrent redeliver) took this round first: fine.
+        updated = await gw.webhooks.delivery(delivery_id, merchant_id)
+        if updated is None or updated.get("round", 0) < round_ + 1:
+            raise InvalidState("the delivery changed meanwhile; fetch it and try again")
     attempts = await gw.webhooks.attempts_of([delivery_id])
     return WebhookDeliveryOut.from_record(updated, attempts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared.domain.clock import utcnow
-from shared.domain.errors import InvalidState, NotFound
+from shared.domain.errors import DependencyUnavailable, InvalidState, NotFound
 from shared.domain.payment import Payment
 from shared.services.context import Gateway
 from shared.services.lifecycle_messages import process_message
@@ -19,5 +19,10 @@ async def retry_payment(gw: Gateway, merchant_id: str, payment_id: str) -> Payme
     moved = await gw.payments.save(payment, payment.manually_retried(now=utcnow()))
     if moved is None:
         raise InvalidState("the payment changed while retrying it; fetch it and try again")
-    await gw.queue.publish(process_message(moved))
+    try:
+        await gw.queue.publish(process_message(moved))
+    except DependencyUnavailable:
+        # Marked on failure only: the next sweep publishes it (no wait for the age rule).
+        await gw.payments.mark_published(moved.id, False, version=moved.version)
+        raise
     return moved

@@ -1,9 +1,17 @@
-"""Use case: the scheduled sweeper re-drives payments a crash or an outage left behind.
+"""Use case: the scheduled sweeper re-drives payments and webhooks a crash or an outage left
+behind.
 
-CREATED payments whose publish failed (or that are older than `stale_after_s`), RETRYING
-payments older than that, and PROCESSING payments whose lease expired are published to
+Payments: CREATED or RETRYING payments whose publish failed (marked `published: False`) or that
+are older than `stale_after_s`, and PROCESSING payments whose lease expired, are published to
 process_payment again. The deduplication id includes the payment's version, so sweeping the
 same unchanged payment twice within QStash's window queues it once.
+
+Webhooks: final payments whose fan-out never finished (`fanout_pending`, set by the final move
+and cleared after the fan-out, older than `stale_after_s`) are fanned out again; PENDING
+deliveries whose publish failed (`published: False`) are published with their own
+deduplication id; PENDING deliveries untouched for longer than `webhook_redrive_after_s` (past
+QStash's whole retry budget and the failure callback's: their message is gone) are published
+once more and touched, so the next sweep leaves them alone.
 """
 
 from __future__ import annotations
@@ -11,11 +19,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from shared.domain.clock import utcnow
 from shared.domain.errors import DependencyUnavailable
 from shared.services.context import Gateway
-from shared.services.lifecycle_messages import process_message
+from shared.services.lifecycle_messages import dispatch_message, process_message
+from shared.services.webhook_fanout import complete_fan_out
 
 log = logging.getLogger("paygate.sweeper")
 SWEEP_BATCH = 500
@@ -28,6 +38,16 @@ class SweepReport:
 
 
 async def sweep(gw: Gateway) -> SweepReport:
+    payments = await _sweep_payments(gw)
+    fan_outs = await _sweep_fan_outs(gw)
+    deliveries = await _sweep_deliveries(gw)
+    return SweepReport(
+        payments.republished + fan_outs.republished + deliveries.republished,
+        payments.failed + fan_outs.failed + deliveries.failed,
+    )
+
+
+async def _sweep_payments(gw: Gateway) -> SweepReport:
     now = utcnow()
     stale = await gw.payments.stale(
         unpublished_before=now - timedelta(seconds=gw.config.stale_after_s),
@@ -46,3 +66,50 @@ async def sweep(gw: Gateway) -> SweepReport:
             await gw.payments.mark_published(payment.id, True, version=payment.version)
         log.info("republished", extra={"payment_id": payment.id, "status": payment.status})
     return SweepReport(republished, failed)
+
+
+async def _sweep_fan_outs(gw: Gateway) -> SweepReport:
+    before = utcnow() - timedelta(seconds=gw.config.stale_after_s)
+    republished = failed = 0
+    for payment in await gw.payments.fanout_pending(finalized_before=before, limit=SWEEP_BATCH):
+        try:
+            await complete_fan_out(gw, payment)
+        except DependencyUnavailable:
+            failed += 1
+            continue
+        republished += 1
+        log.info("fanned out again", extra={"payment_id": payment.id})
+    return SweepReport(republished, failed)
+
+
+async def _sweep_deliveries(gw: Gateway) -> SweepReport:
+    before = utcnow() - timedelta(seconds=gw.config.webhook_redrive_after_s)
+    stranded = await gw.webhooks.stranded(unpublished_or_before=before, limit=SWEEP_BATCH)
+    republished = failed = 0
+    for delivery in stranded:
+        try:
+            await _redrive_delivery(gw, delivery)
+        except DependencyUnavailable:
+            failed += 1
+            continue
+        republished += 1
+        log.info(
+            "republished delivery",
+            extra={"delivery_id": delivery["_id"], "payment_id": delivery["payment_id"]},
+        )
+    return SweepReport(republished, failed)
+
+
+async def _redrive_delivery(gw: Gateway, delivery: dict[str, Any]) -> None:
+    attempts = gw.config.webhook_max_attempts
+    guard = {"round": delivery.get("round", 0), "status": delivery["status"]}
+    if delivery.get("published") is False:
+        # Never published: its own deduplication id (two sweeps queue it once).
+        await gw.queue.publish(dispatch_message(delivery, attempts))
+        await gw.webhooks.update_delivery(delivery["_id"], guard, {"published": True})
+        return
+    # Its message is gone: a new one, named by how far the delivery got, and the delivery is
+    # touched so the next sweeps wait another whole retry budget before looking again.
+    count = delivery.get("attempt_count", 0)
+    await gw.queue.publish(dispatch_message(delivery, attempts, suffix=f"-a{count}"))
+    await gw.webhooks.update_delivery(delivery["_id"], {**guard, "attempt_count": count}, {})

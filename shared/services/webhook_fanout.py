@@ -2,7 +2,13 @@
 
 Delivery ids and event ids are derived from (payment, generation, event, endpoint), so running
 this twice — a redelivered QStash message after a crash — creates nothing new and sends the
-same body with the same `webhook-id`.
+same body with the same `webhook-id`. A publish that fails marks the deliveries
+`published: False`, so the next sweep publishes them.
+
+A payment's `webhook_status` only moves forward: PENDING → SUCCESS | FAILED, never back, except
+on a new generation (manual retry) or a redelivery of a final event, which reopen it and bump
+`webhook_epoch`. A summary computed from a read that a redelivery overtook is written under the
+epoch it read, so it cannot land.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from typing import Any
 
 from shared.domain import ids
 from shared.domain.clock import iso, utcnow
+from shared.domain.errors import DependencyUnavailable
 from shared.domain.payment import Payment
 from shared.domain.states import DeliveryStatus, WebhookStatus
 from shared.domain.webhooks import RETRYING, build_event
@@ -78,8 +85,22 @@ async def fan_out(
     deliveries = [_delivery(payment, endpoint, event_type) for endpoint in endpoints]
     await gw.webhooks.insert_deliveries(deliveries)
     messages = [dispatch_message(d, gw.config.webhook_max_attempts) for d in deliveries]
-    await gw.queue.publish_many(messages)
+    try:
+        await gw.queue.publish_many(messages)
+    except DependencyUnavailable:
+        # Mark on failure only (the happy path pays nothing): the next sweep publishes them.
+        await gw.webhooks.mark_unpublished([d["_id"] for d in deliveries])
+        raise
     return len(endpoints)
+
+
+async def complete_fan_out(gw: Gateway, payment: Payment) -> None:
+    """A final payment's fan-out, (re)run, then its `fanout_pending` flag cleared."""
+    sent = await fan_out(gw, payment, payment.final_event_type)
+    skipped = sent == 0 and not await gw.webhooks.final_delivery_statuses(
+        payment.id, payment.generation
+    )  # its endpoints went away meanwhile
+    await gw.payments.finish_fan_out(payment.id, payment.generation, skipped=skipped)
 
 
 def summarise(statuses: list[str]) -> WebhookStatus | None:
@@ -94,6 +115,17 @@ def summarise(statuses: list[str]) -> WebhookStatus | None:
 
 
 async def refresh_webhook_status(gw: Gateway, payment_id: str, generation: int) -> None:
+    """Move webhook_status PENDING → SUCCESS | FAILED once the final deliveries say so.
+
+    Never writes PENDING, so a writer that read early and writes late cannot undo a later
+    SUCCESS; idempotent, so a re-run after a crash is harmless.
+    """
+    payment = await gw.payments.get(payment_id)
+    if payment is None or payment.generation != generation:
+        return
+    if payment.webhook_status != WebhookStatus.PENDING:
+        return
     status = summarise(await gw.webhooks.final_delivery_statuses(payment_id, generation))
-    if status is not None:
-        await gw.payments.set_webhook_status(payment_id, generation, status)
+    if status is None or status == WebhookStatus.PENDING:
+        return
+    await gw.payments.settle_webhook_status(payment, status)

@@ -22,6 +22,7 @@ from shared.adapters.settlement_repository import SettlementRepository
 from shared.adapters.settlement_store import SettlementStore, default_store
 from shared.adapters.webhook_repository import WebhookRepository
 from shared.config import Settings, get_settings
+from shared.domain.retry_budget import webhook_redrive_after_s
 from shared.services.context import Gateway, LifecycleConfig
 from shared.services.merchants import seed_demo
 
@@ -59,6 +60,12 @@ def lifecycle_config(settings: Settings) -> LifecycleConfig:
         function_timeout_s=settings.function_timeout_s,
         stale_after_s=settings.stale_after_s,
         webhook_secret_overlap_s=settings.webhook_secret_overlap_s,
+        webhook_redrive_after_s=settings.webhook_redrive_after_s
+        or webhook_redrive_after_s(
+            settings.webhook_max_attempts,
+            max(settings.webhook_timeout_s, settings.function_timeout_s),
+            settings.qstash_time_scale,
+        ),
     )
 
 

@@ -23,6 +23,7 @@ CONFIG = LifecycleConfig(
     function_timeout_s=10.0,
     stale_after_s=30,
     webhook_secret_overlap_s=3600,
+    webhook_redrive_after_s=600.0,
 )
 MERCHANT = "mer_unit"
 ENDPOINT_SECRET = "whsec_dW5pdC10ZXN0LXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm"

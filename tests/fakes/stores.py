@@ -73,12 +73,20 @@ class FakePayments:
             p
             for p in self.rows.values()
             if (p.status == S.CREATED and (not p.published or p.created_at < unpublished_before))
-            or (p.status == S.RETRYING and p.updated_at < unpublished_before)
+            or (p.status == S.RETRYING and (not p.published or p.updated_at < unpublished_before))
             or (
                 p.status == S.PROCESSING
                 and p.lease_until is not None
                 and p.lease_until < lease_expired_before
             )
+        ]
+        return found[:limit]
+
+    async def fanout_pending(self, *, finalized_before: datetime, limit: int) -> list[Payment]:
+        found = [
+            p
+            for p in self.rows.values()
+            if p.fanout_pending and p.finalized_at is not None and p.finalized_at < finalized_before
         ]
         return found[:limit]
 
@@ -97,14 +105,36 @@ class FakePayments:
         self.rows[payment_id] = _replace(current, published=published)
         return True
 
-    async def set_webhook_status(
-        self, payment_id: str, generation: int, status: WebhookStatus
-    ) -> bool:
-        current = self.rows.get(payment_id)
-        if current is None or current.generation != generation:
+    async def settle_webhook_status(self, payment: Payment, status: WebhookStatus) -> bool:
+        current = self.rows.get(payment.id)
+        read = (payment.generation, payment.webhook_status, payment.webhook_epoch)
+        if (
+            current is None
+            or (
+                current.generation,
+                current.webhook_status,
+                current.webhook_epoch,
+            )
+            != read
+        ):
             return False
-        self.rows[payment_id] = _replace(current, webhook_status=status)
+        self.rows[payment.id] = _replace(current, webhook_status=status)
         return True
+
+    async def reopen_webhook_status(self, payment_id: str, generation: int) -> None:
+        current = self.rows.get(payment_id)
+        if current is not None and current.generation == generation:
+            self.rows[payment_id] = _replace(
+                current,
+                webhook_status=WebhookStatus.PENDING,
+                webhook_epoch=current.webhook_epoch + 1,
+            )
+
+    async def finish_fan_out(self, payment_id: str, generation: int, *, skipped: bool) -> None:
+        current = self.rows.get(payment_id)
+        if current is not None and current.generation == generation:
+            status = WebhookStatus.SKIPPED if skipped else current.webhook_status
+            self.rows[payment_id] = _replace(current, fanout_pending=False, webhook_status=status)
 
     async def save(self, before: Payment, after: Payment) -> Payment | None:
         stored = self.rows.get(before.id)
@@ -210,6 +240,21 @@ class FakeWebhooks:
         for key, step in (inc or {}).items():
             found[key] = found.get(key, 0) + step
         return copy.deepcopy(found)
+
+    async def mark_unpublished(self, delivery_ids: list[str]) -> None:
+        for delivery_id in delivery_ids:
+            found = self.deliveries.get(delivery_id)
+            if found is not None and found["status"] == "PENDING":
+                found["published"] = False
+
+    async def stranded(self, *, unpublished_or_before: datetime, limit: int) -> list[Doc]:
+        found = [
+            d
+            for d in self.deliveries.values()
+            if d["status"] == "PENDING"
+            and (d.get("published") is False or d["updated_at"] < unpublished_or_before)
+        ]
+        return copy.deepcopy(found[:limit])
 
     async def record_attempt(self, attempt: Doc) -> None:
         self.attempts.setdefault(attempt["_id"], copy.deepcopy(attempt))

@@ -102,8 +102,9 @@ def fault_stack(data_dir: Path, **env: str) -> Iterator[FaultStack]:
 Fault = Callable[[FaultStack], Awaitable[None]]
 
 
-async def run_with_fault(fs: FaultStack, fault: Fault, seed: int) -> LoadReport:
-    """A load run of PAYMENTS mixed payments; `fault` runs once FAULT_AFTER are answered."""
+async def run_with_fault(fs: FaultStack, fault: Fault, seed: int, endpoints: int = 1) -> LoadReport:
+    """A load run of PAYMENTS mixed payments for a merchant with `endpoints` webhook endpoints;
+    `fault` runs once FAULT_AFTER are answered."""
     answered = asyncio.Event()
 
     def on_progress(phase: str, done: int, total: int) -> None:
@@ -123,6 +124,7 @@ async def run_with_fault(fs: FaultStack, fault: Fault, seed: int) -> LoadReport:
             seed=seed,
             accept_timeout_s=90.0,
             on_progress=on_progress,
+            endpoints=endpoints,
         )
     )
     try:

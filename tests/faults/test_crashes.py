@@ -2,8 +2,10 @@
 
 After each: every accepted payment is final exactly once through legal moves, no webhook id
 was delivered with two bodies, nothing is stuck, and the load command's invariant check
-passes. While the process is down the API answers in bounded time: 503 naming the
-dependency (or, with the functions host itself down, a refused connection), no traceback.
+passes (with three webhook endpoints for the functions-host and QStash crashes: every
+endpoint's final delivery settled and the payment's webhook_status agrees). While the
+process is down the API answers in bounded time: 503 naming the dependency (or, with the
+functions host itself down, a refused connection), no traceback.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ async def test_functions_host_killed(tmp_path: Path) -> None:
         async def fault(fs: FaultStack) -> None:
             await kill_and_restart(fs, "functions", during=refused)
 
-        report = await run_with_fault(fs, fault, seed=101)
+        report = await run_with_fault(fs, fault, seed=101, endpoints=3)
         down = fs.notes["probe"]
         assert down.status is None and down.seconds < 1.0, down
         assert_run_survived(fs, report)
@@ -101,7 +103,7 @@ async def test_qstash_killed(tmp_path: Path) -> None:
         async def fault(fs: FaultStack) -> None:
             await kill_and_restart(fs, "qstash", during=while_down)
 
-        report = await run_with_fault(fs, fault, seed=202)
+        report = await run_with_fault(fs, fault, seed=202, endpoints=3)
         assert_health_names(fs.notes["health"], "qstash")
         assert_names_unavailable(fs.notes["retry"], "qstash")
         # Accepted while QStash was down: stored unpublished, then re-driven by the sweeper.

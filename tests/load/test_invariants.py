@@ -278,3 +278,39 @@ def test_a_key_accepted_through_its_duplicate_counts_as_accepted() -> None:
     original = run.sent[0]
     original.accepted, original.payment_id, original.status_code = False, None, 503
     assert run.check() == []
+
+
+def _three_endpoints(run: Run, pid: str) -> None:
+    """Give `pid` a final delivery per endpoint of three (all taken by the receiver)."""
+    [original] = run.deliveries[pid]
+    run.deliveries[pid] = [
+        {
+            **original,
+            "id": f"{original['id']}_{n}",
+            "event_id": f"{original['event_id']}_{n}",
+            "endpoint_id": f"we_{n}",
+        }
+        for n in range(3)
+    ]
+    taken = next(r for r in run.receiver if r["webhook_id"] == original["event_id"])
+    for n in range(3):
+        run.receiver.append({**taken, "webhook_id": f"{original['event_id']}_{n}"})
+
+
+def test_every_subscribed_endpoint_gets_the_final_event() -> None:
+    run = Run()
+    assert run.check(endpoints=1) == []
+    found = run.check(endpoints=3)
+    assert rules(found) == {"webhook_missing"}
+    for pid in list(run.payments):
+        _three_endpoints(run, pid)
+    assert run.check(endpoints=3) == []
+    run.deliveries["pay_flaky"].pop()
+    assert {v.payment_id for v in run.check(endpoints=3)} == {"pay_flaky"}
+
+
+def test_webhook_status_left_pending_although_every_endpoint_took_it() -> None:
+    run = Run()
+    _three_endpoints(run, "pay_success")
+    run.payments["pay_success"]["webhook_status"] = "PENDING"
+    assert rules(run.check(endpoints=None)) == {"webhook_status_mismatch"}
