@@ -28,6 +28,8 @@ class LifecycleConfig:
     function_timeout_s: float
     stale_after_s: int
     webhook_secret_overlap_s: int
+    card_fingerprint_key: str = field(repr=False)
+    webhook_allow_loopback: bool
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LifecycleConfig:
@@ -46,6 +48,8 @@ class LifecycleConfig:
             function_timeout_s=settings.function_timeout_s,
             stale_after_s=settings.stale_after_s,
             webhook_secret_overlap_s=settings.webhook_secret_overlap_s,
+            card_fingerprint_key=settings.card_fingerprint_key,
+            webhook_allow_loopback=settings.is_dev,
         )
 
 
