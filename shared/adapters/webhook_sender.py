@@ -1,4 +1,10 @@
-"""POSTing a signed webhook to a merchant endpoint, with a timeout; never raises."""
+"""POSTing a signed webhook to a merchant endpoint, with a timeout; never raises.
+
+Before connecting, the destination is checked again (a name's DNS can change after the
+endpoint was created): a URL whose host is, or resolves to, a refused address is never
+contacted, and the attempt is recorded as failed with `destination_forbidden: …`. A literal
+address (the dev stack's 127.0.0.1) costs no lookup.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,11 @@ from dataclasses import dataclass
 import httpx
 
 from shared.adapters import http_transport
+from shared.domain.errors import InvalidRequest
+from shared.services.destinations import HostResolver, check_destination
 
 MAX_ERROR_LENGTH = 300
+FORBIDDEN_ERROR = "destination_forbidden"
 
 
 @dataclass(frozen=True)
@@ -24,11 +33,41 @@ class SendResult:
 
 
 class WebhookSender:
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        resolver: HostResolver | None = None,
+        *,
+        allow_loopback: bool = False,
+    ) -> None:
         self.client = client
+        self.resolver = resolver
+        self.allow_loopback = allow_loopback
+
+    async def refusal(self, url: str) -> str | None:
+        """Why `url` must not be contacted now, or None."""
+        try:
+            host = httpx.URL(url).host  # the host httpx would connect to
+        except httpx.InvalidURL:
+            return f"{FORBIDDEN_ERROR}: not a valid URL"
+        if self.resolver is None:
+            return None
+        try:
+            destination = await check_destination(
+                url, self.resolver, allow_loopback=self.allow_loopback
+            )
+        except InvalidRequest as exc:
+            return f"{FORBIDDEN_ERROR}: {exc.message.removeprefix('url: ')}"
+        if destination.host.strip("[]") != host.strip("[]").rstrip("."):
+            return f"{FORBIDDEN_ERROR}: the URL's host is ambiguous ({host!r})"
+        return None
 
     async def send(self, url: str, body: str, headers: dict[str, str]) -> SendResult:
         started = time.perf_counter()
+        refused = await self.refusal(url)
+        if refused is not None:
+            elapsed = (time.perf_counter() - started) * 1000
+            return SendResult(None, round(elapsed, 2), refused[:MAX_ERROR_LENGTH])
         try:
             response = await self.client.post(url, content=body.encode(), headers=headers)
         except httpx.HTTPError as exc:

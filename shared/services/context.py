@@ -12,6 +12,7 @@ from shared.adapters.webhook_repository import WebhookRepository
 from shared.adapters.webhook_sender import WebhookSender
 from shared.config import Settings
 from shared.services.cache import TTLCache
+from shared.services.destinations import HostResolver
 
 
 @dataclass(frozen=True)
@@ -66,5 +67,6 @@ class Gateway:
     sender: WebhookSender
     replay_guard: ReplayGuard
     rate_limit: MerchantRateLimit
+    resolver: HostResolver
     merchant_cache: TTLCache = field(default_factory=lambda: TTLCache(30.0))
     endpoint_cache: TTLCache = field(default_factory=lambda: TTLCache(2.0))

@@ -11,6 +11,7 @@ from shared.domain.errors import NotFound
 from shared.domain.requests import WebhookEndpointCreate
 from shared.domain.webhooks import generate_secret
 from shared.services.context import Gateway
+from shared.services.destinations import check_destination
 from shared.services.validation import parse_model
 
 
@@ -31,6 +32,9 @@ def public_endpoint(record: dict[str, Any], *, with_secret: bool = False) -> dic
 
 async def create_endpoint(gw: Gateway, merchant_id: str, raw_body: Any) -> dict[str, Any]:
     request = parse_model(WebhookEndpointCreate, raw_body)
+    await check_destination(
+        request.url, gw.resolver, allow_loopback=gw.config.webhook_allow_loopback
+    )
     record = {
         "_id": ids.new_id(ids.WEBHOOK_ENDPOINT),
         "merchant_id": merchant_id,

@@ -15,6 +15,7 @@ from qstash import AsyncQStash
 from upstash_redis.asyncio import Redis
 
 from shared.adapters import mongo, qstash_queue, upstash, webhook_sender
+from shared.adapters.dns_resolver import DnsResolver
 from shared.adapters.merchant_repository import MerchantRepository
 from shared.adapters.metrics_repository import MetricsRepository
 from shared.adapters.payment_repository import PaymentRepository
@@ -45,6 +46,7 @@ def build_clients(settings: Settings) -> Clients:
     redis = upstash.connect(settings.upstash_redis_rest_url, settings.upstash_redis_rest_token)
     qstash = qstash_queue.connect(settings.qstash_token, settings.qstash_url)
     timeout = settings.dependency_timeout_s
+    resolver = DnsResolver(timeout)
     gateway = Gateway(
         config=LifecycleConfig.from_settings(settings),
         payments=PaymentRepository(db),
@@ -52,9 +54,14 @@ def build_clients(settings: Settings) -> Clients:
         merchants=MerchantRepository(db),
         lock=upstash.IdempotencyLock(redis, timeout),
         queue=qstash_queue.TaskQueue(qstash, settings.public_url),
-        sender=webhook_sender.WebhookSender(webhook_sender.connect(settings.webhook_timeout_s)),
+        sender=webhook_sender.WebhookSender(
+            webhook_sender.connect(settings.webhook_timeout_s),
+            resolver,
+            allow_loopback=settings.is_dev,
+        ),
         replay_guard=upstash.ReplayGuard(redis, timeout),
         rate_limit=upstash.MerchantRateLimit(redis, settings.rate_limit_per_second, timeout),
+        resolver=resolver,
     )
     gateway.merchant_cache.ttl_s = settings.auth_cache_s
     return Clients(settings, client, redis, qstash, gateway, MetricsRepository(db))

@@ -1,0 +1,34 @@
+"""Use case helper: is a webhook URL an allowed destination? Names are resolved through a port.
+
+The rules are the domain's (`shared.domain.destinations`); resolving a name is I/O, so it goes
+through `HostResolver`, implemented by `shared.adapters.dns_resolver.DnsResolver`. Used when an
+endpoint is created and, by the webhook sender, before every delivery.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from shared.domain.destinations import (
+    Destination,
+    check_addresses,
+    parse_addresses,
+    parse_destination,
+)
+
+
+class HostResolver(Protocol):
+    async def resolve(self, host: str, port: int) -> list[str]:
+        """Every address `host` resolves to (IP strings); empty when it does not resolve."""
+        ...
+
+
+async def check_destination(
+    url: str, resolver: HostResolver, *, allow_loopback: bool
+) -> Destination:
+    """The destination of `url`, or InvalidRequest (param `url`) saying why it is refused."""
+    destination = parse_destination(url, allow_loopback=allow_loopback)
+    if destination.is_name:
+        found = await resolver.resolve(destination.host, destination.port)
+        check_addresses(destination, parse_addresses(found), allow_loopback=allow_loopback)
+    return destination
