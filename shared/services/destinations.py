@@ -24,11 +24,17 @@ class HostResolver(Protocol):
 
 
 async def check_destination(
-    url: str, resolver: HostResolver, *, allow_loopback: bool
+    url: str, resolver: HostResolver, *, allow_loopback: bool, allow_unresolved: bool = False
 ) -> Destination:
-    """The destination of `url`, or InvalidRequest (param `url`) saying why it is refused."""
+    """The destination of `url`, or InvalidRequest (param `url`) saying why it is refused.
+
+    `allow_unresolved` (dev mode, at creation): a name that does not resolve yet is kept; it is
+    checked again, like every name, before each delivery.
+    """
     destination = parse_destination(url, allow_loopback=allow_loopback)
     if destination.is_name:
         found = await resolver.resolve(destination.host, destination.port)
+        if not found and allow_unresolved:
+            return destination
         check_addresses(destination, parse_addresses(found), allow_loopback=allow_loopback)
     return destination

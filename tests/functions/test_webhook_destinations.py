@@ -57,6 +57,7 @@ PRODUCTION_ONLY = {
     "loopback-v6": "https://[::1]/hook",
     "loopback-name": "https://localhost:8443/hook",  # resolved (the real resolver): loopback
     "loopback-http": "http://127.0.0.1:8090/webhooks",
+    "unresolvable": "https://merchant.example/hook",  # .example never resolves
 }
 
 
@@ -77,7 +78,9 @@ async def test_api_refuses_forbidden_destinations(
 
 
 async def test_api_in_test_mode_accepts_loopback(payments_api: httpx.AsyncClient) -> None:
-    for url in ("http://127.0.0.1:9/hook", "http://localhost:9/hook", "http://[::1]:9/hook"):
+    """Loopback, and a name that does not resolve (yet; the sender checks it again)."""
+    local = ("http://127.0.0.1:9/hook", "http://localhost:9/hook", "http://[::1]:9/hook")
+    for url in (*local, "https://merchant.example/hooks/x"):
         created = await payments_api.post("/v1/webhook_endpoints", json={"url": url})
         assert created.status_code == 201, created.text
         await payments_api.delete(f"/v1/webhook_endpoints/{created.json()['id']}")
