@@ -150,3 +150,21 @@ def test_a_100k_nesting_is_413_before_it_is_parsed(api: httpx.Client) -> None:
 def test_internal_routes_answer_401_not_500(api: httpx.Client, path: str) -> None:
     response = post(api, path, MALFORMED["nested-30k"])
     assert response.status_code == 401, response.text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/payments?user_id=%ED%A0%80",
+        "/v1/payments?user_id=%FF%FE",
+        "/v1/payments?user_id=%00",
+        "/v1/payments?starting_after=pay_%00",
+        "/v1/payments/pay_%ED%A0%80",
+        "/v1/payments/%FF",
+        "/v1/payments/pay_%00",
+    ],
+)
+def test_malformed_query_and_path_are_not_500(api: httpx.Client, path: str) -> None:
+    response = api.get(path)
+    assert response.status_code < 500, response.text
+    assert "error" in response.json() or "data" in response.json()
