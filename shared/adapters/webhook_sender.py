@@ -8,12 +8,14 @@ address (the dev stack's 127.0.0.1) costs no lookup.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from dataclasses import dataclass
 
 import httpx
 
 from shared.adapters import http_transport
+from shared.domain.destinations import Destination
 from shared.domain.errors import InvalidRequest
 from shared.services.destinations import HostResolver, check_destination
 
@@ -47,8 +49,8 @@ class WebhookSender:
     async def refusal(self, url: str) -> str | None:
         """Why `url` must not be contacted now, or None."""
         try:
-            host = httpx.URL(url).host  # the host httpx would connect to
-        except httpx.InvalidURL:
+            host = httpx.URL(url).raw_host.decode("ascii")  # what httpx would connect to
+        except (httpx.InvalidURL, UnicodeError):
             return f"{FORBIDDEN_ERROR}: not a valid URL"
         if self.resolver is None:
             return None
@@ -58,7 +60,7 @@ class WebhookSender:
             )
         except InvalidRequest as exc:
             return f"{FORBIDDEN_ERROR}: {exc.message.removeprefix('url: ')}"
-        if destination.host.strip("[]") != host.strip("[]").rstrip("."):
+        if not _same_host(destination, host):
             return f"{FORBIDDEN_ERROR}: the URL's host is ambiguous ({host!r})"
         return None
 
@@ -77,6 +79,20 @@ class WebhookSender:
         elapsed = (time.perf_counter() - started) * 1000
         failure = None if response.is_success else f"HTTP {response.status_code}"
         return SendResult(response.status_code, round(elapsed, 2), failure)
+
+
+def _same_host(destination: Destination, wire_host: str) -> bool:
+    """Whether httpx's reading of the URL's host is the one that was checked."""
+    wire_host = wire_host.strip("[]").rstrip(".").lower()
+    if destination.address is not None:
+        try:
+            return ipaddress.ip_address(wire_host) == destination.address
+        except ValueError:
+            return False
+    try:
+        return destination.host.encode("idna").decode("ascii").lower() == wire_host
+    except UnicodeError:
+        return False
 
 
 def connect(timeout_s: float) -> httpx.AsyncClient:

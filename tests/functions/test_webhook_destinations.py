@@ -248,3 +248,21 @@ async def test_delivery_to_a_forbidden_endpoint_is_a_failed_attempt(
     first = attempts[0]
     assert first["status_code"] is None
     assert first["error"].startswith("destination_forbidden: "), first
+
+
+async def test_sender_checks_the_host_httpx_would_connect_to() -> None:
+    sender = WebhookSender(connect(2.0), DnsResolver(), allow_loopback=False)
+    try:
+        for allowed in ("https://93.184.216.34/x", "https://[2606:4700:0:0:0:0:0:1111]:8443/x"):
+            assert await sender.refusal(allowed) is None, allowed
+        for refused in (
+            "https://0xa9fea9fe/",
+            "https://93.184.216.34\\@169.254.169.254/",
+            "https://[::ffff:169.254.169.254]/",
+            "https://metadata.google.internal/",
+            "https://merchant.example/hook",  # does not resolve: nothing to connect to
+        ):
+            reason = await sender.refusal(refused)
+            assert reason is not None and reason.startswith("destination_forbidden: "), refused
+    finally:
+        await sender.client.aclose()
