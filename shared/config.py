@@ -19,7 +19,10 @@ DEV_QSTASH_CURRENT_SIGNING_KEY = "sig_7kYjw48mhY7kAjqNGcy6cr29RJ6r"
 DEV_QSTASH_NEXT_SIGNING_KEY = "sig_5ZB6DVzB1wjE8S6rZ7eenA8Pdnhs"
 DEV_UPSTASH_TOKEN = "dev-upstash-token"
 DEV_DEMO_WEBHOOK_SECRET = "whsec_cGF5Z2F0ZS1kZW1vLXdlYmhvb2stc2VjcmV0LTMyYiE="
+DEV_CARD_FINGERPRINT_KEY = "dev-card-fingerprint-key-not-a-secret"
+MIN_CARD_FINGERPRINT_KEY_LENGTH = 32
 DEV_SECRETS = {
+    DEV_CARD_FINGERPRINT_KEY,
     DEV_QSTASH_TOKEN,
     DEV_QSTASH_CURRENT_SIGNING_KEY,
     DEV_QSTASH_NEXT_SIGNING_KEY,
@@ -99,6 +102,12 @@ class Settings(SecretsLocation):
         validation_alias=AliasChoices("PAYGATE_STALE_AFTER_S"),
         ge=1,
         description="Age after which the sweeper republishes a CREATED or RETRYING payment.",
+    )
+    card_fingerprint_key: str = Field(
+        DEV_CARD_FINGERPRINT_KEY,
+        validation_alias=AliasChoices("PAYGATE_CARD_FINGERPRINT_KEY"),
+        repr=False,
+        description="HMAC key for card numbers in idempotency fingerprints (32+ characters).",
     )
     idempotency_lock_ms: int = Field(
         10_000, validation_alias=AliasChoices("PAYGATE_IDEMPOTENCY_LOCK_MS"), ge=100
@@ -216,9 +225,15 @@ class Settings(SecretsLocation):
                 "qstash_token",
                 "qstash_current_signing_key",
                 "qstash_next_signing_key",
+                "card_fingerprint_key",
             ):
                 if getattr(self, name) in DEV_SECRETS:
                     raise ValueError(f"{name.upper()} must be set to a real secret in production")
+            if len(self.card_fingerprint_key) < MIN_CARD_FINGERPRINT_KEY_LENGTH:
+                raise ValueError(
+                    "PAYGATE_CARD_FINGERPRINT_KEY must be at least "
+                    f"{MIN_CARD_FINGERPRINT_KEY_LENGTH} characters in production"
+                )
             self.seed_demo = False
         return self
 

@@ -19,7 +19,7 @@ STDLIB_IO = {
     "socket",
     "ssl",
     "http",
-    "urllib",
+    "urllib.request",
     "subprocess",
     "sqlite3",
     "shutil",
@@ -69,7 +69,7 @@ def _domain_may_import(name: str) -> bool:
     if top in ("__future__", "typing"):
         return True
     if top in sys.stdlib_module_names:
-        return top not in STDLIB_IO
+        return not any(name == io or name.startswith(io + ".") for io in STDLIB_IO)
     return top in DOMAIN_THIRD_PARTY
 
 
@@ -112,6 +112,7 @@ def test_the_checker_sees_a_violation(tmp_path: Path) -> None:
     assert not _services_may_import("shared.adapters.mongo")
     assert not _services_may_import("httpx")
     assert not _domain_may_import("asyncio")
+    assert not _domain_may_import("urllib.request") and _domain_may_import("urllib.parse")
     assert not _adapters_may_import("shared.services.sweep")
     assert not _functions_may_import("shared.adapters.mongo")
     assert not _functions_may_import("functions.create_payment.app")

@@ -1,7 +1,7 @@
 """Secrets from AWS SSM Parameter Store, read once per cold start when PAYGATE_SECRETS=ssm.
 
 Parameter names under the prefix map to settings fields: `/paygate/mongodb_uri`,
-`/paygate/qstash_token`, … (the field name, lower case).
+`/paygate/qstash_token`, `/paygate/card_fingerprint_key`, … (the field name, lower case).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ SECRET_FIELDS = (
     "qstash_token",
     "qstash_current_signing_key",
     "qstash_next_signing_key",
+    "card_fingerprint_key",
 )
 
 

@@ -6,8 +6,17 @@ import re
 from enum import StrEnum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 
+from shared.domain.errors import InvalidRequest
 from shared.domain.payment_methods import normalise_card_number
 
 MAX_METADATA_KEYS = 20
@@ -18,7 +27,27 @@ VPA_PATTERN = re.compile(r"^[A-Za-z0-9.\-_]{2,256}@[A-Za-z]{2,64}$")
 EventType = Literal["payment.succeeded", "payment.failed", "payment.retrying"]
 DEFAULT_EVENT_TYPES: tuple[EventType, ...] = ("payment.succeeded", "payment.failed")
 
-ShortText = Annotated[str, Field(min_length=1, max_length=100)]
+# C0 controls (NUL, newline, escape…) and DEL: never part of a name, an id or a description,
+# and a classic way to split log lines or truncate strings in downstream systems.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def control_character_problem(value: str) -> str | None:
+    found = CONTROL_CHARACTERS.search(value)
+    if found is None:
+        return None
+    return f"must not contain control characters (found U+{ord(found.group()):04X})"
+
+
+def _no_control_characters(value: str) -> str:
+    problem = control_character_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_control_characters)]
+ShortText = Annotated[Text, Field(min_length=1, max_length=100)]
 
 
 class Scenario(StrEnum):
@@ -33,9 +62,9 @@ class PaymentMethodIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: Literal["card", "upi", "wallet"]
-    card_number: str | None = Field(None, max_length=23)
-    vpa: str | None = Field(None, max_length=320)
-    wallet: str | None = Field(None, min_length=1, max_length=40)
+    card_number: Text | None = Field(None, max_length=23)
+    vpa: Text | None = Field(None, max_length=320)
+    wallet: Text | None = Field(None, min_length=1, max_length=40)
 
     @model_validator(mode="after")
     def _details_match_type(self) -> PaymentMethodIn:
@@ -60,10 +89,10 @@ class PaymentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     amount: StrictInt
-    currency: Annotated[str, Field(min_length=3, max_length=3)]
+    currency: Annotated[Text, Field(min_length=3, max_length=3)]
     payment_method: PaymentMethodIn
     user_id: ShortText
-    description: Annotated[str, Field(max_length=500)] | None = None
+    description: Annotated[Text, Field(max_length=500)] | None = None
     metadata: dict[str, str] = Field(default_factory=dict)
     scenario: Scenario | None = None
 
@@ -75,8 +104,12 @@ class PaymentCreate(BaseModel):
         for key, item in value.items():
             if not 1 <= len(key) <= MAX_METADATA_KEY_LENGTH:
                 raise ValueError(f"metadata keys are 1-{MAX_METADATA_KEY_LENGTH} characters")
+            if (problem := control_character_problem(key)) is not None:
+                raise ValueError(f"metadata keys {problem}")
             if len(item) > MAX_METADATA_VALUE_LENGTH:
                 raise ValueError(f"metadata values are at most {MAX_METADATA_VALUE_LENGTH} chars")
+            if (problem := control_character_problem(item)) is not None:
+                raise InvalidRequest(f"metadata.{key}: {problem}", param=f"metadata.{key}")
         return value
 
 
@@ -85,11 +118,11 @@ class WebhookEndpointCreate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    url: Annotated[str, Field(min_length=8, max_length=2048, pattern=r"^https?://[^\s]+$")]
+    url: Annotated[Text, Field(min_length=8, max_length=2048, pattern=r"^https?://[^\s]+$")]
     enabled_events: list[EventType] = Field(
         default_factory=lambda: list(DEFAULT_EVENT_TYPES), min_length=1
     )
-    description: Annotated[str, Field(max_length=500)] | None = None
+    description: Annotated[Text, Field(max_length=500)] | None = None
 
 
 def valid_idempotency_key(key: str | None) -> bool:

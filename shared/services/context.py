@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from shared.services.cache import TTLCache
 from shared.services.ports import (
+    HostResolver,
     Lock,
     MerchantStore,
     PaymentStore,
@@ -34,6 +35,8 @@ class LifecycleConfig:
     stale_after_s: int
     webhook_secret_overlap_s: int
     webhook_redrive_after_s: float
+    card_fingerprint_key: str = field(repr=False)
+    webhook_allow_loopback: bool = False  # dev/test mode: loopback webhook URLs are fine
 
 
 @dataclass
@@ -49,5 +52,6 @@ class Gateway:
     sender: WebhookSender
     replay_guard: ReplayGuard
     rate_limit: RateLimit
+    resolver: HostResolver
     merchant_cache: TTLCache = field(default_factory=lambda: TTLCache(30.0))
     endpoint_cache: TTLCache = field(default_factory=lambda: TTLCache(2.0))

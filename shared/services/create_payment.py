@@ -16,7 +16,7 @@ from shared.domain.errors import (
     IdempotencyKeyMissing,
     IdempotencyKeyReused,
 )
-from shared.domain.fingerprint import request_fingerprint
+from shared.domain.fingerprint import payment_fingerprint
 from shared.domain.money import validate_amount, validate_currency
 from shared.domain.payment import Payment, StoredResponse
 from shared.domain.requests import PaymentCreate, valid_idempotency_key
@@ -71,7 +71,7 @@ async def create_payment(
 ) -> CreateResult:
     key = check_idempotency_key(idempotency_key)
     request = parse_payment(raw_body, gw)
-    fingerprint = request_fingerprint(raw_body)
+    fingerprint = payment_fingerprint(request, gw.config.card_fingerprint_key)
     lock_key = f"idem:{merchant_id}:{key}"
     token = await gw.lock.acquire(lock_key, gw.config.idempotency_lock_ms)
     if token is None:

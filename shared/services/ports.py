@@ -148,6 +148,11 @@ class WebhookSender(Protocol):
         """POST `body` to `url`; never raises (a failure is a SendResult with an error)."""
 
 
+class HostResolver(Protocol):
+    async def resolve(self, host: str, port: int) -> list[str]:
+        """Every address `host` resolves to (IP strings); empty when it does not resolve."""
+
+
 class ReplayGuard(Protocol):
     async def first_use(self, token_id: str) -> bool:
         """True the first time `token_id` is seen within the guard's window."""

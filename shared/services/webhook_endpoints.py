@@ -11,12 +11,15 @@ from shared.domain.errors import NotFound
 from shared.domain.requests import WebhookEndpointCreate
 from shared.domain.webhooks import generate_secret
 from shared.services.context import Gateway
+from shared.services.destinations import check_destination
 from shared.services.validation import parse_model
 from shared.services.views import DeletedOut, WebhookEndpointListOut, WebhookEndpointOut
 
 
 async def create_endpoint(gw: Gateway, merchant_id: str, raw_body: Any) -> WebhookEndpointOut:
     request = parse_model(WebhookEndpointCreate, raw_body)
+    dev = gw.config.webhook_allow_loopback
+    await check_destination(request.url, gw.resolver, allow_loopback=dev, allow_unresolved=dev)
     record = {
         "_id": ids.new_id(ids.WEBHOOK_ENDPOINT),
         "merchant_id": merchant_id,

@@ -7,6 +7,7 @@ indexes (and, in dev mode, the demo merchant) once. If that fails, the next requ
 from __future__ import annotations
 
 import asyncio
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,7 @@ from qstash import AsyncQStash
 from upstash_redis.asyncio import Redis
 
 from shared.adapters import mongo, qstash_queue, upstash, webhook_sender
+from shared.adapters.dns_resolver import DnsResolver
 from shared.adapters.merchant_repository import MerchantRepository
 from shared.adapters.metrics_repository import MetricsRepository
 from shared.adapters.payment_repository import PaymentRepository
@@ -24,7 +26,9 @@ from shared.adapters.webhook_repository import WebhookRepository
 from shared.config import Settings, get_settings
 from shared.domain.retry_budget import webhook_redrive_after_s
 from shared.services.context import Gateway, LifecycleConfig
+from shared.services.destinations import check_destination
 from shared.services.merchants import seed_demo
+from shared.services.ports import HostResolver
 
 
 @dataclass
@@ -66,7 +70,17 @@ def lifecycle_config(settings: Settings) -> LifecycleConfig:
             max(settings.webhook_timeout_s, settings.function_timeout_s),
             settings.qstash_time_scale,
         ),
+        card_fingerprint_key=settings.card_fingerprint_key,
+        webhook_allow_loopback=settings.is_dev,
     )
+
+
+def checked_sender(
+    timeout_s: float, resolver: HostResolver, *, allow_loopback: bool
+) -> webhook_sender.WebhookSender:
+    """A webhook sender that re-checks each destination (resolved now) before connecting."""
+    check = functools.partial(check_destination, resolver=resolver, allow_loopback=allow_loopback)
+    return webhook_sender.WebhookSender(webhook_sender.connect(timeout_s), check)
 
 
 def build_clients(settings: Settings) -> Clients:
@@ -75,6 +89,7 @@ def build_clients(settings: Settings) -> Clients:
     redis = upstash.connect(settings.upstash_redis_rest_url, settings.upstash_redis_rest_token)
     qstash = qstash_queue.connect(settings.qstash_token, settings.qstash_url)
     timeout = settings.dependency_timeout_s
+    resolver = DnsResolver(timeout)
     gateway = Gateway(
         config=lifecycle_config(settings),
         payments=PaymentRepository(db),
@@ -82,9 +97,10 @@ def build_clients(settings: Settings) -> Clients:
         merchants=MerchantRepository(db),
         lock=upstash.IdempotencyLock(redis, timeout),
         queue=qstash_queue.TaskQueue(qstash, settings.public_url),
-        sender=webhook_sender.WebhookSender(webhook_sender.connect(settings.webhook_timeout_s)),
+        sender=checked_sender(settings.webhook_timeout_s, resolver, allow_loopback=settings.is_dev),
         replay_guard=upstash.ReplayGuard(redis, timeout),
         rate_limit=upstash.MerchantRateLimit(redis, settings.rate_limit_per_second, timeout),
+        resolver=resolver,
     )
     gateway.merchant_cache.ttl_s = settings.auth_cache_s
     return Clients(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -15,6 +14,7 @@ from shared.domain.errors import InvalidRequest, UnsupportedMediaType
 from shared.services.context import Gateway
 from shared.services.merchants import authenticate
 from shared.web import bootstrap, logs
+from shared.web.json_input import decode_json
 
 
 async def _gateway() -> Gateway:
@@ -41,10 +41,7 @@ def parse_json(body: bytes, content_type: str | None) -> Any:
         raise UnsupportedMediaType("send the body as application/json")
     if not body:
         raise InvalidRequest("the request body is empty; send a JSON object")
-    try:
-        return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidRequest("the request body is not valid JSON") from None
+    return decode_json(body)
 
 
 async def json_body(request: Request) -> Any:
@@ -98,8 +95,8 @@ def source_body(callback: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(encoded, str):
         raise InvalidRequest("a failure callback must carry sourceBody", param="sourceBody")
     try:
-        decoded = json.loads(base64.b64decode(encoded))
-    except (ValueError, json.JSONDecodeError):
+        decoded = decode_json(base64.b64decode(encoded))
+    except (ValueError, InvalidRequest):
         raise InvalidRequest("sourceBody is not base64 JSON", param="sourceBody") from None
     if not isinstance(decoded, dict):
         raise InvalidRequest("sourceBody must be a JSON object", param="sourceBody")

@@ -26,6 +26,7 @@ PRODUCTION_SECRETS = {
     "qstash_token": "eyJVc2VySUQiOiJwcm9kIn0=",
     "qstash_current_signing_key": "sig_prodCurrentKey0000000000000",
     "qstash_next_signing_key": "sig_prodNextKey000000000000000",
+    "card_fingerprint_key": "prod-card-fingerprint-hmac-key-0123456789abcdef",
 }
 # Everything paygate reads from its environment that a deploy must set.
 CONFIG_PREFIXES = ("PAYGATE_", "MONGODB_", "UPSTASH_", "QSTASH_")
@@ -116,6 +117,19 @@ def test_production_without_the_ssm_parameters_refuses_to_start(
         get_settings()
 
 
+def test_production_refuses_a_short_card_fingerprint_key(
+    ssm: Any, clean_env: pytest.MonkeyPatch
+) -> None:
+    env = sls.environment("create_payment")
+    put_parameters(
+        ssm, env["PAYGATE_SSM_PREFIX"], {**PRODUCTION_SECRETS, "card_fingerprint_key": "short"}
+    )
+    for key, value in env.items():
+        clean_env.setenv(key, value)
+    with pytest.raises(ValidationError, match="PAYGATE_CARD_FINGERPRINT_KEY must be at least"):
+        get_settings()
+
+
 def test_parameters_are_read_once_per_cold_start(ssm: Any, clean_env: pytest.MonkeyPatch) -> None:
     prefix = "/paygate/prod/"
     put_parameters(ssm, prefix, PRODUCTION_SECRETS)
@@ -159,6 +173,7 @@ def test_a_cold_start_reaches_the_services_named_in_ssm(
             "qstash_token": stack.qstash_token,
             "qstash_current_signing_key": stack.qstash_current_signing_key,
             "qstash_next_signing_key": stack.qstash_next_signing_key,
+            "card_fingerprint_key": "test-card-fingerprint-hmac-key-0123456789",
         },
     )
     clean_env.setenv("PAYGATE_ENV", "test")
@@ -172,3 +187,4 @@ def test_a_cold_start_reaches_the_services_named_in_ssm(
     assert response.status_code == 200, response.body
     assert response.json()["dependencies"] == {"mongo": "ok", "redis": "ok", "qstash": "ok"}
     assert get_settings().mongodb_uri == stack.mongodb_uri
+    assert get_settings().card_fingerprint_key == "test-card-fingerprint-hmac-key-0123456789"

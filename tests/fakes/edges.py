@@ -83,3 +83,13 @@ class FakeReplayGuard:
 class NoRateLimit:
     async def check(self, merchant_id: str) -> int | None:
         return None
+
+
+class FakeResolver:
+    """Names resolve to the addresses it was given; any other name does not resolve."""
+
+    def __init__(self, names: dict[str, list[str]]) -> None:
+        self.names = names
+
+    async def resolve(self, host: str, port: int) -> list[str]:
+        return list(self.names.get(host, []))

@@ -7,7 +7,14 @@ from typing import Any
 
 from shared.domain.clock import utcnow
 from shared.services.context import Gateway, LifecycleConfig
-from tests.fakes.edges import FakeLock, FakeQueue, FakeReplayGuard, FakeSender, NoRateLimit
+from tests.fakes.edges import (
+    FakeLock,
+    FakeQueue,
+    FakeReplayGuard,
+    FakeResolver,
+    FakeSender,
+    NoRateLimit,
+)
 from tests.fakes.stores import FakeMerchants, FakePayments, FakeWebhooks
 
 CONFIG = LifecycleConfig(
@@ -24,6 +31,8 @@ CONFIG = LifecycleConfig(
     stale_after_s=30,
     webhook_secret_overlap_s=3600,
     webhook_redrive_after_s=600.0,
+    card_fingerprint_key="unit-tier-card-fingerprint-key-0123456789",
+    webhook_allow_loopback=False,
 )
 MERCHANT = "mer_unit"
 ENDPOINT_SECRET = "whsec_dW5pdC10ZXN0LXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm"
@@ -52,6 +61,7 @@ def fake_gateway(*, endpoints: int = 1, sender: FakeSender | None = None, **conf
         sender=sender or FakeSender(),
         replay_guard=FakeReplayGuard(),
         rate_limit=NoRateLimit(),
+        resolver=FakeResolver({"merchant.example": ["93.184.215.14"]}),
     )
     gw.endpoint_cache.ttl_s = 0  # every read sees the fake store
     return gw
