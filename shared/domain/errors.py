@@ -33,12 +33,6 @@ class PaygateError(Exception):
             self.code = code
         self.param = param
 
-    def to_dict(self) -> dict[str, object]:
-        body: dict[str, object] = {"type": self.type, "code": self.code, "message": self.message}
-        if self.param is not None:
-            body["param"] = self.param
-        return body
-
 
 class InvalidRequest(PaygateError):
     http_status = 400

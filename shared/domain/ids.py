@@ -7,11 +7,9 @@ import hashlib
 from ulid import ULID
 
 PAYMENT = "pay"
-MERCHANT = "mer"
 WEBHOOK_ENDPOINT = "we"
 WEBHOOK_DELIVERY = "whd"
 WEBHOOK_MESSAGE = "msg"
-EVENT = "evt"
 ATTEMPT = "wha"
 
 

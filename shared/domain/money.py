@@ -4,13 +4,6 @@ from __future__ import annotations
 
 from shared.domain.errors import InvalidRequest
 
-# ISO 4217 minor-unit exponents that differ from 2.
-MINOR_UNIT_EXPONENTS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "KWD": 3, "BHD": 3, "OMR": 3}
-
-
-def minor_unit_exponent(currency: str) -> int:
-    return MINOR_UNIT_EXPONENTS.get(currency.upper(), 2)
-
 
 def validate_currency(currency: str, allowed: list[str] | tuple[str, ...]) -> str:
     code = currency.upper()

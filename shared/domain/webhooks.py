@@ -36,10 +36,6 @@ def signature_header(secrets: list[str], message_id: str, timestamp: int, body: 
     return " ".join(sign(secret, message_id, timestamp, body) for secret in secrets)
 
 
-def event_type_for(status: str) -> str:
-    return {"SUCCESS": SUCCEEDED, "FAILED": FAILED, "RETRYING": RETRYING}[status]
-
-
 def build_event(
     message_id: str, event_type: str, created_at: str, payment: dict[str, Any]
 ) -> dict[str, Any]:

@@ -16,6 +16,14 @@ log = logging.getLogger("paygate.errors")
 STATUS_CODES = {404: "resource_missing", 405: "method_not_allowed"}
 
 
+def envelope(type_: str, code: str, message: str, param: str | None = None) -> dict[str, object]:
+    """The one error body: `{"error": {type, code, message, param?}}` (the middleware's too)."""
+    body: dict[str, object] = {"type": type_, "code": code, "message": message}
+    if param is not None:
+        body["param"] = param
+    return {"error": body}
+
+
 def error_response(
     status: int,
     type_: str,
@@ -24,10 +32,7 @@ def error_response(
     param: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> JSONResponse:
-    body: dict[str, object] = {"type": type_, "code": code, "message": message}
-    if param is not None:
-        body["param"] = param
-    return JSONResponse({"error": body}, status_code=status, headers=headers)
+    return JSONResponse(envelope(type_, code, message, param), status_code=status, headers=headers)
 
 
 def paygate_error_response(exc: PaygateError) -> JSONResponse:

@@ -13,7 +13,6 @@ import time
 from contextvars import ContextVar
 from typing import Any
 
-CONTEXT_FIELDS = ("request_id", "merchant_id", "payment_id", "qstash_message_id", "delivery_id")
 _context: ContextVar[dict[str, str] | None] = ContextVar("paygate_log_context", default=None)
 
 

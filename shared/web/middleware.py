@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.domain.errors import PayloadTooLarge
 from shared.web import logs
+from shared.web.errors import envelope
 
 MAX_HEADER_BYTES = 8_192  # one header's name + value
 MAX_HEADERS_TOTAL_BYTES = 32_768
@@ -25,8 +26,7 @@ error_log = logging.getLogger("paygate.errors")
 
 
 def _envelope(status: int, type_: str, code: str, message: str) -> tuple[int, bytes]:
-    body = {"error": {"type": type_, "code": code, "message": message}}
-    return status, json.dumps(body).encode()
+    return status, json.dumps(envelope(type_, code, message)).encode()
 
 
 async def _send_json(send: Send, status: int, body: bytes, extra: list[Any] | None = None) -> None:
