@@ -70,10 +70,12 @@ def create_function_app(
 def _document_also(app: FastAPI, routers: Sequence[APIRouter]) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            routes = [*app.routes, *(route for router in routers for route in router.routes)]
+            # The public routers (this app's own among them) and /healthz: nothing twice.
+            routes = [route for router in (health_router, *routers) for route in router.routes]
             app.openapi_schema = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=routes
             )
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+

@@ -121,7 +121,7 @@ async def test_production_accepts_https_to_a_public_address(
 ) -> None:
     url = f"https://93.184.216.34/hook/{uuid.uuid4().hex}"
     created = await create_endpoint(production_gateway, "mer_prod_dest", {"url": url})
-    assert created["url"] == url
+    assert created.url == url
     assert await db["webhook_endpoints"].count_documents({"url": url}) == 1
 
 
