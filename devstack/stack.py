@@ -42,6 +42,13 @@ COLORS = {
     "functions": "\033[35m",
     "receiver": "\033[36m",
     "dashboard": "\033[37m",
+    "s3": "\033[92m",
+}
+# The S3 stand-in (a moto server) takes any credentials; these only have to be present.
+DEV_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "paygate-dev",
+    "AWS_SECRET_ACCESS_KEY": "paygate-dev",
+    "AWS_DEFAULT_REGION": "us-east-1",
 }
 
 
@@ -68,6 +75,8 @@ class StackConfig:
     redis_port: int = 6379
     mongo_port: int = 27017
     receiver_port: int = 8090
+    s3_port: int = 8078
+    settlement_bucket: str = "paygate-settlements"
     upstash_token: str = DEV_UPSTASH_TOKEN
     qstash_token: str = DEV_QSTASH_TOKEN
     qstash_current_signing_key: str = DEV_QSTASH_CURRENT_SIGNING_KEY
@@ -95,6 +104,7 @@ class StackConfig:
                 "redis_port",
                 "mongo_port",
                 "receiver_port",
+                "s3_port",
             )
         }
         return cls(data_dir=data_dir, echo=False, **{**ports, **overrides})  # type: ignore[arg-type]
@@ -123,6 +133,10 @@ class StackConfig:
         return self.url(self.receiver_port)
 
     @property
+    def s3_url(self) -> str:
+        return self.url(self.s3_port)
+
+    @property
     def mongodb_uri(self) -> str:
         return f"mongodb://{self.host}:{self.mongo_port}"
 
@@ -143,6 +157,10 @@ class StackConfig:
             # The dev backoff is scaled down, so anything older than this is stuck: the
             # sweeper (every few seconds here) republishes it.
             "PAYGATE_STALE_AFTER_S": "30",
+            # Settlement reports go to the moto server (boto3 reads AWS_ENDPOINT_URL_S3).
+            "AWS_ENDPOINT_URL_S3": self.s3_url,
+            "PAYGATE_SETTLEMENT_BUCKET": self.settlement_bucket,
+            **DEV_AWS_ENV,
             **self.function_env,
         }
 
@@ -259,6 +277,29 @@ def functions_process(cfg: StackConfig) -> ManagedProcess:
     return _process(cfg, "functions", argv, cfg.functions_port, health, env=cfg.app_env())
 
 
+def s3_process(cfg: StackConfig) -> ManagedProcess:
+    """moto's S3 server (in memory: reports are rewritten by the next settlement run)."""
+    argv = [PYTHON, "-m", "moto.server", "-H", cfg.host, "-p", str(cfg.s3_port)]
+    health = http_check(f"{cfg.s3_url}/moto-api/", lambda r: r.status_code == 200)
+    return _process(cfg, "s3", argv, cfg.s3_port, health, env=DEV_AWS_ENV)
+
+
+def create_settlement_bucket(cfg: StackConfig) -> None:
+    """The bucket the settlement reports go to (idempotent: an existing bucket is kept)."""
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=cfg.s3_url,
+        aws_access_key_id=DEV_AWS_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=DEV_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+        region_name=DEV_AWS_ENV["AWS_DEFAULT_REGION"],
+    )
+    existing = {bucket["Name"] for bucket in client.list_buckets().get("Buckets", [])}
+    if cfg.settlement_bucket not in existing:
+        client.create_bucket(Bucket=cfg.settlement_bucket)
+
+
 def receiver_process(cfg: StackConfig) -> ManagedProcess:
     argv = [
         PYTHON,
@@ -323,13 +364,14 @@ def _process(
 class LocalStack:
     """Starts the services in dependency order; stops them in reverse."""
 
-    ORDER = ("redis", "mongo", "upstash", "qstash", "receiver", "functions")
+    ORDER = ("redis", "mongo", "s3", "upstash", "qstash", "receiver", "functions")
 
     def __init__(self, cfg: StackConfig, only: tuple[str, ...] | None = None) -> None:
         self.cfg = cfg
         builders = {
             "redis": redis_process,
             "mongo": mongo_process,
+            "s3": s3_process,
             "upstash": upstash_process,
             "qstash": qstash_process,
             "receiver": receiver_process,
@@ -366,6 +408,8 @@ class LocalStack:
             self.preflight()
             for process in self.processes.values():
                 process.start()
+                if process.name == "s3":
+                    create_settlement_bucket(self.cfg)
             if "qstash" in self.processes and "functions" in self.processes:
                 register_sweeper_schedule(self.cfg)
         except BaseException:

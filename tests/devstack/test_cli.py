@@ -29,6 +29,7 @@ PORT_OPTIONS = (
     "--redis-port",
     "--mongo-port",
     "--receiver-port",
+    "--s3-port",
 )
 READY_TIMEOUT_S = 60
 
