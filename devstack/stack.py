@@ -31,6 +31,9 @@ from shared.config import (
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SWEEPER_SCHEDULE_ID = "paygate-sweeper"
+# As in a deployment (infra/register_schedules.py): yesterday's reports at 00:15 UTC.
+SETTLEMENT_SCHEDULE_ID = "paygate-settlement"
+SETTLEMENT_CRON = "15 0 * * *"
 
 log = logging.getLogger("paygate.devstack")
 
@@ -82,6 +85,7 @@ class StackConfig:
     qstash_current_signing_key: str = DEV_QSTASH_CURRENT_SIGNING_KEY
     qstash_next_signing_key: str = DEV_QSTASH_NEXT_SIGNING_KEY
     qstash_time_scale: float = 0.01
+    qstash_max_retry_delay_s: float | None = None  # None: QStash's backoff, scaled, uncapped
     qstash_parallelism: int = 64
     qstash_redis_db: int = 1
     receiver_failure_rate: float = 0.0
@@ -253,6 +257,8 @@ def qstash_process(cfg: StackConfig) -> ManagedProcess:
         "--parallelism",
         str(cfg.qstash_parallelism),
     ]
+    if cfg.qstash_max_retry_delay_s is not None:
+        argv += ["--max-retry-delay", str(cfg.qstash_max_retry_delay_s)]
     health = http_check(f"{cfg.qstash_url}/healthz", lambda r: r.status_code == 200)
     return _process(cfg, "qstash", argv, cfg.qstash_port, health)
 
@@ -340,6 +346,22 @@ def register_sweeper_schedule(cfg: StackConfig) -> str | None:
         return None
 
 
+def register_settlement_schedule(cfg: StackConfig) -> str | None:
+    """Schedule the nightly `/internal/settlement_report` (idempotent; None if refused)."""
+    from qstash import QStash
+
+    client = QStash(cfg.qstash_token, base_url=cfg.qstash_url, retry=False)
+    try:
+        return client.schedule.create(
+            destination=f"{cfg.functions_url}/internal/settlement_report",
+            cron=SETTLEMENT_CRON,
+            schedule_id=SETTLEMENT_SCHEDULE_ID,
+        )
+    except Exception as exc:  # QStashError, transport errors: never fatal for the stack
+        log.warning("could not register the settlement schedule: %s", exc)
+        return None
+
+
 def _process(
     cfg: StackConfig,
     name: str,
@@ -412,6 +434,8 @@ class LocalStack:
                     create_settlement_bucket(self.cfg)
             if "qstash" in self.processes and "functions" in self.processes:
                 register_sweeper_schedule(self.cfg)
+                if "s3" in self.processes:
+                    register_settlement_schedule(self.cfg)
         except BaseException:
             self.stop()
             raise

@@ -37,11 +37,14 @@ SWEEP_CRON = "* * * * * */2"  # croniter: seconds are the 6th field
 SETTLE_TIMEOUT_S = 120.0
 # QStash's default backoff is e**(2.5 n) s. At the dev scale (0.01) a webhook's fifth and last
 # attempt comes ~240 s after its first, far beyond RECOVERY_BOUND_S: a run could end with a
-# delivery still PENDING. At 0.001 all five attempts fit in ~24 s, and the fourth retry (~24 s
-# after the first attempt) still outlives a 10 s outage plus the restart of a process.
-QSTASH_TIME_SCALE = 0.001
+# delivery still PENDING. So the fault stacks cap each retry's wait at 15 s: the early retries
+# keep their spacing (0.12 s, 1.5 s, then 15 s instead of 18 s), the last comes ~32 s after the
+# first attempt. (A smaller time scale instead squeezes the early retries too: a 10 s cut then
+# burns a payment's whole retry budget and its failure callback abandons it.)
+QSTASH_TIME_SCALE = 0.01
+QSTASH_MAX_RETRY_DELAY_S = 15.0
 # Everything final, webhooks included, this long after the fault ends: the sweeper's period
-# and staleness (7 s) for payments, QStash's whole retry budget (~24 s at QSTASH_TIME_SCALE)
+# and staleness (7 s) for payments, QStash's whole retry budget (~32 s with the cap)
 # for webhooks, plus margin for a busy 2-core machine (tests/faults/test_budget.py checks it).
 RECOVERY_BOUND_S = 75.0
 PROBE_BOUND_S = 8.0  # no API call may take longer while a dependency is down
@@ -84,6 +87,7 @@ def fault_stack(data_dir: Path, **env: str) -> Iterator[FaultStack]:
             functions_port=functions_port,
             sweep_cron=SWEEP_CRON,
             qstash_time_scale=QSTASH_TIME_SCALE,
+            qstash_max_retry_delay_s=QSTASH_MAX_RETRY_DELAY_S,
             function_env={
                 "PAYGATE_GATEWAY_LATENCY_MS": "0,0",
                 "PAYGATE_LEASE_SECONDS": str(LEASE_S),
