@@ -32,6 +32,7 @@ def dev(
     redis_port: int = typer.Option(_DEFAULTS.redis_port, help="redis-server."),
     mongo_port: int = typer.Option(_DEFAULTS.mongo_port, help="Mongo-wire server (nx-27017)."),
     receiver_port: int = typer.Option(_DEFAULTS.receiver_port, help="Demo merchant receiver."),
+    s3_port: int = typer.Option(_DEFAULTS.s3_port, help="S3 stand-in (moto) for settlements."),
     host: str = typer.Option(_DEFAULTS.host, help="Address every service binds to."),
     data_dir: Path = typer.Option(_DEFAULTS.data_dir, help="Where the services keep data."),
     fresh: bool = typer.Option(False, "--fresh", help="Wipe the data directory first."),
@@ -59,6 +60,7 @@ def dev(
         redis_port=redis_port,
         mongo_port=mongo_port,
         receiver_port=receiver_port,
+        s3_port=s3_port,
         receiver_failure_rate=receiver_failure_rate,
         qstash_time_scale=qstash_time_scale,
     )

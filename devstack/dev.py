@@ -66,6 +66,7 @@ def banner(cfg: StackConfig) -> str:
         ("Upstash REST", cfg.upstash_url),
         ("receiver", f"{cfg.receiver_url}/deliveries"),
         ("MongoDB", cfg.mongodb_uri),
+        ("S3 (moto)", f"{cfg.s3_url}  bucket {cfg.settlement_bucket}"),
         ("Redis", cfg.redis_url),
         ("data", str(cfg.data_dir)),
         ("demo API key", demo_api_key(cfg)),

@@ -33,6 +33,9 @@ from shared.config import (
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SWEEPER_SCHEDULE_ID = "paygate-sweeper"
+# As in a deployment (infra/register_schedules.py): yesterday's reports at 00:15 UTC.
+SETTLEMENT_SCHEDULE_ID = "paygate-settlement"
+SETTLEMENT_CRON = "15 0 * * *"
 
 log = logging.getLogger("paygate.devstack")
 
@@ -44,6 +47,13 @@ COLORS = {
     "functions": "\033[35m",
     "receiver": "\033[36m",
     "dashboard": "\033[37m",
+    "s3": "\033[92m",
+}
+# The S3 stand-in (a moto server) takes any credentials; these only have to be present.
+DEV_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "paygate-dev",
+    "AWS_SECRET_ACCESS_KEY": "paygate-dev",
+    "AWS_DEFAULT_REGION": "us-east-1",
 }
 
 
@@ -70,11 +80,14 @@ class StackConfig:
     redis_port: int = 6379
     mongo_port: int = 27017
     receiver_port: int = 8090
+    s3_port: int = 8078
+    settlement_bucket: str = "paygate-settlements"
     upstash_token: str = DEV_UPSTASH_TOKEN
     qstash_token: str = DEV_QSTASH_TOKEN
     qstash_current_signing_key: str = DEV_QSTASH_CURRENT_SIGNING_KEY
     qstash_next_signing_key: str = DEV_QSTASH_NEXT_SIGNING_KEY
     qstash_time_scale: float = 0.01
+    qstash_max_retry_delay_s: float | None = None  # None: QStash's backoff, scaled, uncapped
     qstash_parallelism: int = 64
     qstash_redis_db: int = 1
     receiver_failure_rate: float = 0.0
@@ -97,6 +110,7 @@ class StackConfig:
                 "redis_port",
                 "mongo_port",
                 "receiver_port",
+                "s3_port",
             )
         }
         values: dict[str, Any] = {**ports, **overrides}
@@ -126,6 +140,10 @@ class StackConfig:
         return self.url(self.receiver_port)
 
     @property
+    def s3_url(self) -> str:
+        return self.url(self.s3_port)
+
+    @property
     def mongodb_uri(self) -> str:
         return f"mongodb://{self.host}:{self.mongo_port}"
 
@@ -148,6 +166,10 @@ class StackConfig:
             "PAYGATE_STALE_AFTER_S": "30",
             # So the sweeper knows how long the (scaled) QStash retries of a webhook last.
             "PAYGATE_QSTASH_TIME_SCALE": str(self.qstash_time_scale),
+            # Settlement reports go to the moto server (boto3 reads AWS_ENDPOINT_URL_S3).
+            "AWS_ENDPOINT_URL_S3": self.s3_url,
+            "PAYGATE_SETTLEMENT_BUCKET": self.settlement_bucket,
+            **DEV_AWS_ENV,
             **self.function_env,
         }
 
@@ -240,6 +262,8 @@ def qstash_process(cfg: StackConfig) -> ManagedProcess:
         "--parallelism",
         str(cfg.qstash_parallelism),
     ]
+    if cfg.qstash_max_retry_delay_s is not None:
+        argv += ["--max-retry-delay", str(cfg.qstash_max_retry_delay_s)]
     health = http_check(f"{cfg.qstash_url}/healthz", lambda r: r.status_code == 200)
     return _process(cfg, "qstash", argv, cfg.qstash_port, health)
 
@@ -262,6 +286,29 @@ def functions_process(cfg: StackConfig) -> ManagedProcess:
     ]
     health = http_check(f"{cfg.functions_url}/healthz", lambda r: r.status_code == 200)
     return _process(cfg, "functions", argv, cfg.functions_port, health, env=cfg.app_env())
+
+
+def s3_process(cfg: StackConfig) -> ManagedProcess:
+    """moto's S3 server (in memory: reports are rewritten by the next settlement run)."""
+    argv = [PYTHON, "-m", "moto.server", "-H", cfg.host, "-p", str(cfg.s3_port)]
+    health = http_check(f"{cfg.s3_url}/moto-api/", lambda r: r.status_code == 200)
+    return _process(cfg, "s3", argv, cfg.s3_port, health, env=DEV_AWS_ENV)
+
+
+def create_settlement_bucket(cfg: StackConfig) -> None:
+    """The bucket the settlement reports go to (idempotent: an existing bucket is kept)."""
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=cfg.s3_url,
+        aws_access_key_id=DEV_AWS_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=DEV_AWS_ENV["AWS_SECRET_ACCESS_KEY"],
+        region_name=DEV_AWS_ENV["AWS_DEFAULT_REGION"],
+    )
+    existing = {bucket["Name"] for bucket in client.list_buckets().get("Buckets", [])}
+    if cfg.settlement_bucket not in existing:
+        client.create_bucket(Bucket=cfg.settlement_bucket)
 
 
 def receiver_process(cfg: StackConfig) -> ManagedProcess:
@@ -304,6 +351,22 @@ def register_sweeper_schedule(cfg: StackConfig) -> str | None:
         return None
 
 
+def register_settlement_schedule(cfg: StackConfig) -> str | None:
+    """Schedule the nightly `/internal/settlement_report` (idempotent; None if refused)."""
+    from qstash import QStash
+
+    client = QStash(cfg.qstash_token, base_url=cfg.qstash_url, retry=False)
+    try:
+        return client.schedule.create(
+            destination=f"{cfg.functions_url}/internal/settlement_report",
+            cron=SETTLEMENT_CRON,
+            schedule_id=SETTLEMENT_SCHEDULE_ID,
+        )
+    except Exception as exc:  # QStashError, transport errors: never fatal for the stack
+        log.warning("could not register the settlement schedule: %s", exc)
+        return None
+
+
 def _process(
     cfg: StackConfig,
     name: str,
@@ -328,13 +391,14 @@ def _process(
 class LocalStack:
     """Starts the services in dependency order; stops them in reverse."""
 
-    ORDER = ("redis", "mongo", "upstash", "qstash", "receiver", "functions")
+    ORDER = ("redis", "mongo", "s3", "upstash", "qstash", "receiver", "functions")
 
     def __init__(self, cfg: StackConfig, only: tuple[str, ...] | None = None) -> None:
         self.cfg = cfg
         builders = {
             "redis": redis_process,
             "mongo": mongo_process,
+            "s3": s3_process,
             "upstash": upstash_process,
             "qstash": qstash_process,
             "receiver": receiver_process,
@@ -371,8 +435,12 @@ class LocalStack:
             self.preflight()
             for process in self.processes.values():
                 process.start()
+                if process.name == "s3":
+                    create_settlement_bucket(self.cfg)
             if "qstash" in self.processes and "functions" in self.processes:
                 register_sweeper_schedule(self.cfg)
+                if "s3" in self.processes:
+                    register_settlement_schedule(self.cfg)
         except BaseException:
             self.stop()
             raise

@@ -1,6 +1,6 @@
 """Session-wide local services on free ports, started lazily, one fixture per service.
 
-A test asks for the services it talks to (`redis_service`, `mongo_service`,
+A test asks for the services it talks to (`redis_service`, `mongo_service`, `s3_service`,
 `upstash_service`, `qstash_service`, `receiver_service`, `functions_service`); each starts
 the ones it depends on. Tests that kill processes build their own `LocalStack` instead.
 """
@@ -15,11 +15,13 @@ import pytest
 from devstack.processes import ManagedProcess
 from devstack.stack import (
     StackConfig,
+    create_settlement_bucket,
     functions_process,
     mongo_process,
     qstash_process,
     receiver_process,
     redis_process,
+    s3_process,
     upstash_process,
 )
 
@@ -50,6 +52,18 @@ def mongo_service(stack_cfg: StackConfig) -> Iterator[ManagedProcess]:
 
 
 @pytest.fixture(scope="session")
+def s3_service(stack_cfg: StackConfig) -> Iterator[ManagedProcess]:
+    """moto's S3 server with the settlement bucket made."""
+    process = s3_process(stack_cfg)
+    process.start()
+    try:
+        create_settlement_bucket(stack_cfg)
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture(scope="session")
 def upstash_service(
     stack_cfg: StackConfig, redis_service: ManagedProcess
 ) -> Iterator[ManagedProcess]:
@@ -72,6 +86,7 @@ def receiver_service(stack_cfg: StackConfig) -> Iterator[ManagedProcess]:
 def functions_service(
     stack_cfg: StackConfig,
     mongo_service: ManagedProcess,
+    s3_service: ManagedProcess,
     upstash_service: ManagedProcess,
     qstash_service: ManagedProcess,
     receiver_service: ManagedProcess,

@@ -31,6 +31,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="multiplies retry backoff only; Upstash-Delay is not scaled (dev: 0.01)",
     )
     parser.add_argument("--parallelism", type=int, default=64, help="maximum concurrent deliveries")
+    parser.add_argument(
+        "--max-retry-delay",
+        type=float,
+        default=None,
+        help="cap, in seconds after scaling, on the wait before one retry (tests: a short tail)",
+    )
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args(argv)
     if args.time_scale <= 0 or args.parallelism < 1:
@@ -50,6 +56,7 @@ def main(argv: list[str] | None = None) -> None:
         redis_url=args.redis_url,
         time_scale=args.time_scale,
         parallelism=args.parallelism,
+        max_retry_delay_s=args.max_retry_delay,
     )
     uvicorn.run(
         QStashApp(options),

@@ -162,7 +162,13 @@ class QStashApp:
     async def startup(self) -> None:
         slots = self.options.parallelism + 16
         self.client = HttpClient(max_idle=slots)
-        deliverer = Deliverer(self.client, self.signer, self.store, self.options.time_scale)
+        deliverer = Deliverer(
+            self.client,
+            self.signer,
+            self.store,
+            self.options.time_scale,
+            self.options.max_retry_delay_s,
+        )
         worker = Worker(self.store, deliverer, self.ctx.schedules, self.options.parallelism)
         self.ctx.worker = worker
         worker.start()

@@ -41,11 +41,19 @@ def new_dlq_id(now_ms: int) -> str:
 class Deliverer:
     """Sends attempts over one shared keep-alive `HttpClient` and records their outcome."""
 
-    def __init__(self, client: HttpClient, signer: Signer, store: Store, time_scale: float) -> None:
+    def __init__(
+        self,
+        client: HttpClient,
+        signer: Signer,
+        store: Store,
+        time_scale: float,
+        max_retry_delay_s: float | None = None,
+    ) -> None:
         self.client = client
         self.signer = signer
         self.store = store
         self.time_scale = time_scale
+        self.max_retry_delay_s = max_retry_delay_s
 
     async def deliver(self, message: ClaimedMessage) -> None:
         result = await self.attempt(message)
@@ -109,7 +117,10 @@ class Deliverer:
         if not non_retryable and message.retried < spec.get("retries", DEFAULT_RETRIES):
             delay_s = self._retry_delay(message, result, now_s)
             ack.mode, ack.retried = "retry", message.retried + 1
-            ack.due_ms = now + int(delay_s * 1000 * self.time_scale)
+            scaled_s = delay_s * self.time_scale
+            if self.max_retry_delay_s is not None:
+                scaled_s = min(scaled_s, self.max_retry_delay_s)
+            ack.due_ms = now + int(scaled_s * 1000)
             event["state"], event["nextDeliveryTime"] = "RETRY", ack.due_ms
             return ack
         ack.mode, ack.dlq_id = "dead", new_dlq_id(now)

@@ -24,6 +24,8 @@ class Options:
     redis_url: str = "redis://127.0.0.1:6379/1"
     time_scale: float = 1.0
     parallelism: int = 64
+    # Cap on one retry's (scaled) backoff, seconds; None = QStash's own (up to a day).
+    max_retry_delay_s: float | None = None
 
 
 class CallbackOptions(TypedDict, total=False):

@@ -78,4 +78,3 @@ def _document_also(app: FastAPI, routers: Sequence[APIRouter]) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-

@@ -70,14 +70,16 @@ async def test_seconds_cron_fires_and_stops_when_paused(
     url = recorder.url(path)
     schedule_id = qstash.schedule.create_json(destination=url, cron="* * * * * *", body={"tick": 1})
     try:
-        fired = await recorder.wait_for(path, 2, within=4)
+        fired = await recorder.wait_for(path, 2, within=10)
         for request in fired:
             assert request.headers["upstash-schedule-id"] == schedule_id
             assert json.loads(request.body) == {"tick": 1}
             verifier.verify(
                 signature=request.headers["upstash-signature"], body=request.body.decode(), url=url
             )
-        assert fired[1].at - fired[0].at == pytest.approx(1.0, abs=0.4)
+        # Every second: not twice in one tick, and not a minute apart (a late tick on a busy
+        # machine only stretches the gap).
+        assert 0.6 <= fired[1].at - fired[0].at < 3.0
         assert qstash.schedule.get(schedule_id).last_schedule_time is not None
 
         qstash.schedule.pause(schedule_id)

@@ -18,7 +18,7 @@ from qstash import QStash
 
 from devstack.dev import DATA_MARKER, prepare_data_dir
 from devstack.processes import StackError, free_port, port_is_free
-from devstack.stack import SWEEPER_SCHEDULE_ID
+from devstack.stack import SETTLEMENT_SCHEDULE_ID, SWEEPER_SCHEDULE_ID
 from shared.config import DEV_QSTASH_TOKEN
 
 PAYGATE = str(Path(sys.executable).parent / "paygate")
@@ -29,6 +29,7 @@ PORT_OPTIONS = (
     "--redis-port",
     "--mongo-port",
     "--receiver-port",
+    "--s3-port",
 )
 READY_TIMEOUT_S = 60
 
@@ -124,6 +125,18 @@ def test_dev_serves_the_stack_and_sigterm_leaves_no_process(dev_run: DevRun) -> 
         SWEEPER_SCHEDULE_ID
     )
     assert schedule.destination == f"{dev_run.url('--port')}/internal/sweep"
+    settlement = QStash(DEV_QSTASH_TOKEN, base_url=dev_run.url("--qstash-port")).schedule.get(
+        SETTLEMENT_SCHEDULE_ID
+    )
+    assert settlement.destination == f"{dev_run.url('--port')}/internal/settlement_report"
+    # The S3 stand-in answers, and the functions reach it: a day without a report is a 404.
+    assert httpx.get(f"{dev_run.url('--s3-port')}/moto-api/", timeout=5).status_code == 200
+    report = httpx.get(
+        f"{dev_run.url('--port')}/v1/settlements/2020-01-01",
+        headers={"Authorization": "Bearer sk_test_demo"},
+        timeout=10,
+    )
+    assert report.status_code == 404, report.text
 
     children = dev_run.descendants()
     assert len(children) >= 6, [c.cmdline() for c in children]

@@ -173,8 +173,8 @@ def test_control_rejects_out_of_range(client: httpx.Client) -> None:
 def test_fail_for_seconds_fails_everything_then_recovers(
     client: httpx.Client, receiver: ManagedProcess
 ) -> None:
-    state = client.post("/control", json={"fail_for_seconds": 1.5}).json()
-    assert 1.0 < state["failing_for_seconds"] <= 1.5
+    state = client.post("/control", json={"fail_for_seconds": 3}).json()
+    assert 0 < state["failing_for_seconds"] <= 3
     msg_id, body = event("pay_window")
     assert (
         client.post("/webhooks", content=body, headers=signed_headers(msg_id, body)).status_code
@@ -182,8 +182,10 @@ def test_fail_for_seconds_fails_everything_then_recovers(
     )
     bad = signed_headers(msg_id, body, secrets=(OTHER_SECRET,))
     assert client.post("/webhooks", content=body, headers=bad).status_code == 500
-    time.sleep(1.6)
-    assert client.get("/control").json()["failing_for_seconds"] == 0
+    deadline = time.monotonic() + 10
+    while client.get("/control").json()["failing_for_seconds"] > 0:
+        assert time.monotonic() < deadline, "the failure window never closed"
+        time.sleep(0.1)
     assert (
         client.post("/webhooks", content=body, headers=signed_headers(msg_id, body)).status_code
         == 200
@@ -332,6 +334,7 @@ def test_two_thousand_deliveries_in_a_few_seconds(stack_cfg: StackConfig, tmp_pa
     assert listed["total"] == 2000
     assert len(listed["data"]) == 2000
     assert sum(r["attempt"] for r in listed["data"]) == 2000  # every webhook id arrived once
-    assert elapsed < 10, f"2000 deliveries took {elapsed:.1f}s"
+    # ~2 s on a quiet machine; the bound only catches a receiver that slows to a crawl.
+    assert elapsed < 30, f"2000 deliveries took {elapsed:.1f}s"
     lines = (tmp_path / "receiver" / "deliveries.jsonl").read_text().splitlines()
     assert len(lines) == 2000

@@ -35,9 +35,17 @@ LEASE_S = 5
 STALE_AFTER_S = 5
 SWEEP_CRON = "* * * * * */2"  # croniter: seconds are the 6th field
 SETTLE_TIMEOUT_S = 120.0
+# QStash's default backoff is e**(2.5 n) s. At the dev scale (0.01) a webhook's fifth and last
+# attempt comes ~240 s after its first, far beyond RECOVERY_BOUND_S: a run could end with a
+# delivery still PENDING. So the fault stacks cap each retry's wait at 15 s: the early retries
+# keep their spacing (0.12 s, 1.5 s, then 15 s instead of 18 s), the last comes ~32 s after the
+# first attempt. (A smaller time scale instead squeezes the early retries too: a 10 s cut then
+# burns a payment's whole retry budget and its failure callback abandons it.)
+QSTASH_TIME_SCALE = 0.01
+QSTASH_MAX_RETRY_DELAY_S = 15.0
 # Everything final, webhooks included, this long after the fault ends: the sweeper's period
-# and staleness (7 s) for payments, QStash's fourth delivery (~20 s at time scale 0.01) for
-# webhooks, plus margin for a busy 2-core machine.
+# and staleness (7 s) for payments, QStash's whole retry budget (~32 s with the cap)
+# for webhooks, plus margin for a busy 2-core machine (tests/faults/test_budget.py checks it).
 RECOVERY_BOUND_S = 75.0
 PROBE_BOUND_S = 8.0  # no API call may take longer while a dependency is down
 DEMO_KEY = "sk_test_demo"
@@ -78,6 +86,8 @@ def fault_stack(data_dir: Path, **env: str) -> Iterator[FaultStack]:
             data_dir,
             functions_port=functions_port,
             sweep_cron=SWEEP_CRON,
+            qstash_time_scale=QSTASH_TIME_SCALE,
+            qstash_max_retry_delay_s=QSTASH_MAX_RETRY_DELAY_S,
             function_env={
                 "PAYGATE_GATEWAY_LATENCY_MS": "0,0",
                 "PAYGATE_LEASE_SECONDS": str(LEASE_S),

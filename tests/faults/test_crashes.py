@@ -56,7 +56,9 @@ async def test_functions_host_killed(tmp_path: Path) -> None:
 
         report = await run_with_fault(fs, fault, seed=101, endpoints=3)
         down = fs.notes["probe"]
-        assert down.status is None and down.seconds < 1.0, down
+        # Refused at once, not left to time out (the probe's client waits up to 30 s); the
+        # bound is loose because the probe shares its event loop with the load generator.
+        assert down.status is None and down.seconds < PROBE_BOUND_S, down
         assert_run_survived(fs, report)
         took_over = {
             r["payment_id"]

@@ -38,6 +38,16 @@ def relay() -> Iterator[QStashRelay]:
     server.start()
     yield server
     server.stop()
+    server.check()
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_5xx(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After each test that ran the relay: no internal delivery got a 5xx it did not ask for."""
+    yield
+    if "relay" in request.fixturenames:
+        relay: QStashRelay = request.getfixturevalue("relay")
+        relay.check()
 
 
 @pytest.fixture(scope="package")

@@ -41,6 +41,7 @@ def _moves(detail: dict[str, Any]) -> list[tuple[str, str, int]]:
 async def test_payment_reaches_its_documented_final_state(
     create_api: httpx.AsyncClient,
     payments_api: httpx.AsyncClient,
+    relay: QStashRelay,
     change: dict[str, Any],
     status: str,
     attempts: int,
@@ -50,7 +51,13 @@ async def test_payment_reaches_its_documented_final_state(
         "/v1/payments", json=payment_body(**change), headers={"Idempotency-Key": new_key()}
     )
     assert created.status_code == 201
-    detail = await wait_settled(payments_api, created.json()["id"])
+    pid = created.json()["id"]
+    # Each attempt but the last times out and answers 503 so QStash retries; the last answers.
+    if attempts > 1:
+        relay.expect_5xx(pid, count=attempts - 1)
+    detail = await wait_settled(payments_api, pid)
+    assert await relay.wait_answered(pid) == [503] * (attempts - 1) + [200]
+    assert await relay.wait_answered(pid, "/internal/dispatch_webhook") == [200]
     assert detail["status"] == status and detail["attempts"] == attempts
     assert (detail["failure"] or {}).get("code") == code
     moves = _moves(detail)
@@ -64,6 +71,25 @@ async def test_payment_reaches_its_documented_final_state(
     ]
     assert deliveries[0]["status"] == "SUCCESS" and detail["webhook_status"] == "SUCCESS"
     assert deliveries[0]["payload"]["data"]["id"] == detail["id"]
+
+
+async def test_always_timeout_payment_answers_503_503_200(
+    create_api: httpx.AsyncClient, payments_api: httpx.AsyncClient, relay: QStashRelay
+) -> None:
+    """DESIGN.md's retry arithmetic for max_attempts 3: deliveries 0 and 1 answer 503, 2 answers
+    200 with the payment FAILED (timeout), and nothing after that is delivered to it."""
+    created = await create_api.post(
+        "/v1/payments",
+        json=payment_body(scenario="timeout"),
+        headers={"Idempotency-Key": new_key()},
+    )
+    payment = created.json()
+    assert created.status_code == 201 and payment["max_attempts"] == 3
+    relay.expect_5xx(payment["id"], count=2)
+    detail = await wait_settled(payments_api, payment["id"])
+    assert await relay.wait_answered(payment["id"]) == [503, 503, 200]
+    assert detail["status"] == "FAILED" and detail["failure"]["code"] == "timeout"
+    assert relay.statuses(payment["id"], "/internal/process_payment/failure") == []
 
 
 async def test_manual_retry_starts_a_new_generation(
@@ -132,9 +158,12 @@ async def test_lifecycle_through_lambda_handlers(
             headers={"Idempotency-Key": new_key()},
         )
         pid = created.json()["id"]
+        relay.expect_5xx(pid)  # flaky: the first attempt times out
         detail = await wait_settled(payments_api, pid)
+        statuses = await relay.wait_answered(pid)
     finally:
         relay.mode = "asgi"
+    assert statuses == [503, 200]
     assert detail["status"] == "SUCCESS" and detail["attempts"] == 2
     paths = [d.path for d in relay.deliveries if pid.encode() in d.body]
     assert paths.count("/internal/process_payment") == 2

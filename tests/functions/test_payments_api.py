@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from tests.functions.helpers import new_key, payment_body, wait_settled
+from tests.harness import QStashRelay
+from tests.security.capture import CaptureServer
 
 
 async def _create(api: httpx.AsyncClient, **change: Any) -> str:
@@ -112,29 +115,120 @@ async def test_retry_only_from_failed(
     assert (await payments_api.post("/v1/payments/pay_missing/retry")).status_code == 404
 
 
-async def test_metrics_shape(
-    payments_api: httpx.AsyncClient, create_api: httpx.AsyncClient
-) -> None:
-    pid = await _create(create_api, payment_method={"type": "wallet", "wallet": "paytm"})
-    await wait_settled(payments_api, pid)
-    metrics = (await payments_api.get("/v1/metrics")).json()
-    assert metrics["object"] == "metrics" and metrics["total"] >= 1
-    assert set(metrics["status_counts"]) == {
-        "CREATED",
-        "PROCESSING",
-        "RETRYING",
-        "SUCCESS",
-        "FAILED",
-    }
-    assert metrics["payment_method_distribution"]["wallet"] >= 1
-    assert 0 <= metrics["success_rate"] <= 1 and 0 <= metrics["failure_rate"] <= 1
-    assert metrics["latency_ms"]["p50"] is not None
-    assert (
-        metrics["latency_ms"]["p50"] <= metrics["latency_ms"]["p95"] <= metrics["latency_ms"]["p99"]
+async def _new_merchant(db: Any) -> dict[str, str]:
+    """A merchant of its own (headers with its key), so its metrics count only this test."""
+    key = f"sk_test_{new_key()}"
+    await db["merchants"].insert_one(
+        {
+            "_id": f"mer_{new_key()[-12:]}",
+            "name": "Metrics",
+            "api_key_hash": hashlib.sha256(key.encode()).hexdigest(),
+            "created_at": datetime.now(UTC),
+        }
     )
+    return {"Authorization": f"Bearer {key}"}
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+METRICS_MIX: list[dict[str, Any]] = [
+    {"scenario": "success"},
+    {"scenario": "success", "payment_method": {"type": "wallet", "wallet": "paytm"}},
+    {"scenario": None, "payment_method": {"type": "upi", "vpa": "success@paygate"}},
+    {"scenario": "hard_failure"},  # retried by hand below: two generations
+    {"scenario": "timeout"},  # 3 attempts
+    {"scenario": "flaky", "payment_method": {"type": "wallet", "wallet": "phonepe"}},
+]
+
+
+async def test_metrics_match_what_the_payments_say(
+    payments_api: httpx.AsyncClient,
+    create_api: httpx.AsyncClient,
+    relay: QStashRelay,
+    db: Any,
+) -> None:
+    """Every figure of /v1/metrics recomputed here from the merchant's payments, their audit
+    trail and their webhook deliveries, read back through the API."""
+    with CaptureServer() as site:
+        await _metrics_run(payments_api, create_api, relay, db, site)
+
+
+async def _metrics_run(
+    payments_api: httpx.AsyncClient,
+    create_api: httpx.AsyncClient,
+    relay: QStashRelay,
+    db: Any,
+    site: CaptureServer,
+) -> None:
+    headers = await _new_merchant(db)
+    for client in (payments_api, create_api):  # this test's clients act as that merchant
+        client.headers.update(headers)
+    endpoint = await payments_api.post(
+        "/v1/webhook_endpoints",
+        json={"url": f"{site.url}/hooks"},
+    )
+    assert endpoint.status_code == 201, endpoint.text
+    empty = (await payments_api.get("/v1/metrics")).json()
+    assert empty["total"] == 0 and empty["avg_retries"] == 0.0 and empty["success_rate"] is None
+    ids = []
+    for change in METRICS_MIX:
+        created = await create_api.post(
+            "/v1/payments",
+            json=payment_body(**change),
+            headers={"Idempotency-Key": new_key()},
+        )
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+    relay.expect_5xx(ids[4], count=2)
+    relay.expect_5xx(ids[5], count=1)
+    for pid in ids:
+        await wait_settled(payments_api, pid)
+    retried = await payments_api.post(f"/v1/payments/{ids[3]}/retry")
+    assert retried.status_code == 200, retried.text
+    await wait_settled(payments_api, ids[3])
+    listed = (await payments_api.get("/v1/payments", params={"limit": 100})).json()
+    assert sorted(p["id"] for p in listed["data"]) == sorted(ids)
+    details = [(await payments_api.get(f"/v1/payments/{pid}")).json() for pid in ids]
+
+    metrics = (await payments_api.get("/v1/metrics")).json()
+
+    statuses = Counter(d["status"] for d in details)
+    assert metrics["total"] == len(details) == len(METRICS_MIX)
+    assert metrics["status_counts"] == {
+        s: statuses.get(s, 0) for s in ("CREATED", "PROCESSING", "RETRYING", "SUCCESS", "FAILED")
+    }
+    settled = statuses["SUCCESS"] + statuses["FAILED"]
+    assert metrics["success_rate"] == _rate(statuses["SUCCESS"], settled)
+    assert metrics["failure_rate"] == _rate(statuses["FAILED"], settled)
+    # Retries from the audit trail: every claim (a move to PROCESSING) after the first one.
+    retries = [sum(1 for e in d["events"] if e["to"] == "PROCESSING") - 1 for d in details]
+    assert retries == [0, 0, 0, 1, 2, 1]
+    assert metrics["avg_retries"] == round(sum(retries) / len(retries), 4)
+    methods = Counter(d["payment_method"]["type"] for d in details)
+    assert metrics["payment_method_distribution"] == {
+        m: methods.get(m, 0) for m in ("card", "upi", "wallet")
+    }
+    deliveries = [w for d in details for w in d["webhook_deliveries"]]
+    assert len(deliveries) == len(ids) + 1  # the retried payment failed twice, one each
+    by_status = Counter(w["status"] for w in deliveries)
+    done = by_status["SUCCESS"] + by_status["FAILED"]
+    assert metrics["webhooks"] == {
+        "total": len(deliveries),
+        "PENDING": by_status["PENDING"],
+        "SUCCESS": by_status["SUCCESS"],
+        "FAILED": by_status["FAILED"],
+        "success_rate": _rate(by_status["SUCCESS"], done),
+    }
+    assert len({r.headers["webhook-id"] for r in site.requests}) == by_status["SUCCESS"]
+    stored = await db["payments"].find({"_id": {"$in": ids}}).to_list(None)
+    latencies = sorted(p["latency_ms"] for p in stored)
+    assert metrics["latency_ms"]["p99"] == latencies[-1]
+    assert metrics["latency_ms"]["p50"] in latencies[2:4]  # a median of six
+    assert latencies[0] <= metrics["latency_ms"]["p50"] <= metrics["latency_ms"]["p95"]
     assert len(metrics["payments_per_minute"]) == 30
-    assert metrics["payments_per_minute"][-1]["count"] >= 1
-    assert metrics["webhooks"]["SUCCESS"] >= 1
+    assert sum(m["count"] for m in metrics["payments_per_minute"]) == len(ids)
 
 
 async def test_webhook_endpoints_lifecycle(

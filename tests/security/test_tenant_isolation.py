@@ -7,13 +7,18 @@ doing the same call successfully, so a 404 cannot come from a bad id.
 
 from __future__ import annotations
 
+import json
 import time
+import uuid
 from typing import Any
 
 import httpx
 import pytest
+from pymongo.database import Database
 
-from tests.security.helpers import create_payment, payment_body, wait_final
+from devstack.stack import StackConfig
+from tests.qstash_jwt import qstash_signature
+from tests.security.helpers import auth, create_payment, insert_merchant, payment_body, wait_final
 
 
 def assert_not_found(response: httpx.Response) -> None:
@@ -119,12 +124,61 @@ def test_idempotency_keys_are_scoped_to_the_merchant(
     assert "Idempotent-Replayed" not in second.headers
 
 
-def test_b_never_gets_a_settlement_report_of_a(api_b: httpx.Client) -> None:
-    """Reports are keyed by the caller's merchant id. The dev stack has no S3 (503 naming s3);
-    with S3, tests/deploy/test_settlement.py shows B's link is B's own report, or 404."""
+def _write_todays_reports(stack_cfg: StackConfig, day: str) -> dict[str, Any]:
+    """Run the settlement job for `day` as QStash would (a signed internal call)."""
+    url = f"{stack_cfg.functions_url}/internal/settlement_report"
+    body = json.dumps({"date": day}).encode()
+    response = httpx.post(
+        url,
+        content=body,
+        headers={
+            "Upstash-Signature": qstash_signature(url, body),
+            "content-type": "application/json",
+        },
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    summary: dict[str, Any] = response.json()
+    return summary
+
+
+def test_settlement_reports_are_only_the_callers_own(
+    api: httpx.Client,
+    api_b: httpx.Client,
+    a_objects: dict[str, Any],
+    mongo_db: Database[Any],
+    stack_cfg: StackConfig,
+) -> None:
+    """A gets a link to A's report; B only to B's own, whose CSV holds none of A's payments;
+    a merchant with no report gets exactly 404, before and after A's report exists."""
     today = time.strftime("%Y-%m-%d", time.gmtime())
-    response = api_b.get(f"/v1/settlements/{today}")
-    assert response.status_code in (200, 404, 503), response.text
-    assert "mer_demo" not in response.text
-    if response.status_code == 200:
-        assert "/settlements/mer_b/" in response.json()["url"]
+    c_key = f"sk_test_c_{uuid.uuid4().hex}"
+    c_id = f"mer_c_{uuid.uuid4().hex[:8]}"
+    insert_merchant(mongo_db, c_id, c_key)
+    with httpx.Client(base_url=stack_cfg.functions_url, headers=auth(c_key), timeout=15) as api_c:
+        assert_not_found(api_c.get(f"/v1/settlements/{today}"))
+        b_paid = create_payment(api_b, payment_body(scenario="success"))
+        assert b_paid.status_code == 201, b_paid.text
+        wait_final(api_b, b_paid.json()["id"])
+
+        summary = _write_todays_reports(stack_cfg, today)
+        written = {r["merchant_id"] for r in summary["reports"]}
+        assert {"mer_demo", "mer_b"} <= written and c_id not in written, summary
+
+        a_ids = {a_objects["payment"]["id"], a_objects["failed"]["id"]}
+        own = api.get(f"/v1/settlements/{today}")
+        assert own.status_code == 200, own.text
+        assert f"/settlements/mer_demo/{today}.csv" in own.json()["url"]
+        a_csv = httpx.get(own.json()["url"], timeout=15)
+        assert a_csv.status_code == 200, a_csv.text
+        assert a_objects["payment"]["id"] in a_csv.text, a_csv.text
+
+        b_link = api_b.get(f"/v1/settlements/{today}")
+        assert b_link.status_code == 200, b_link.text
+        assert f"/settlements/mer_b/{today}.csv" in b_link.json()["url"]
+        assert "mer_demo" not in b_link.text
+        b_csv = httpx.get(b_link.json()["url"], timeout=15)
+        assert b_csv.status_code == 200 and b_paid.json()["id"] in b_csv.text
+        assert not any(pid in b_csv.text for pid in a_ids), b_csv.text
+
+        assert_not_found(api_c.get(f"/v1/settlements/{today}"))
