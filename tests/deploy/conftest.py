@@ -7,6 +7,7 @@ moto's in-process AWS with fake credentials and an empty settlement bucket.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import uuid
@@ -93,10 +94,11 @@ def aws(local_env: StackConfig) -> Iterator[Any]:
     with mock_aws():
         s3_client.cache_clear()
         client = boto3.client("s3", region_name=AWS_REGION)
-        client.create_bucket(
-            Bucket=get_settings().settlement_bucket,
-            CreateBucketConfiguration={"LocationConstraint": AWS_REGION},
-        )
+        with contextlib.suppress(client.exceptions.BucketAlreadyOwnedByYou):
+            client.create_bucket(
+                Bucket=get_settings().settlement_bucket,
+                CreateBucketConfiguration={"LocationConstraint": AWS_REGION},
+            )
         yield client
     s3_client.cache_clear()
 

@@ -13,7 +13,7 @@ import requests
 
 from shared.adapters.payment_documents import from_document
 from shared.adapters.settlement_repository import SettlementRepository
-from shared.adapters.settlement_store import default_store
+from shared.adapters.settlement_store import default_store, s3_client
 from shared.config import get_settings
 from shared.domain.errors import InvalidRequest
 from shared.domain.settlement import fee_for, parse_day, previous_day, render_report, report_key
@@ -329,10 +329,16 @@ def test_the_schedule_reports_on_yesterday_for_every_merchant(aws: Any, mongo_db
 
 
 def test_without_aws_the_route_answers_503_naming_s3(
-    local_env: Any, day_payments: dict[str, Any]
+    local_env: Any, day_payments: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Dev without credentials: a quick 503, no metadata-service probe."""
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent")
+    s3_client.cache_clear()
     response = settlement_link(day_payments["a"], "2031-03-14")
+    s3_client.cache_clear()
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "service_unavailable"
     assert response.json()["error"]["message"].startswith("s3 is unavailable")

@@ -22,10 +22,11 @@ from shared.adapters.dns_resolver import DnsResolver
 from shared.config import Settings
 from shared.domain.errors import InvalidRequest
 from shared.domain.webhooks import generate_secret
+from shared.services.lifecycle_messages import DISPATCH_PATH
 from shared.services.webhook_endpoints import create_endpoint
 from shared.web.bootstrap import build_clients, checked_sender
 from tests.functions.helpers import new_key, payment_body
-from tests.harness import asgi_client
+from tests.harness import QStashRelay, asgi_client
 
 # One URL per refused class; each is refused in every mode (loopback aside, below).
 REFUSED = {
@@ -58,6 +59,8 @@ PRODUCTION_ONLY = {
     "loopback-http": "http://127.0.0.1:8090/webhooks",
     "unresolvable": "https://merchant.example/hook",  # .example never resolves
 }
+
+WEBHOOK_ATTEMPTS = 5  # PAYGATE_WEBHOOK_MAX_ATTEMPTS default
 
 
 def assert_url_refused(response: httpx.Response) -> None:
@@ -211,7 +214,7 @@ async def dest_api(fn_env: dict[str, str], db: Any) -> AsyncIterator[tuple[httpx
     ["http://169.254.169.254/latest/meta-data/", "http://0xa9fea9fe/", "http://10.0.0.5:9/hook"],
 )
 async def test_delivery_to_a_forbidden_endpoint_is_a_failed_attempt(
-    dest_api: tuple[httpx.AsyncClient, str], db: Any, url: str
+    dest_api: tuple[httpx.AsyncClient, str], db: Any, url: str, relay: QStashRelay
 ) -> None:
     """An endpoint stored with a forbidden URL (created before the check, or written by hand)
     is refused at delivery: the attempt is recorded with destination_forbidden."""
@@ -237,6 +240,8 @@ async def test_delivery_to_a_forbidden_endpoint_is_a_failed_attempt(
         )
     assert created.status_code == 201, created.text
     payment_id = created.json()["id"]
+    # Every attempt of the refused delivery answers QStash 502 (retried, then given up).
+    relay.expect_5xx(payment_id, DISPATCH_PATH, WEBHOOK_ATTEMPTS)
     attempts: list[dict[str, Any]] = []
     deadline = time.monotonic() + 30
     while not attempts and time.monotonic() < deadline:
