@@ -36,15 +36,19 @@ class SweepReport:
     republished: int
     failed: int
 
+    def __add__(self, other: SweepReport) -> SweepReport:
+        return SweepReport(self.republished + other.republished, self.failed + other.failed)
+
+    def summary(self) -> dict[str, int]:
+        """What the sweep answers (HTTP) or returns (schedule)."""
+        return {"republished": self.republished, "failed": self.failed}
+
 
 async def sweep(gw: Gateway) -> SweepReport:
     payments = await _sweep_payments(gw)
     fan_outs = await _sweep_fan_outs(gw)
     deliveries = await _sweep_deliveries(gw)
-    return SweepReport(
-        payments.republished + fan_outs.republished + deliveries.republished,
-        payments.failed + fan_outs.failed + deliveries.failed,
-    )
+    return payments + fan_outs + deliveries
 
 
 async def _sweep_payments(gw: Gateway) -> SweepReport:

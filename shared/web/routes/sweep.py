@@ -18,10 +18,10 @@ router = APIRouter(tags=["internal"], include_in_schema=False)
 async def scheduled_sweep() -> dict[str, Any]:
     """The sweep as a scheduled job (no HTTP request)."""
     report = await sweep(await bootstrap.gateway())
-    return {"republished": report.republished, "failed": report.failed}
+    return report.summary()
 
 
 @router.post("/internal/sweep", responses=errors())
 async def run_sweep(call: VerifiedQStash, gw: GatewayDep) -> JSONResponse:
     report = await sweep(gw)
-    return JSONResponse({"republished": report.republished, "failed": report.failed})
+    return JSONResponse(report.summary())
