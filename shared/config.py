@@ -103,6 +103,13 @@ class Settings(SecretsLocation):
         ge=1,
         description="Age after which the sweeper republishes a CREATED or RETRYING payment.",
     )
+    authorization_ttl_s: int = Field(
+        7 * 24 * 3600,
+        validation_alias=AliasChoices("PAYGATE_AUTHORIZATION_TTL_S"),
+        ge=1,
+        le=7 * 24 * 3600,  # QStash's longest delay on its free plan
+        description="How long a manual-capture authorization waits before it is canceled.",
+    )
     card_fingerprint_key: str = Field(
         DEV_CARD_FINGERPRINT_KEY,
         validation_alias=AliasChoices("PAYGATE_CARD_FINGERPRINT_KEY"),

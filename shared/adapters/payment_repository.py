@@ -107,6 +107,14 @@ class PaymentRepository:
         docs = await self.payments.find(query).limit(limit).to_list(length=limit)
         return [from_document(d) for d in docs]
 
+    async def expired_authorizations(self, *, before: datetime, limit: int) -> list[Payment]:
+        query = {
+            "status": PaymentStatus.REQUIRES_CAPTURE.value,
+            "authorization_expires_at": {"$lt": before},
+        }
+        docs = await self.payments.find(query).limit(limit).to_list(length=limit)
+        return [from_document(d) for d in docs]
+
     async def fanout_pending(self, *, finalized_before: datetime, limit: int) -> list[Payment]:
         """Final payments whose webhook fan-out never finished (flag set by the final move)."""
         query = {"fanout_pending": True, "finalized_at": {"$lt": finalized_before}}
@@ -156,13 +164,13 @@ class PaymentRepository:
             {"$set": {"webhook_status": WebhookStatus.PENDING.value}, "$inc": {"webhook_epoch": 1}},
         )
 
-    async def finish_fan_out(self, payment_id: str, generation: int, *, skipped: bool) -> None:
+    async def finish_fan_out(self, payment: Payment, *, skipped: bool) -> None:
         """The final event's deliveries are queued (or there is no endpoint left: SKIPPED)."""
         fields: Doc = {"fanout_pending": False}
         if skipped:
             fields["webhook_status"] = WebhookStatus.SKIPPED.value
         await self.payments.update_one(
-            {"_id": payment_id, "generation": generation}, {"$set": fields}
+            {"_id": payment.id, "version": payment.version}, {"$set": fields}
         )
 
     async def save(self, before: Payment, after: Payment) -> Payment | None:

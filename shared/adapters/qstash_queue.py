@@ -48,6 +48,8 @@ class TaskQueue:
             request["failure_callback"] = self.public_url + message.failure_path
         if message.retry_delay:
             request["retry_delay"] = message.retry_delay
+        if message.delay_s:
+            request["delay"] = f"{message.delay_s}s"
         return request
 
     async def publish(self, message: Message) -> str:

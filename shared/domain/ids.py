@@ -7,6 +7,8 @@ import hashlib
 from ulid import ULID
 
 PAYMENT = "pay"
+REFUND = "re"
+DISPUTE = "dp"
 WEBHOOK_ENDPOINT = "we"
 WEBHOOK_DELIVERY = "whd"
 WEBHOOK_MESSAGE = "msg"

@@ -15,8 +15,25 @@ from typing import Any
 from shared.domain.payment_methods import stored_method
 from shared.domain.requests import PaymentCreate
 from shared.domain.simulator import magic_outcome_key
-from shared.domain.states import PaymentStatus, WebhookStatus, check_move, is_final
-from shared.domain.webhooks import FAILED, SUCCEEDED
+from shared.domain.states import (
+    CANCELABLE_STATES,
+    PaymentStatus,
+    WebhookStatus,
+    check_move,
+    is_final,
+    is_settled,
+)
+from shared.domain.webhooks import CANCELED, FAILED, REQUIRES_CAPTURE, SUCCEEDED
+
+AUTOMATIC = "automatic"
+MANUAL = "manual"
+EXPIRED = "expired"  # the cancellation reason of an authorization nobody captured in time
+SETTLED_EVENT_TYPES = {
+    PaymentStatus.SUCCESS: SUCCEEDED,
+    PaymentStatus.FAILED: FAILED,
+    PaymentStatus.CANCELED: CANCELED,
+    PaymentStatus.REQUIRES_CAPTURE: REQUIRES_CAPTURE,
+}
 
 
 def event_id(payment_id: str, version: int) -> str:
@@ -71,6 +88,13 @@ class Payment:
     metadata: dict[str, str] = field(default_factory=dict)
     scenario: str | None = None
     magic: str | None = None  # which magic test value it carries (never the value)
+    capture_method: str = AUTOMATIC
+    amount_captured: int = 0
+    # Succeeded refunds; the store counts them (and reserves pending ones) atomically.
+    amount_refunded: int = 0
+    cancellation_reason: str | None = None
+    authorization_expires_at: datetime | None = None
+    dispute_id: str | None = None
     status: PaymentStatus = PaymentStatus.CREATED
     attempts: int = 0  # within the current generation
     retry_count: int = 0  # every attempt after the very first, across generations
@@ -116,6 +140,7 @@ class Payment:
             metadata=dict(request.metadata),
             scenario=request.scenario.value if request.scenario else None,
             magic=magic_outcome_key(method),
+            capture_method=request.capture_method,
             max_attempts=max_attempts,
             created_at=now,
             updated_at=now,
@@ -144,9 +169,23 @@ class Payment:
         )
 
     @property
+    def is_settled(self) -> bool:
+        """Final, or authorised and waiting for a capture: the gateway has answered."""
+        return is_settled(self.status)
+
+    @property
+    def can_cancel(self) -> bool:
+        return self.status in CANCELABLE_STATES
+
+    @property
     def final_event_type(self) -> str:
-        """The event a final payment's webhooks carry."""
-        return SUCCEEDED if self.status == PaymentStatus.SUCCESS else FAILED
+        """The event a settled payment's webhooks carry (its latest settling move's)."""
+        return SETTLED_EVENT_TYPES.get(self.status, FAILED)
+
+    @property
+    def refundable(self) -> int:
+        """What is left to refund, before pending refunds (the store checks those)."""
+        return self.amount_captured - self.amount_refunded
 
     def lease_expired(self, now: datetime) -> bool:
         return self.status == PaymentStatus.PROCESSING and not self.lease_live(now)
@@ -221,6 +260,12 @@ class Payment:
             failure=failure,
         )
 
+    def settles_as(self, status: PaymentStatus) -> PaymentStatus:
+        """Where a gateway answer takes it: a manual capture's success only authorises."""
+        if status == PaymentStatus.SUCCESS and self.capture_method == MANUAL:
+            return PaymentStatus.REQUIRES_CAPTURE
+        return status
+
     def finalised(
         self,
         status: PaymentStatus,
@@ -230,8 +275,12 @@ class Payment:
         actor: str,
         webhook_status: WebhookStatus,
         qstash_message_id: str | None,
+        authorization_ttl_s: int = 0,
     ) -> Payment:
-        """PROCESSING → SUCCESS | FAILED, with the time it took since it was created."""
+        """PROCESSING → SUCCESS | FAILED (REQUIRES_CAPTURE for a manual capture's success,
+        held for `authorization_ttl_s`), with the time the gateway took since creation."""
+        status = self.settles_as(status)
+        authorised = status == PaymentStatus.REQUIRES_CAPTURE
         return self.move(
             status,
             now=now,
@@ -242,10 +291,50 @@ class Payment:
             finalized_at=now,
             latency_ms=int((now - self.created_at).total_seconds() * 1000),
             lease_until=None,
-            webhook_status=webhook_status,
-            webhook_epoch=0,
-            fanout_pending=webhook_status == WebhookStatus.PENDING,
+            amount_captured=self.amount if status == PaymentStatus.SUCCESS else 0,
+            authorization_expires_at=now + timedelta(seconds=authorization_ttl_s)
+            if authorised
+            else None,
+            **self._webhooks_reset(webhook_status),
         )
+
+    def captured(self, amount: int, *, now: datetime, webhook_status: WebhookStatus) -> Payment:
+        """REQUIRES_CAPTURE → SUCCESS for `amount` (≤ the authorised amount, checked before)."""
+        return self.move(
+            PaymentStatus.SUCCESS,
+            now=now,
+            actor="capture_payment",
+            amount_captured=amount,
+            finalized_at=now,
+            authorization_expires_at=None,
+            **self._webhooks_reset(webhook_status),
+        )
+
+    def canceled(
+        self, reason: str, *, now: datetime, actor: str, webhook_status: WebhookStatus
+    ) -> Payment:
+        """CREATED | RETRYING | REQUIRES_CAPTURE → CANCELED (by the merchant, or expired)."""
+        return self.move(
+            PaymentStatus.CANCELED,
+            now=now,
+            actor=actor,
+            reason=reason,
+            cancellation_reason=reason,
+            finalized_at=now,
+            lease_until=None,
+            authorization_expires_at=None,
+            published=True,
+            **self._webhooks_reset(webhook_status),
+        )
+
+    def _webhooks_reset(self, webhook_status: WebhookStatus) -> dict[str, Any]:
+        """A settling move sends a new event: its webhooks start PENDING (SKIPPED with no
+        endpoint) under a new epoch, so a summary of the previous event cannot land."""
+        return {
+            "webhook_status": webhook_status,
+            "webhook_epoch": self.webhook_epoch + 1,
+            "fanout_pending": webhook_status == WebhookStatus.PENDING,
+        }
 
     def manually_retried(self, *, now: datetime) -> Payment:
         """FAILED → RETRYING as a new generation: attempts counted afresh, retry_count kept."""

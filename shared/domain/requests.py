@@ -24,8 +24,28 @@ MAX_METADATA_KEY_LENGTH = 40
 MAX_METADATA_VALUE_LENGTH = 500
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
 VPA_PATTERN = re.compile(r"^[A-Za-z0-9.\-_]{2,256}@[A-Za-z]{2,64}$")
-EventType = Literal["payment.succeeded", "payment.failed", "payment.retrying"]
-DEFAULT_EVENT_TYPES: tuple[EventType, ...] = ("payment.succeeded", "payment.failed")
+EventType = Literal[
+    "payment.succeeded",
+    "payment.failed",
+    "payment.retrying",
+    "payment.requires_capture",
+    "payment.canceled",
+    "refund.succeeded",
+    "refund.failed",
+    "dispute.created",
+    "dispute.closed",
+]
+# Everything but the noisy per-attempt payment.retrying.
+DEFAULT_EVENT_TYPES: tuple[EventType, ...] = (
+    "payment.succeeded",
+    "payment.failed",
+    "payment.requires_capture",
+    "payment.canceled",
+    "refund.succeeded",
+    "refund.failed",
+    "dispute.created",
+    "dispute.closed",
+)
 
 # C0 controls (NUL, newline, escape…) and DEL: never part of a name, an id or a description,
 # and a classic way to split log lines or truncate strings in downstream systems.
@@ -95,6 +115,7 @@ class PaymentCreate(BaseModel):
     description: Annotated[Text, Field(max_length=500)] | None = None
     metadata: dict[str, str] = Field(default_factory=dict)
     scenario: Scenario | None = None
+    capture_method: Literal["automatic", "manual"] = "automatic"
 
     @field_validator("metadata")
     @classmethod
@@ -111,6 +132,25 @@ class PaymentCreate(BaseModel):
             if (problem := control_character_problem(item)) is not None:
                 raise InvalidRequest(f"metadata.{key}: {problem}", param=f"metadata.{key}")
         return value
+
+
+class PaymentCapture(BaseModel):
+    """Body of `POST /v1/payments/{id}/capture` (empty: capture the whole authorization)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    amount: StrictInt | None = Field(None, description="Minor units, at most the authorised")
+
+
+CancellationReason = Literal["duplicate", "fraudulent", "requested_by_customer", "abandoned"]
+
+
+class PaymentCancel(BaseModel):
+    """Body of `POST /v1/payments/{id}/cancel` (may be empty)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: CancellationReason | None = None
 
 
 class WebhookEndpointCreate(BaseModel):

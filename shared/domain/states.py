@@ -13,6 +13,8 @@ class PaymentStatus(StrEnum):
     RETRYING = "RETRYING"
     SUCCESS = "SUCCESS"
     FAILED = "FAILED"
+    REQUIRES_CAPTURE = "REQUIRES_CAPTURE"  # authorised, funds held until captured or canceled
+    CANCELED = "CANCELED"
 
 
 class WebhookStatus(StrEnum):
@@ -30,13 +32,18 @@ class DeliveryStatus(StrEnum):
 
 S = PaymentStatus
 TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
-    S.CREATED: frozenset({S.PROCESSING}),
-    S.PROCESSING: frozenset({S.SUCCESS, S.FAILED, S.RETRYING}),
-    S.RETRYING: frozenset({S.PROCESSING}),
+    S.CREATED: frozenset({S.PROCESSING, S.CANCELED}),
+    S.PROCESSING: frozenset({S.SUCCESS, S.FAILED, S.RETRYING, S.REQUIRES_CAPTURE}),
+    S.RETRYING: frozenset({S.PROCESSING, S.CANCELED}),
     S.FAILED: frozenset({S.RETRYING}),  # manual retry only
+    S.REQUIRES_CAPTURE: frozenset({S.SUCCESS, S.CANCELED}),  # capture; cancel or expiry
     S.SUCCESS: frozenset(),
+    S.CANCELED: frozenset(),
 }
-FINAL_STATES = frozenset({S.SUCCESS, S.FAILED})
+FINAL_STATES = frozenset({S.SUCCESS, S.FAILED, S.CANCELED})
+# The states whose event is sent once the payment gets there (webhook_status tracks it).
+SETTLED_STATES = FINAL_STATES | {S.REQUIRES_CAPTURE}
+CANCELABLE_STATES = frozenset({S.CREATED, S.RETRYING, S.REQUIRES_CAPTURE})
 
 
 def can_move(current: PaymentStatus | str, target: PaymentStatus | str) -> bool:
@@ -50,3 +57,8 @@ def check_move(current: PaymentStatus | str, target: PaymentStatus | str) -> Non
 
 def is_final(status: PaymentStatus | str) -> bool:
     return PaymentStatus(status) in FINAL_STATES
+
+
+def is_settled(status: PaymentStatus | str) -> bool:
+    """Final, or waiting for the merchant (REQUIRES_CAPTURE): the gateway has answered."""
+    return PaymentStatus(status) in SETTLED_STATES

@@ -13,6 +13,23 @@ SECRET_PREFIX = "whsec_"
 SUCCEEDED = "payment.succeeded"
 FAILED = "payment.failed"
 RETRYING = "payment.retrying"
+REQUIRES_CAPTURE = "payment.requires_capture"
+CANCELED = "payment.canceled"
+REFUND_SUCCEEDED = "refund.succeeded"
+REFUND_FAILED = "refund.failed"
+DISPUTE_CREATED = "dispute.created"
+DISPUTE_CLOSED = "dispute.closed"
+EVENT_TYPES = (
+    SUCCEEDED,
+    FAILED,
+    RETRYING,
+    REQUIRES_CAPTURE,
+    CANCELED,
+    REFUND_SUCCEEDED,
+    REFUND_FAILED,
+    DISPUTE_CREATED,
+    DISPUTE_CLOSED,
+)
 
 
 def generate_secret() -> str:
@@ -37,9 +54,28 @@ def signature_header(secrets: list[str], message_id: str, timestamp: int, body: 
 
 
 def build_event(
-    message_id: str, event_type: str, created_at: str, payment: dict[str, Any]
+    message_id: str, event_type: str, created_at: str, data: dict[str, Any]
 ) -> dict[str, Any]:
-    return {"id": message_id, "type": event_type, "created_at": created_at, "data": payment}
+    """`data` is the object the event is about (a payment, a refund, a dispute)."""
+    return {"id": message_id, "type": event_type, "created_at": created_at, "data": data}
+
+
+@dataclass(frozen=True)
+class EventSource:
+    """What an event is about and where its deliveries belong.
+
+    Deliveries are listed with their payment (`payment_id`); `object_id` is the payment, refund
+    or dispute the event carries as `data`. Only a payment's own settling events count towards
+    its `webhook_status` (`summarised`); a refund's or dispute's are tracked per delivery.
+    """
+
+    merchant_id: str
+    payment_id: str
+    object_id: str
+    data: dict[str, Any]
+    generation: int = 1
+    occurrence: int = 0  # tells apart repeats of one event type (payment.retrying per attempt)
+    summarised: bool = False
 
 
 @dataclass(frozen=True)

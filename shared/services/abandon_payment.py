@@ -27,7 +27,7 @@ async def abandon_payment(
     payment = await gw.payments.get(payment_id)
     if payment is None or payment.generation != generation:
         return StepResult(200, "nothing_to_do", payment_id)
-    if payment.is_final:
+    if payment.is_settled:
         await finish_side_effects(gw, payment)
         return StepResult(200, "already_final", payment_id, payment.status)
     now = utcnow()

@@ -33,6 +33,7 @@ class LifecycleConfig:
     gateway_latency_ms: tuple[int, int]
     function_timeout_s: float
     stale_after_s: int
+    authorization_ttl_s: int
     webhook_secret_overlap_s: int
     webhook_redrive_after_s: float
     card_fingerprint_key: str = field(repr=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
 from typing import Any
 
 from shared.domain.payment import Payment
@@ -9,6 +11,7 @@ from shared.domain.tasks import Message
 
 PROCESS_PATH = "/internal/process_payment"
 PROCESS_FAILURE_PATH = "/internal/process_payment/failure"
+EXPIRE_PATH = "/internal/expire_authorization"
 DISPATCH_PATH = "/internal/dispatch_webhook"
 DISPATCH_FAILURE_PATH = "/internal/dispatch_webhook/failure"
 # Deliveries beyond max_attempts - 1 retries: a delivery that never reached the function
@@ -28,6 +31,18 @@ def process_message(payment: Payment, suffix: str = "") -> Message:
         deduplication_id=f"process-{payment.id}-g{generation}{suffix}",
         retries=max(payment.max_attempts - 1, 0) + DELIVERY_RETRY_SLACK,
         failure_path=PROCESS_FAILURE_PATH,
+    )
+
+
+def expiry_message(payment: Payment, now: datetime) -> Message:
+    """Delivered when the payment's authorization expires; one per authorization."""
+    expires = payment.authorization_expires_at or now
+    return Message(
+        path=EXPIRE_PATH,
+        body={"payment_id": payment.id, "generation": payment.generation},
+        deduplication_id=f"expire-{payment.id}-g{payment.generation}",
+        retries=3,
+        delay_s=max(1, math.ceil((expires - now).total_seconds())),
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.domain.clock import utcnow
 from shared.domain.errors import AuthenticationFailed, RateLimited
+from shared.domain.requests import DEFAULT_EVENT_TYPES
 from shared.services.context import Gateway
 
 DEMO_MERCHANT_ID = "mer_demo"
@@ -66,7 +67,7 @@ async def seed_demo(gw: Gateway, api_key: str, webhook_url: str, webhook_secret:
             "_id": DEMO_ENDPOINT_ID,
             "merchant_id": DEMO_MERCHANT_ID,
             "url": webhook_url,
-            "enabled_events": ["payment.succeeded", "payment.failed"],
+            "enabled_events": list(DEFAULT_EVENT_TYPES),
             "description": "demo merchant receiver",
             "secret": webhook_secret,
             "status": "enabled",

@@ -48,6 +48,9 @@ class PaymentStore(Protocol):
         self, *, unpublished_before: datetime, lease_expired_before: datetime, limit: int
     ) -> list[Payment]: ...
 
+    async def expired_authorizations(self, *, before: datetime, limit: int) -> list[Payment]:
+        """REQUIRES_CAPTURE payments whose authorization expired before `before`."""
+
     async def fanout_pending(self, *, finalized_before: datetime, limit: int) -> list[Payment]:
         """Final payments whose webhooks were never (all) queued."""
 
@@ -67,8 +70,9 @@ class PaymentStore(Protocol):
     async def reopen_webhook_status(self, payment_id: str, generation: int) -> None:
         """Back to PENDING with a new epoch: a final event is being sent again."""
 
-    async def finish_fan_out(self, payment_id: str, generation: int, *, skipped: bool) -> None:
-        """Clear `fanout_pending` (and mark SKIPPED when no endpoint was left)."""
+    async def finish_fan_out(self, payment: Payment, *, skipped: bool) -> None:
+        """Clear `fanout_pending` (and mark SKIPPED when no endpoint was left), only while
+        the payment is still at `payment`'s version (a later settling move set it anew)."""
 
     async def save(self, before: Payment, after: Payment) -> Payment | None:
         """Write `after` (computed from `before` by the domain) if the stored payment is still

@@ -22,10 +22,11 @@ from shared.domain.simulator import (
     simulated_latency_s,
 )
 from shared.domain.states import PaymentStatus, WebhookStatus
-from shared.domain.webhooks import FAILED, RETRYING, SUCCEEDED
+from shared.domain.webhooks import RETRYING
 from shared.services.context import Gateway
 from shared.services.results import StepResult
-from shared.services.webhook_fanout import complete_fan_out, fan_out, subscribed_endpoints
+from shared.services.settling import commit_settling_move, schedule_expiry
+from shared.services.webhook_fanout import complete_fan_out, fan_out
 
 log = logging.getLogger("paygate.process_payment")
 DEADLINE_MARGIN_S = 1.0
@@ -47,7 +48,7 @@ async def process_payment(
         return StepResult(200, "unknown_payment", payment_id)
     if payment.generation != generation:
         return StepResult(200, "stale_generation", payment_id, payment.status)
-    if payment.is_final:
+    if payment.is_settled:
         await finish_side_effects(gw, payment)
         return StepResult(200, "already_final", payment_id, payment.status)
     claimed = await _claim(gw, payment, message_id)
@@ -130,29 +131,33 @@ async def finalise(
     message_id: str | None,
     actor: str = "process_payment",
 ) -> StepResult:
-    """PROCESSING → SUCCESS | FAILED, then queue the final event's webhooks."""
-    event_type = SUCCEEDED if status == PaymentStatus.SUCCESS else FAILED
-    endpoints = await subscribed_endpoints(gw, payment.merchant_id, event_type)
-    final = payment.finalised(
-        status,
-        failure,
-        now=utcnow(),
-        actor=actor,
-        webhook_status=WebhookStatus.PENDING if endpoints else WebhookStatus.SKIPPED,
-        qstash_message_id=message_id,
+    """PROCESSING → SUCCESS | FAILED (or REQUIRES_CAPTURE), then queue the event's webhooks."""
+    target = payment.settles_as(status)
+    moved = await commit_settling_move(
+        gw,
+        payment,
+        target,
+        lambda webhook_status: payment.finalised(
+            status,
+            failure,
+            now=utcnow(),
+            actor=actor,
+            webhook_status=webhook_status,
+            qstash_message_id=message_id,
+            authorization_ttl_s=gw.config.authorization_ttl_s,
+        ),
     )
-    moved = await gw.payments.save(payment, final)
     if moved is None:
         return StepResult(200, "lost_race", payment.id)
-    if endpoints:
-        await fan_out(gw, moved, event_type, endpoints)
-        await gw.payments.finish_fan_out(moved.id, moved.generation, skipped=False)
-    return StepResult(200, status.value.lower(), payment.id, status.value)
+    return StepResult(200, target.value.lower(), payment.id, target.value)
 
 
 async def finish_side_effects(gw: Gateway, payment: Payment) -> None:
-    """A final payment seen again (QStash redelivery): make sure its event and webhooks exist."""
+    """A settled payment seen again (QStash redelivery): make sure its event, its webhooks and
+    (for an authorization) its expiry timer exist."""
     await gw.payments.ensure_event(payment)
+    if payment.status == PaymentStatus.REQUIRES_CAPTURE:
+        await schedule_expiry(gw, payment)
     if payment.webhook_status == WebhookStatus.SKIPPED:
         return
     if payment.fanout_pending:

@@ -28,6 +28,8 @@ async def get_payment(gw: Gateway, merchant_id: str, payment_id: str) -> Payment
         **PaymentOut.from_domain(payment).model_dump(),
         events=[PaymentEventOut.from_record(e) for e in events],
         webhook_deliveries=[WebhookDeliveryOut.from_record(d, attempts) for d in deliveries],
+        refunds=[],  # filled by the refunds store (money movements)
+        dispute=None,  # filled by the disputes store (money movements)
     )
 
 

@@ -6,7 +6,10 @@ are older than `stale_after_s`, and PROCESSING payments whose lease expired, are
 process_payment again. The deduplication id includes the payment's version, so sweeping the
 same unchanged payment twice within QStash's window queues it once.
 
-Webhooks: final payments whose fan-out never finished (`fanout_pending`, set by the final move
+Authorizations: REQUIRES_CAPTURE payments past their expiry (their timer's publish failed)
+are canceled.
+
+Webhooks: settled payments whose fan-out never finished (`fanout_pending`, set by the final move
 and cleared after the fan-out, older than `stale_after_s`) are fanned out again; PENDING
 deliveries whose publish failed (`published: False`) are published with their own
 deduplication id; PENDING deliveries untouched for longer than `webhook_redrive_after_s` (past
@@ -17,12 +20,14 @@ once more and touched, so the next sweep leaves them alone.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from shared.domain.clock import utcnow
 from shared.domain.errors import DependencyUnavailable
+from shared.services.capture_payment import expire_authorization
 from shared.services.context import Gateway
 from shared.services.lifecycle_messages import dispatch_message, process_message
 from shared.services.webhook_fanout import complete_fan_out
@@ -45,10 +50,10 @@ class SweepReport:
 
 
 async def sweep(gw: Gateway) -> SweepReport:
-    payments = await _sweep_payments(gw)
-    fan_outs = await _sweep_fan_outs(gw)
-    deliveries = await _sweep_deliveries(gw)
-    return payments + fan_outs + deliveries
+    report = SweepReport(0, 0)
+    for step in SWEEP_STEPS:
+        report = report + await step(gw)
+    return report
 
 
 async def _sweep_payments(gw: Gateway) -> SweepReport:
@@ -70,6 +75,23 @@ async def _sweep_payments(gw: Gateway) -> SweepReport:
             await gw.payments.mark_published(payment.id, True, version=payment.version)
         log.info("republished", extra={"payment_id": payment.id, "status": payment.status})
     return SweepReport(republished, failed)
+
+
+async def _sweep_expired_authorizations(gw: Gateway) -> SweepReport:
+    """Authorizations past their expiry whose timer message never arrived (its publish
+    failed): canceled here, `stale_after_s` after they were due."""
+    due = utcnow() - timedelta(seconds=gw.config.stale_after_s)
+    expired = failed = 0
+    for payment in await gw.payments.expired_authorizations(before=due, limit=SWEEP_BATCH):
+        try:
+            result = await expire_authorization(gw, payment.id, payment.generation)
+        except DependencyUnavailable:
+            failed += 1
+            continue
+        if result.outcome == "expired":
+            expired += 1
+            log.info("expired an authorization", extra={"payment_id": payment.id})
+    return SweepReport(expired, failed)
 
 
 async def _sweep_fan_outs(gw: Gateway) -> SweepReport:
@@ -117,3 +139,11 @@ async def _redrive_delivery(gw: Gateway, delivery: dict[str, Any]) -> None:
     count = delivery.get("attempt_count", 0)
     await gw.queue.publish(dispatch_message(delivery, attempts, suffix=f"-a{count}"))
     await gw.webhooks.update_delivery(delivery["_id"], {**guard, "attempt_count": count}, {})
+
+
+SWEEP_STEPS: tuple[Callable[[Gateway], Awaitable[SweepReport]], ...] = (
+    _sweep_payments,
+    _sweep_expired_authorizations,
+    _sweep_fan_outs,
+    _sweep_deliveries,
+)

@@ -47,7 +47,16 @@ class PaymentOut(BaseModel):
     payment_method: PaymentMethodOut
     user_id: str
     description: str | None
-    status: Literal["CREATED", "PROCESSING", "RETRYING", "SUCCESS", "FAILED"]
+    status: Literal[
+        "CREATED", "PROCESSING", "RETRYING", "SUCCESS", "FAILED", "REQUIRES_CAPTURE", "CANCELED"
+    ]
+    capture_method: Literal["automatic", "manual"]
+    amount_captured: int
+    amount_refunded: int = Field(description="The sum of its succeeded refunds")
+    cancellation_reason: str | None
+    authorization_expires_at: str | None = Field(
+        description="REQUIRES_CAPTURE only: when the uncaptured authorization is canceled"
+    )
     attempts: int
     max_attempts: int
     retry_count: int
@@ -72,6 +81,11 @@ class PaymentOut(BaseModel):
             user_id=payment.user_id,
             description=payment.description,
             status=payment.status.value,
+            capture_method=payment.capture_method,
+            amount_captured=payment.amount_captured,
+            amount_refunded=payment.amount_refunded,
+            cancellation_reason=payment.cancellation_reason,
+            authorization_expires_at=iso(payment.authorization_expires_at),
             attempts=payment.attempts,
             max_attempts=payment.max_attempts,
             retry_count=payment.retry_count,
@@ -99,6 +113,10 @@ class PaymentEventOut(BaseModel):
 
     id: str
     object: Literal["payment_event"]
+    object_type: Literal["payment", "refund", "dispute"] = Field(
+        description="What moved: the payment itself, one of its refunds, or its dispute"
+    )
+    object_id: str
     from_: str | None = Field(alias="from")
     to: str
     at: str
@@ -115,6 +133,8 @@ class PaymentEventOut(BaseModel):
             {
                 "id": record["_id"],
                 "object": "payment_event",
+                "object_type": record.get("object_type", "payment"),
+                "object_id": record.get("object_id", record.get("payment_id", "")),
                 "from": record.get("from"),
                 "to": record["to"],
                 "at": iso(record["at"]),
@@ -187,9 +207,54 @@ class WebhookDeliveryOut(BaseModel):
         )
 
 
+class RefundOut(BaseModel):
+    id: str = Field(examples=["re_01JDV6ZQ6Y4V9J2M7ZB3N8K1QX"])
+    object: Literal["refund"]
+    payment: str
+    amount: int
+    currency: str
+    reason: Literal["duplicate", "fraudulent", "requested_by_customer"] | None
+    status: Literal["PENDING", "SUCCEEDED", "FAILED"]
+    failure: FailureOut | None
+    idempotency_key: str
+    created_at: str
+    updated_at: str
+
+
+class RefundListOut(BaseModel):
+    object: Literal["list"]
+    url: str
+    data: list[RefundOut]
+    has_more: bool
+
+
+class DisputeOut(BaseModel):
+    id: str = Field(examples=["dp_01JDV6ZQ6Y4V9J2M7ZB3N8K1QX"])
+    object: Literal["dispute"]
+    payment: str
+    amount: int
+    currency: str
+    reason: Literal["fraudulent"]
+    status: Literal["NEEDS_RESPONSE", "UNDER_REVIEW", "WON", "LOST"]
+    evidence: str | None
+    evidence_due_by: str
+    created_at: str
+    updated_at: str
+    closed_at: str | None
+
+
+class DisputeListOut(BaseModel):
+    object: Literal["list"]
+    url: str
+    data: list[DisputeOut]
+    has_more: bool
+
+
 class PaymentDetailOut(PaymentOut):
     events: list[PaymentEventOut]
     webhook_deliveries: list[WebhookDeliveryOut]
+    refunds: list[RefundOut]
+    dispute: DisputeOut | None
 
 
 class PaymentListOut(BaseModel):

@@ -21,7 +21,7 @@ from shared.domain.clock import iso, utcnow
 from shared.domain.errors import DependencyUnavailable
 from shared.domain.payment import Payment
 from shared.domain.states import DeliveryStatus, WebhookStatus
-from shared.domain.webhooks import RETRYING, build_event
+from shared.domain.webhooks import RETRYING, EventSource, build_event
 from shared.services.context import Gateway
 from shared.services.lifecycle_messages import dispatch_message
 from shared.services.views import PaymentOut
@@ -43,25 +43,37 @@ async def subscribed_endpoints(
     return [e for e in endpoints if event_type in e.get("enabled_events", ())]
 
 
-def _delivery(payment: Payment, endpoint: dict[str, Any], event_type: str) -> dict[str, Any]:
+def payment_source(payment: Payment, event_type: str) -> EventSource:
+    """A payment's own event; its settling events (not payment.retrying) make webhook_status."""
+    return EventSource(
+        merchant_id=payment.merchant_id,
+        payment_id=payment.id,
+        object_id=payment.id,
+        data=PaymentOut.from_domain(payment).as_json(),
+        generation=payment.generation,
+        # One payment.retrying per attempt; a settling event once per settled state.
+        occurrence=payment.attempts if event_type == RETRYING else 0,
+        summarised=event_type != RETRYING,
+    )
+
+
+def _delivery(source: EventSource, endpoint: dict[str, Any], event_type: str) -> dict[str, Any]:
     now = utcnow()
-    generation = payment.generation
-    occurrence = payment.attempts if event_type == RETRYING else 0
-    parts = (payment.id, generation, event_type, occurrence, endpoint["_id"])
+    parts = (source.object_id, source.generation, event_type, source.occurrence, endpoint["_id"])
     delivery_id = ids.derived_id(ids.WEBHOOK_DELIVERY, *parts)
     message_id = ids.derived_id(ids.WEBHOOK_MESSAGE, *parts)
-    data = PaymentOut.from_domain(payment).as_json()
-    event = build_event(message_id, event_type, iso(now) or "", data)
+    event = build_event(message_id, event_type, iso(now) or "", source.data)
     return {
         "_id": delivery_id,
-        "merchant_id": payment.merchant_id,
-        "payment_id": payment.id,
-        "generation": generation,
+        "merchant_id": source.merchant_id,
+        "payment_id": source.payment_id,
+        "object_id": source.object_id,
+        "generation": source.generation,
         "endpoint_id": endpoint["_id"],
         "endpoint_url": endpoint["url"],
         "event_id": message_id,
         "event_type": event_type,
-        "final_event": event_type != RETRYING,
+        "final_event": source.summarised,
         "body": json.dumps(event, separators=(",", ":")),
         "status": DeliveryStatus.PENDING.value,
         "attempt_count": 0,
@@ -77,12 +89,22 @@ async def fan_out(
     event_type: str,
     endpoints: list[dict[str, Any]] | None = None,
 ) -> int:
+    """Ensure a payment event's deliveries exist and are queued; returns how many endpoints."""
+    return await fan_out_event(gw, payment_source(payment, event_type), event_type, endpoints)
+
+
+async def fan_out_event(
+    gw: Gateway,
+    source: EventSource,
+    event_type: str,
+    endpoints: list[dict[str, Any]] | None = None,
+) -> int:
     """Ensure the event's deliveries exist and are queued; returns how many endpoints."""
     if endpoints is None:
-        endpoints = await subscribed_endpoints(gw, payment.merchant_id, event_type)
+        endpoints = await subscribed_endpoints(gw, source.merchant_id, event_type)
     if not endpoints:
         return 0
-    deliveries = [_delivery(payment, endpoint, event_type) for endpoint in endpoints]
+    deliveries = [_delivery(source, endpoint, event_type) for endpoint in endpoints]
     await gw.webhooks.insert_deliveries(deliveries)
     messages = [dispatch_message(d, gw.config.webhook_max_attempts) for d in deliveries]
     try:
@@ -95,12 +117,12 @@ async def fan_out(
 
 
 async def complete_fan_out(gw: Gateway, payment: Payment) -> None:
-    """A final payment's fan-out, (re)run, then its `fanout_pending` flag cleared."""
+    """A settled payment's fan-out, (re)run, then its `fanout_pending` flag cleared."""
     sent = await fan_out(gw, payment, payment.final_event_type)
     skipped = sent == 0 and not await gw.webhooks.final_delivery_statuses(
         payment.id, payment.generation
     )  # its endpoints went away meanwhile
-    await gw.payments.finish_fan_out(payment.id, payment.generation, skipped=skipped)
+    await gw.payments.finish_fan_out(payment, skipped=skipped)
 
 
 def summarise(statuses: list[str]) -> WebhookStatus | None:

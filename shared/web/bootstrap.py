@@ -63,6 +63,7 @@ def lifecycle_config(settings: Settings) -> LifecycleConfig:
         gateway_latency_ms=(latency[0], latency[1]),
         function_timeout_s=settings.function_timeout_s,
         stale_after_s=settings.stale_after_s,
+        authorization_ttl_s=settings.authorization_ttl_s,
         webhook_secret_overlap_s=settings.webhook_secret_overlap_s,
         webhook_redrive_after_s=settings.webhook_redrive_after_s
         or webhook_redrive_after_s(

@@ -51,6 +51,15 @@ async def json_body(request: Request) -> Any:
 JsonBody = Annotated[Any, Depends(json_body)]
 
 
+async def optional_json_body(request: Request) -> Any:
+    """A JSON object, or `{}` for an empty body (for actions whose fields are all optional)."""
+    raw = await request.body()
+    return parse_json(raw, request.headers.get("content-type")) if raw else {}
+
+
+OptionalJsonBody = Annotated[Any, Depends(optional_json_body)]
+
+
 @dataclass(frozen=True)
 class QStashCall:
     """A delivery from QStash whose signature, URL, body and freshness were checked."""

@@ -53,7 +53,7 @@ def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
     return node
 
 
-def json_request_body(model: type[BaseModel]) -> dict[str, Any]:
+def json_request_body(model: type[BaseModel], *, required: bool = True) -> dict[str, Any]:
     """`openapi_extra=` documenting a JSON body a route parses itself.
 
     The model's nested definitions are inlined: a `$ref` in an OpenAPI document resolves
@@ -61,4 +61,5 @@ def json_request_body(model: type[BaseModel]) -> dict[str, Any]:
     """
     schema = model.model_json_schema()
     inlined = _inline_refs(schema, schema.get("$defs", {}))
-    return {"requestBody": {"required": True, "content": {"application/json": {"schema": inlined}}}}
+    content = {"application/json": {"schema": inlined}}
+    return {"requestBody": {"required": required, "content": content}}

@@ -24,6 +24,13 @@ LEGAL = {
     (S.PROCESSING, S.RETRYING),
     (S.RETRYING, S.PROCESSING),
     (S.FAILED, S.RETRYING),
+    # Money movements (DESIGN.md "Lifecycle"): an authorization, its capture or cancel, and
+    # a merchant's cancel before the gateway answered.
+    (S.PROCESSING, S.REQUIRES_CAPTURE),
+    (S.REQUIRES_CAPTURE, S.SUCCESS),
+    (S.REQUIRES_CAPTURE, S.CANCELED),
+    (S.CREATED, S.CANCELED),
+    (S.RETRYING, S.CANCELED),
 }
 
 
@@ -39,9 +46,10 @@ def test_only_the_documented_moves_are_legal(current: S, target: S) -> None:
 
 
 def test_final_states() -> None:
-    assert {S.SUCCESS, S.FAILED} == FINAL_STATES
+    assert {S.SUCCESS, S.FAILED, S.CANCELED} == FINAL_STATES
     assert is_final("SUCCESS") and is_final(S.FAILED) and not is_final("RETRYING")
-    assert TRANSITIONS[S.SUCCESS] == frozenset()
+    assert is_final("CANCELED") and not is_final(S.REQUIRES_CAPTURE)
+    assert TRANSITIONS[S.SUCCESS] == frozenset() == TRANSITIONS[S.CANCELED]
 
 
 EVENTS = st.sampled_from(["deliver", "success", "timeout", "decline", "manual_retry", "dup"])

@@ -29,6 +29,7 @@ CONFIG = LifecycleConfig(
     gateway_latency_ms=(0, 0),
     function_timeout_s=10.0,
     stale_after_s=30,
+    authorization_ttl_s=3600,
     webhook_secret_overlap_s=3600,
     webhook_redrive_after_s=600.0,
     card_fingerprint_key="unit-tier-card-fingerprint-key-0123456789",

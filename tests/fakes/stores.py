@@ -82,6 +82,16 @@ class FakePayments:
         ]
         return found[:limit]
 
+    async def expired_authorizations(self, *, before: datetime, limit: int) -> list[Payment]:
+        due = [
+            p
+            for p in self.rows.values()
+            if p.status == PaymentStatus.REQUIRES_CAPTURE
+            and p.authorization_expires_at is not None
+            and p.authorization_expires_at < before
+        ]
+        return due[:limit]
+
     async def fanout_pending(self, *, finalized_before: datetime, limit: int) -> list[Payment]:
         found = [
             p
@@ -130,11 +140,11 @@ class FakePayments:
                 webhook_epoch=current.webhook_epoch + 1,
             )
 
-    async def finish_fan_out(self, payment_id: str, generation: int, *, skipped: bool) -> None:
-        current = self.rows.get(payment_id)
-        if current is not None and current.generation == generation:
+    async def finish_fan_out(self, payment: Payment, *, skipped: bool) -> None:
+        current = self.rows.get(payment.id)
+        if current is not None and current.version == payment.version:
             status = WebhookStatus.SKIPPED if skipped else current.webhook_status
-            self.rows[payment_id] = _replace(current, fanout_pending=False, webhook_status=status)
+            self.rows[payment.id] = _replace(current, fanout_pending=False, webhook_status=status)
 
     async def save(self, before: Payment, after: Payment) -> Payment | None:
         stored = self.rows.get(before.id)

@@ -76,6 +76,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/payments/{payment_id}/capture": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Capture an authorised (REQUIRES_CAPTURE) payment, fully or partly
+         * @description `amount` defaults to the whole authorization; more than that is 400 `amount_too_large`; a payment in any other state is 409 `invalid_state`.
+         */
+        post: operations["post_capture_v1_payments__payment_id__capture_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/payments/{payment_id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a CREATED, RETRYING or REQUIRES_CAPTURE payment
+         * @description A cancel racing the gateway's answer: one of them wins, the other changes nothing (a losing cancel is 409 `invalid_state`).
+         */
+        post: operations["post_cancel_v1_payments__payment_id__cancel_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/metrics": {
         parameters: {
             query?: never;
@@ -210,6 +250,45 @@ export interface components {
             /** At */
             at: string | null;
         };
+        /** DisputeOut */
+        DisputeOut: {
+            /**
+             * Id
+             * @example dp_01JDV6ZQ6Y4V9J2M7ZB3N8K1QX
+             */
+            id: string;
+            /**
+             * Object
+             * @constant
+             */
+            object: "dispute";
+            /** Payment */
+            payment: string;
+            /** Amount */
+            amount: number;
+            /** Currency */
+            currency: string;
+            /**
+             * Reason
+             * @constant
+             */
+            reason: "fraudulent";
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "NEEDS_RESPONSE" | "UNDER_REVIEW" | "WON" | "LOST";
+            /** Evidence */
+            evidence: string | null;
+            /** Evidence Due By */
+            evidence_due_by: string;
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
+            /** Closed At */
+            closed_at: string | null;
+        };
         /** ErrorDetail */
         ErrorDetail: {
             /**
@@ -306,7 +385,26 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "CREATED" | "PROCESSING" | "RETRYING" | "SUCCESS" | "FAILED";
+            status: "CREATED" | "PROCESSING" | "RETRYING" | "SUCCESS" | "FAILED" | "REQUIRES_CAPTURE" | "CANCELED";
+            /**
+             * Capture Method
+             * @enum {string}
+             */
+            capture_method: "automatic" | "manual";
+            /** Amount Captured */
+            amount_captured: number;
+            /**
+             * Amount Refunded
+             * @description The sum of its succeeded refunds
+             */
+            amount_refunded: number;
+            /** Cancellation Reason */
+            cancellation_reason: string | null;
+            /**
+             * Authorization Expires At
+             * @description REQUIRES_CAPTURE only: when the uncaptured authorization is canceled
+             */
+            authorization_expires_at: string | null;
             /** Attempts */
             attempts: number;
             /** Max Attempts */
@@ -337,6 +435,9 @@ export interface components {
             events: components["schemas"]["PaymentEventOut"][];
             /** Webhook Deliveries */
             webhook_deliveries: components["schemas"]["WebhookDeliveryOut"][];
+            /** Refunds */
+            refunds: components["schemas"]["RefundOut"][];
+            dispute: components["schemas"]["DisputeOut"] | null;
         };
         /** PaymentEventOut */
         PaymentEventOut: {
@@ -347,6 +448,14 @@ export interface components {
              * @constant
              */
             object: "payment_event";
+            /**
+             * Object Type
+             * @description What moved: the payment itself, one of its refunds, or its dispute
+             * @enum {string}
+             */
+            object_type: "payment" | "refund" | "dispute";
+            /** Object Id */
+            object_id: string;
             /** From */
             from: string | null;
             /** To */
@@ -423,7 +532,26 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "CREATED" | "PROCESSING" | "RETRYING" | "SUCCESS" | "FAILED";
+            status: "CREATED" | "PROCESSING" | "RETRYING" | "SUCCESS" | "FAILED" | "REQUIRES_CAPTURE" | "CANCELED";
+            /**
+             * Capture Method
+             * @enum {string}
+             */
+            capture_method: "automatic" | "manual";
+            /** Amount Captured */
+            amount_captured: number;
+            /**
+             * Amount Refunded
+             * @description The sum of its succeeded refunds
+             */
+            amount_refunded: number;
+            /** Cancellation Reason */
+            cancellation_reason: string | null;
+            /**
+             * Authorization Expires At
+             * @description REQUIRES_CAPTURE only: when the uncaptured authorization is canceled
+             */
+            authorization_expires_at: string | null;
             /** Attempts */
             attempts: number;
             /** Max Attempts */
@@ -450,6 +578,39 @@ export interface components {
             updated_at: string;
             /** Finalized At */
             finalized_at: string | null;
+        };
+        /** RefundOut */
+        RefundOut: {
+            /**
+             * Id
+             * @example re_01JDV6ZQ6Y4V9J2M7ZB3N8K1QX
+             */
+            id: string;
+            /**
+             * Object
+             * @constant
+             */
+            object: "refund";
+            /** Payment */
+            payment: string;
+            /** Amount */
+            amount: number;
+            /** Currency */
+            currency: string;
+            /** Reason */
+            reason: ("duplicate" | "fraudulent" | "requested_by_customer") | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "PENDING" | "SUCCEEDED" | "FAILED";
+            failure: components["schemas"]["FailureOut"] | null;
+            /** Idempotency Key */
+            idempotency_key: string;
+            /** Created At */
+            created_at: string;
+            /** Updated At */
+            updated_at: string;
         };
         /** SettlementReportOut */
         SettlementReportOut: {
@@ -601,7 +762,7 @@ export interface operations {
     get_payments_v1_payments_get: {
         parameters: {
             query?: {
-                /** @description CREATED|PROCESSING|RETRYING|SUCCESS|FAILED */
+                /** @description CREATED|PROCESSING|RETRYING|SUCCESS|FAILED|REQUIRES_CAPTURE|CANCELED */
                 status?: string | null;
                 user_id?: string | null;
                 limit?: number;
@@ -737,6 +898,12 @@ export interface operations {
                         [key: string]: string;
                     };
                     scenario?: ("success" | "timeout" | "hard_failure" | "flaky" | "random") | null;
+                    /**
+                     * Capture Method
+                     * @default automatic
+                     * @enum {string}
+                     */
+                    capture_method?: "automatic" | "manual";
                 };
             };
         };
@@ -1057,6 +1224,265 @@ export interface operations {
             };
         };
     };
+    post_capture_v1_payments__payment_id__capture_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /**
+                     * Amount
+                     * @description Minor units, at most the authorised
+                     */
+                    amount?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid API key, or invalid QStash signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object for this merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Idempotency key in use, or the object is in the wrong state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A request header, or all of them together, too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    post_cancel_v1_payments__payment_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                payment_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    /** Reason */
+                    reason?: ("duplicate" | "fraudulent" | "requested_by_customer" | "abandoned") | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaymentOut"];
+                };
+            };
+            /** @description Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid API key, or invalid QStash signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object for this merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Idempotency key in use, or the object is in the wrong state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A request header, or all of them together, too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     get_metrics_v1_metrics_get: {
         parameters: {
             query?: never;
@@ -1254,7 +1680,7 @@ export interface operations {
                     /** Url */
                     url: string;
                     /** Enabled Events */
-                    enabled_events?: ("payment.succeeded" | "payment.failed" | "payment.retrying")[];
+                    enabled_events?: ("payment.succeeded" | "payment.failed" | "payment.retrying" | "payment.requires_capture" | "payment.canceled" | "refund.succeeded" | "refund.failed" | "dispute.created" | "dispute.closed")[];
                     /** Description */
                     description?: string | null;
                 };

@@ -1,4 +1,4 @@
-"""Payments, read side and merchant actions: list, get, retry."""
+"""Payments, read side and merchant actions: list, get, retry, capture, cancel."""
 
 from __future__ import annotations
 
@@ -6,15 +6,20 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from shared.domain.requests import PaymentCancel, PaymentCapture
+from shared.services.capture_payment import cancel_payment, capture_payment
 from shared.services.queries import get_payment, list_payments
 from shared.services.retry_payment import retry_payment
 from shared.web import logs
-from shared.web.deps import GatewayDep, Merchant
-from shared.web.openapi import errors
+from shared.web.deps import GatewayDep, Merchant, OptionalJsonBody
+from shared.web.openapi import errors, json_request_body
 from shared.web.schemas import PaymentDetailOut, PaymentListOut, PaymentOut
 
 router = APIRouter()
-Status = Annotated[str | None, Query(description="CREATED|PROCESSING|RETRYING|SUCCESS|FAILED")]
+Status = Annotated[
+    str | None,
+    Query(description="CREATED|PROCESSING|RETRYING|SUCCESS|FAILED|REQUIRES_CAPTURE|CANCELED"),
+]
 
 
 @router.get(
@@ -67,3 +72,37 @@ async def get_one_payment(payment_id: str, gw: GatewayDep, merchant: Merchant) -
 async def post_retry(payment_id: str, gw: GatewayDep, merchant: Merchant) -> Any:
     logs.bind(payment_id=payment_id)
     return PaymentOut.from_domain(await retry_payment(gw, merchant["_id"], payment_id))
+
+
+@router.post(
+    "/v1/payments/{payment_id}/capture",
+    tags=["payments"],
+    summary="Capture an authorised (REQUIRES_CAPTURE) payment, fully or partly",
+    description="`amount` defaults to the whole authorization; more than that is 400 "
+    "`amount_too_large`; a payment in any other state is 409 `invalid_state`.",
+    response_model=PaymentOut,
+    responses=errors(404, 409, 415),
+    openapi_extra=json_request_body(PaymentCapture, required=False),
+)
+async def post_capture(
+    payment_id: str, gw: GatewayDep, merchant: Merchant, body: OptionalJsonBody
+) -> Any:
+    logs.bind(payment_id=payment_id)
+    return PaymentOut.from_domain(await capture_payment(gw, merchant["_id"], payment_id, body))
+
+
+@router.post(
+    "/v1/payments/{payment_id}/cancel",
+    tags=["payments"],
+    summary="Cancel a CREATED, RETRYING or REQUIRES_CAPTURE payment",
+    description="A cancel racing the gateway's answer: one of them wins, the other changes "
+    "nothing (a losing cancel is 409 `invalid_state`).",
+    response_model=PaymentOut,
+    responses=errors(404, 409, 415),
+    openapi_extra=json_request_body(PaymentCancel, required=False),
+)
+async def post_cancel(
+    payment_id: str, gw: GatewayDep, merchant: Merchant, body: OptionalJsonBody
+) -> Any:
+    logs.bind(payment_id=payment_id)
+    return PaymentOut.from_domain(await cancel_payment(gw, merchant["_id"], payment_id, body))
