@@ -5,6 +5,7 @@ import { Card, EmptyState, Spinner } from "./components/ui";
 import { useApiKey } from "./hooks/useApiKey";
 import { DevConfigProvider, useDevConfig } from "./hooks/useDevConfig";
 import { Link, useRoute } from "./lib/router";
+import { DisputesPage, RefundsPage } from "./pages/MoneyLists";
 import { NewPaymentPage } from "./pages/NewPayment";
 import { OverviewPage } from "./pages/Overview";
 import { PaymentDetailPage } from "./pages/PaymentDetail";
@@ -46,6 +47,10 @@ function Routes() {
     page = <PaymentDetailPage id={second} />;
   } else if (first === "payments") {
     page = <PaymentsPage query={route.query} />;
+  } else if (first === "refunds") {
+    page = <RefundsPage query={route.query} />;
+  } else if (first === "disputes") {
+    page = <DisputesPage query={route.query} />;
   } else if (first === "new") {
     page = <NewPaymentPage />;
   } else if (first === "webhooks") {

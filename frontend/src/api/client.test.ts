@@ -299,3 +299,68 @@ describe("connection reporting", () => {
     expect(store.getSnapshot().kind).toBe("online");
   });
 });
+
+describe("money movements", () => {
+  it("sends refunds with their Idempotency-Key and lists them by payment and status", async () => {
+    const { fetch, calls } = stub(
+      json(201, { id: "re_1", object: "refund", status: "PENDING" }),
+      json(200, { object: "list", url: "/v1/refunds", data: [], has_more: false }),
+    );
+    const c = client(fetch);
+    const res = await c.createRefund({ payment: "pay_1", amount: 500, reason: "duplicate" }, "k-1");
+    expect(res.status).toBe(201);
+    expect(calls[0].url).toBe("http://api.test/v1/refunds");
+    expect(calls[0].init.method).toBe("POST");
+    expect((calls[0].init.headers as Record<string, string>)["Idempotency-Key"]).toBe("k-1");
+    expect(JSON.parse(calls[0].init.body as string)).toEqual({
+      payment: "pay_1",
+      amount: 500,
+      reason: "duplicate",
+    });
+    await c.listRefunds({ payment: "pay_1", status: "", limit: 25, starting_after: "re_0" });
+    expect(calls[1].url).toBe(
+      "http://api.test/v1/refunds?payment=pay_1&limit=25&starting_after=re_0",
+    );
+  });
+
+  it("posts capture, cancel, evidence and close to their routes", async () => {
+    const { fetch, calls } = stub(
+      json(200, PAYMENT),
+      json(200, PAYMENT),
+      json(200, { id: "dp_1", status: "UNDER_REVIEW" }),
+      json(200, { id: "dp_1", status: "LOST" }),
+    );
+    const c = client(fetch);
+    await c.capturePayment("pay_1", { amount: 4000 });
+    await c.cancelPayment("pay_1", { reason: "abandoned" });
+    await c.submitDisputeEvidence("dp_1", { text: "winning_evidence" });
+    await c.closeDispute("dp_1");
+    expect(calls.map((x) => [x.init.method, x.url.replace("http://api.test", "")])).toEqual([
+      ["POST", "/v1/payments/pay_1/capture"],
+      ["POST", "/v1/payments/pay_1/cancel"],
+      ["POST", "/v1/disputes/dp_1/evidence"],
+      ["POST", "/v1/disputes/dp_1/close"],
+    ]);
+    expect(JSON.parse(calls[0].init.body as string)).toEqual({ amount: 4000 });
+    expect(JSON.parse(calls[1].init.body as string)).toEqual({ reason: "abandoned" });
+    expect(JSON.parse(calls[2].init.body as string)).toEqual({ text: "winning_evidence" });
+  });
+
+  it("shows an over-refund as amount_too_large", async () => {
+    const { fetch } = stub(
+      json(400, {
+        error: {
+          type: "invalid_request_error",
+          code: "amount_too_large",
+          message: "refunds would exceed the captured amount",
+          param: "amount",
+        },
+      }),
+    );
+    const err = (await client(fetch)
+      .createRefund({ payment: "pay_1", amount: 999999 }, "k")
+      .catch((e: unknown) => e)) as ApiError;
+    expect(err.status).toBe(400);
+    expect(err.code).toBe("amount_too_large");
+  });
+});

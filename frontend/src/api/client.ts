@@ -11,15 +11,25 @@ import { getApiKey } from "./auth";
 import { connection, type ConnectionStore } from "./connection";
 import { ApiError, errorFromResponse, networkError } from "./errors";
 import type {
+  CancelBody,
+  CaptureBody,
   CreatePaymentBody,
+  CreateRefundBody,
   DeletedObject,
   DevConfig,
+  Dispute,
+  DisputeEvidenceBody,
+  DisputeList,
+  DisputeStatus,
   Health,
   ListEnvelope,
   Metrics,
   Payment,
   PaymentDetail,
   PaymentStatus,
+  Refund,
+  RefundList,
+  RefundStatus,
   WebhookDelivery,
   WebhookEndpoint,
 } from "./types";
@@ -192,6 +202,69 @@ export class ApiClient {
 
   retryPayment(id: string) {
     return this.request<Payment>("POST", `/v1/payments/${encodeURIComponent(id)}/retry`);
+  }
+
+  capturePayment(id: string, body: CaptureBody = {}) {
+    return this.request<Payment>("POST", `/v1/payments/${encodeURIComponent(id)}/capture`, {
+      body,
+    });
+  }
+
+  cancelPayment(id: string, body: CancelBody = {}) {
+    return this.request<Payment>("POST", `/v1/payments/${encodeURIComponent(id)}/cancel`, {
+      body,
+    });
+  }
+
+  // --- refunds and disputes -------------------------------------------------------------
+
+  createRefund(body: CreateRefundBody, idempotencyKey: string) {
+    return this.request<Refund>("POST", "/v1/refunds", {
+      body,
+      headers: { "Idempotency-Key": idempotencyKey },
+    });
+  }
+
+  listRefunds(
+    params: {
+      payment?: string;
+      status?: RefundStatus | "";
+      limit?: number;
+      starting_after?: string;
+    },
+    signal?: AbortSignal,
+  ) {
+    return this.request<RefundList>("GET", "/v1/refunds", { query: { ...params }, signal });
+  }
+
+  getRefund(id: string, signal?: AbortSignal) {
+    return this.request<Refund>("GET", `/v1/refunds/${encodeURIComponent(id)}`, { signal });
+  }
+
+  listDisputes(
+    params: {
+      payment?: string;
+      status?: DisputeStatus | "";
+      limit?: number;
+      starting_after?: string;
+    },
+    signal?: AbortSignal,
+  ) {
+    return this.request<DisputeList>("GET", "/v1/disputes", { query: { ...params }, signal });
+  }
+
+  getDispute(id: string, signal?: AbortSignal) {
+    return this.request<Dispute>("GET", `/v1/disputes/${encodeURIComponent(id)}`, { signal });
+  }
+
+  submitDisputeEvidence(id: string, body: DisputeEvidenceBody) {
+    return this.request<Dispute>("POST", `/v1/disputes/${encodeURIComponent(id)}/evidence`, {
+      body,
+    });
+  }
+
+  closeDispute(id: string) {
+    return this.request<Dispute>("POST", `/v1/disputes/${encodeURIComponent(id)}/close`);
   }
 
   metrics(signal?: AbortSignal) {

@@ -11,7 +11,10 @@ export const ERROR_HINTS: Record<string, string> = {
   idempotency_key_missing: "Every POST /v1/payments needs an Idempotency-Key header.",
   missing_api_key: "Set your API key with the key button at the top.",
   invalid_api_key: "The API key was not accepted. Check it with the key button at the top.",
-  invalid_state: "Only payments in the FAILED state can be retried.",
+  invalid_state:
+    "The object is not in a state that allows this (it may have moved meanwhile): the page shows its current state. Retry needs FAILED, capture REQUIRES_CAPTURE, cancel CREATED, RETRYING or REQUIRES_CAPTURE, a refund SUCCESS, evidence and accepting a dispute NEEDS_RESPONSE.",
+  amount_too_large:
+    "The amount is more than the payment allows: a capture at most the authorized amount, refunds together at most what was captured (pending refunds count).",
   rate_limited: "Too many requests: wait and try again.",
   network_error: "The API did not answer. The dashboard keeps trying and recovers by itself.",
   service_unavailable: "A service the API depends on is down. The dashboard keeps trying.",

@@ -1,4 +1,4 @@
-import { CreditCard, LayoutDashboard, List, Plus, Webhook } from "lucide-react";
+import { CreditCard, LayoutDashboard, List, Plus, Gavel, Undo2, Webhook } from "lucide-react";
 import type { ReactNode } from "react";
 import { useDevConfig } from "../hooks/useDevConfig";
 import { Link } from "../lib/router";
@@ -9,6 +9,8 @@ import { cx } from "./ui";
 export const NAV = [
   { to: "/", label: "Overview", short: "Overview", icon: LayoutDashboard, section: "" },
   { to: "/payments", label: "Payments", short: "Payments", icon: List, section: "payments" },
+  { to: "/refunds", label: "Refunds", short: "Refunds", icon: Undo2, section: "refunds" },
+  { to: "/disputes", label: "Disputes", short: "Disputes", icon: Gavel, section: "disputes" },
   { to: "/new", label: "New payment", short: "New", icon: Plus, section: "new" },
   { to: "/webhooks", label: "Webhooks", short: "Webhooks", icon: Webhook, section: "webhooks" },
 ] as const;
@@ -97,7 +99,7 @@ export function Layout({ section, children }: { section: string; children: React
             <ApiKeyControl />
           </div>
         </div>
-        <nav aria-label="Main" className="grid grid-cols-4 gap-1 px-2 pb-2">
+        <nav aria-label="Main" className="grid grid-cols-3 gap-1 px-2 pb-2 md:grid-cols-6">
           {NAV.map((item) => {
             const active = item.section === section;
             return (
@@ -111,8 +113,8 @@ export function Layout({ section, children }: { section: string; children: React
                 )}
               >
                 <item.icon className="size-3.5 shrink-0" aria-hidden />
-                <span className="sm:hidden">{item.short}</span>
-                <span className="hidden sm:inline">{item.label}</span>
+                <span className="md:hidden">{item.short}</span>
+                <span className="hidden md:inline">{item.label}</span>
               </Link>
             );
           })}

@@ -1,4 +1,4 @@
-import type { PaymentStatus } from "../api/types";
+import type { DisputeStatus, PaymentStatus, RefundStatus } from "../api/types";
 import { cx } from "./ui";
 
 const STYLES: Record<string, { pill: string; dot: string; pulse?: boolean }> = {
@@ -17,14 +17,44 @@ const STYLES: Record<string, { pill: string; dot: string; pulse?: boolean }> = {
     pulse: true,
   },
   SKIPPED: { pill: "bg-white text-slate-500 ring-slate-200", dot: "bg-slate-300" },
+  // payments waiting on the merchant, and payments called off
+  REQUIRES_CAPTURE: {
+    pill: "bg-violet-50 text-violet-700 ring-violet-600/25",
+    dot: "bg-violet-500",
+  },
+  CANCELED: { pill: "bg-zinc-100 text-zinc-600 ring-zinc-400/40", dot: "bg-zinc-400" },
+  // refunds (PENDING and FAILED above)
+  SUCCEEDED: { pill: "bg-emerald-50 text-emerald-700 ring-emerald-600/20", dot: "bg-emerald-500" },
+  // disputes
+  NEEDS_RESPONSE: {
+    pill: "bg-orange-50 text-orange-800 ring-orange-600/30",
+    dot: "bg-orange-500",
+    pulse: true,
+  },
+  UNDER_REVIEW: { pill: "bg-sky-50 text-sky-700 ring-sky-600/20", dot: "bg-sky-500", pulse: true },
+  WON: { pill: "bg-emerald-50 text-emerald-700 ring-emerald-600/20", dot: "bg-emerald-500" },
+  LOST: { pill: "bg-rose-50 text-rose-700 ring-rose-600/20", dot: "bg-rose-500" },
 };
 
 export const STATUS_COLORS: Record<PaymentStatus, string> = {
   CREATED: "#94a3b8",
   PROCESSING: "#0ea5e9",
   RETRYING: "#f59e0b",
+  REQUIRES_CAPTURE: "#8b5cf6",
   SUCCESS: "#10b981",
   FAILED: "#f43f5e",
+  CANCELED: "#a1a1aa",
+};
+
+/** The dot colour of a move in the timeline, whatever moved (payment, refund, dispute). */
+export const MOVE_COLORS: Record<PaymentStatus | RefundStatus | DisputeStatus, string> = {
+  ...STATUS_COLORS,
+  PENDING: "#94a3b8",
+  SUCCEEDED: "#10b981",
+  NEEDS_RESPONSE: "#f97316",
+  UNDER_REVIEW: "#0ea5e9",
+  WON: "#10b981",
+  LOST: "#f43f5e",
 };
 
 export function StatusBadge({
@@ -32,7 +62,7 @@ export function StatusBadge({
   testId = "status-badge",
   className,
 }: {
-  /** A payment, webhook or delivery status (PaymentStatus, WebhookStatus, DeliveryStatus). */
+  /** A payment, refund, dispute, webhook or delivery status. */
   status: string;
   testId?: string;
   className?: string;

@@ -5,24 +5,31 @@ import { toApiError, type ApiError } from "../api/errors";
 import {
   FINAL_STATUSES,
   type PaymentDetail,
+  type MovedObjectType,
   type PaymentEvent,
   type WebhookDelivery,
 } from "../api/types";
+import { AuthorizationPanel } from "../components/AuthorizationPanel";
 import { CopyButton } from "../components/CopyButton";
+import { DisputePanel } from "../components/DisputePanel";
 import { ErrorBox } from "../components/ErrorBox";
 import { JsonView } from "../components/JsonView";
 import { Money } from "../components/Money";
 import { LiveIndicator } from "../components/LiveIndicator";
-import { HttpStatus, STATUS_COLORS, StatusBadge } from "../components/StatusBadge";
+import { RefundPanel } from "../components/RefundPanel";
+import { HttpStatus, MOVE_COLORS, StatusBadge } from "../components/StatusBadge";
 import { Button, Card, EmptyState, Mono, Skeleton, cx } from "../components/ui";
 import { usePolling } from "../hooks/usePolling";
 import {
   describeMethod,
+  formatAmount,
   formatDateTime,
   formatDuration,
   formatTime,
   msBetween,
+  shortId,
 } from "../lib/format";
+import { CANCELLATION_REASON_LABELS, movedObjectLabel } from "../lib/moneyMovements";
 import { Link } from "../lib/router";
 
 function Fact({
@@ -44,6 +51,12 @@ function Fact({
   );
 }
 
+const OBJECT_TONE: Record<MovedObjectType, string> = {
+  payment: "bg-slate-100 text-slate-600",
+  refund: "bg-indigo-50 text-indigo-700",
+  dispute: "bg-orange-50 text-orange-800",
+};
+
 export function Timeline({ events, createdAt }: { events: PaymentEvent[]; createdAt: string }) {
   if (!events.length) return <EmptyState title="No state changes recorded yet" />;
   return (
@@ -56,6 +69,8 @@ export function Timeline({ events, createdAt }: { events: PaymentEvent[]; create
             key={ev.id}
             data-testid="timeline-event"
             data-to={ev.to}
+            data-object-type={ev.object_type}
+            data-object-id={ev.object_id}
             className="relative flex gap-3 pb-5 last:pb-0"
           >
             {!last && (
@@ -68,12 +83,24 @@ export function Timeline({ events, createdAt }: { events: PaymentEvent[]; create
               aria-hidden
               className="relative mt-1 size-3.5 shrink-0 rounded-full border-2 border-white shadow-[0_0_0_1px_rgb(226_232_240)]"
               style={{
-                background: (STATUS_COLORS as Partial<Record<string, string>>)[ev.to] ?? "#94a3b8",
+                background: (MOVE_COLORS as Partial<Record<string, string>>)[ev.to] ?? "#94a3b8",
               }}
             />
             <div className="min-w-0 flex-1">
               <div className="flex items-start gap-2">
                 <div className="flex min-w-0 flex-1 flex-wrap items-center gap-x-2 gap-y-1">
+                  <span
+                    data-testid="timeline-object"
+                    title={ev.object_id}
+                    className={cx(
+                      "rounded px-1.5 py-0.5 text-[0.6875rem] font-semibold",
+                      OBJECT_TONE[ev.object_type],
+                    )}
+                  >
+                    {ev.object_type === "payment"
+                      ? "Payment"
+                      : movedObjectLabel({ ...ev, object_id: shortId(ev.object_id, 8, 4) })}
+                  </span>
                   {ev.from ? (
                     <StatusBadge status={ev.from} testId="timeline-from" />
                   ) : (
@@ -83,9 +110,11 @@ export function Timeline({ events, createdAt }: { events: PaymentEvent[]; create
                     →
                   </span>
                   <StatusBadge status={ev.to} testId="timeline-to" />
-                  <span className="text-xs whitespace-nowrap text-slate-500">
-                    attempt {ev.attempt}
-                  </span>
+                  {ev.attempt !== null && (
+                    <span className="text-xs whitespace-nowrap text-slate-500">
+                      attempt {ev.attempt}
+                    </span>
+                  )}
                 </div>
                 <div
                   className="shrink-0 text-right text-xs leading-tight tabular-nums"
@@ -283,6 +312,7 @@ export function PaymentDetailPage({ id }: { id: string }) {
   }
 
   const final = FINAL_STATUSES.includes(p.status);
+  const showRefunds = p.status === "SUCCESS" || p.refunds.length > 0;
   const latency = msBetween(p.created_at, p.finalized_at);
 
   return (
@@ -349,6 +379,8 @@ export function PaymentDetailPage({ id }: { id: string }) {
         />
       )}
 
+      <AuthorizationPanel key={p.id} payment={p} onChanged={detail.refresh} />
+
       <Card className="mb-4">
         <dl className="grid grid-cols-2 gap-x-6 gap-y-4 sm:grid-cols-3 lg:grid-cols-6">
           <Fact label="Method">{describeMethod(p.payment_method)}</Fact>
@@ -362,9 +394,21 @@ export function PaymentDetailPage({ id }: { id: string }) {
           <Fact label="Webhooks">
             <StatusBadge status={p.webhook_status} testId="payment-webhook-status" />
           </Fact>
+          <Fact label="Capture" testId="payment-capture-method">
+            {p.capture_method}
+            {p.capture_method === "manual" &&
+              p.status === "SUCCESS" &&
+              ` · ${formatAmount(p.amount_captured, p.currency)} captured`}
+          </Fact>
           <Fact label="Scenario">{p.scenario ?? <span className="text-slate-400">—</span>}</Fact>
           <Fact label="Latency">
-            {final ? formatDuration(latency) : <span className="text-slate-400">in flight</span>}
+            {final ? (
+              formatDuration(latency)
+            ) : (
+              <span className="text-slate-400">
+                {p.status === "REQUIRES_CAPTURE" ? "awaiting capture" : "in flight"}
+              </span>
+            )}
           </Fact>
           <Fact label="Created">{formatDateTime(p.created_at)}</Fact>
           <Fact label="Finalized">{formatDateTime(p.finalized_at)}</Fact>
@@ -374,6 +418,13 @@ export function PaymentDetailPage({ id }: { id: string }) {
           <Fact label="Description">
             {p.description ?? <span className="text-slate-400">—</span>}
           </Fact>
+          {p.cancellation_reason && (
+            <Fact label="Cancellation reason" testId="payment-cancellation-reason">
+              {(CANCELLATION_REASON_LABELS as Partial<Record<string, string>>)[
+                p.cancellation_reason
+              ] ?? p.cancellation_reason}
+            </Fact>
+          )}
           {p.failure && (
             <div className="col-span-2 min-w-0">
               <dt className="text-xs font-medium text-slate-500">Failure</dt>
@@ -387,6 +438,27 @@ export function PaymentDetailPage({ id }: { id: string }) {
           )}
         </dl>
       </Card>
+
+      {(showRefunds || p.dispute) && (
+        <div className="mb-4 grid gap-4 lg:grid-cols-5">
+          {showRefunds && (
+            <RefundPanel
+              key={p.id}
+              payment={p}
+              onChanged={detail.refresh}
+              className={p.dispute ? "lg:col-span-3" : "lg:col-span-5"}
+            />
+          )}
+          {p.dispute && (
+            <DisputePanel
+              key={p.dispute.id}
+              dispute={p.dispute}
+              onChanged={detail.refresh}
+              className={showRefunds ? "lg:col-span-2" : "lg:col-span-5"}
+            />
+          )}
+        </div>
+      )}
 
       <div className="grid gap-4 lg:grid-cols-5">
         <Card
@@ -411,7 +483,7 @@ export function PaymentDetailPage({ id }: { id: string }) {
             <EmptyState title={final ? "No webhook deliveries" : "No webhook yet"}>
               {final
                 ? "No endpoint was subscribed to this payment's events."
-                : "Webhooks are sent when the payment reaches a final state."}
+                : "Webhooks are sent when the payment reaches a final state (or needs capture)."}
             </EmptyState>
           )}
         </Card>

@@ -1,4 +1,4 @@
-import { ChevronLeft, ChevronRight, Inbox, Plus, Search } from "lucide-react";
+import { Inbox, Plus, Search } from "lucide-react";
 import { useEffect, useState } from "react";
 import { api } from "../api/client";
 import { ApiError } from "../api/errors";
@@ -9,13 +9,13 @@ import {
   type PaymentStatus,
 } from "../api/types";
 import { ErrorBox } from "../components/ErrorBox";
+import { Pager, StatusFilter } from "../components/ListControls";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { PaymentsTable } from "../components/PaymentsTable";
-import { Button, Card, EmptyState, PageHeader, Skeleton, cx, inputClass } from "../components/ui";
+import { Card, EmptyState, PageHeader, Skeleton, cx, inputClass } from "../components/ui";
 import { usePolling } from "../hooks/usePolling";
+import { PAGE_SIZES } from "../lib/listQuery";
 import { Link, navigate } from "../lib/router";
-
-export const PAGE_SIZES = [10, 25, 50, 100];
 
 export interface PaymentsQuery {
   status: PaymentStatus | "";
@@ -129,28 +129,7 @@ export function PaymentsPage({ query }: { query: URLSearchParams }) {
       />
       <Card bodyClassName="p-0">
         <div className="flex flex-col gap-3 border-b border-slate-100 p-3 md:flex-row md:items-center md:justify-between">
-          <div
-            role="radiogroup"
-            aria-label="Status filter"
-            data-testid="status-filter"
-            className="flex flex-wrap gap-1"
-          >
-            {(["", ...PAYMENT_STATUSES] as const).map((s) => (
-              <button
-                key={s || "all"}
-                type="button"
-                role="radio"
-                aria-checked={q.status === s}
-                onClick={() => setStatus(s)}
-                className={cx(
-                  "rounded-md px-2.5 py-1 text-xs font-medium transition-colors focus-visible:outline-2 focus-visible:outline-indigo-600",
-                  q.status === s ? "bg-slate-900 text-white" : "text-slate-600 hover:bg-slate-100",
-                )}
-              >
-                {s ? s.charAt(0) + s.slice(1).toLowerCase() : "All"}
-              </button>
-            ))}
-          </div>
+          <StatusFilter statuses={PAYMENT_STATUSES} value={q.status} onChange={setStatus} />
           <div className="relative md:w-80">
             <label htmlFor="payment-search" className="sr-only">
               Search by payment id or user id
@@ -224,46 +203,16 @@ export function PaymentsPage({ query }: { query: URLSearchParams }) {
           </EmptyState>
         )}
 
-        <div className="flex flex-wrap items-center justify-between gap-2 border-t border-slate-100 px-3 py-2 text-sm text-slate-500">
-          <div className="flex items-center gap-2">
-            <label htmlFor="page-size" className="text-xs">
-              Per page
-            </label>
-            <select
-              id="page-size"
-              value={q.limit}
-              onChange={(e) =>
-                writePaymentsQuery({ ...q, limit: Number(e.target.value), cursors: [] })
-              }
-              className="rounded-md border-0 bg-white py-1 pr-7 pl-2 text-xs ring-1 ring-slate-300 ring-inset focus:ring-2 focus:ring-indigo-600"
-            >
-              {PAGE_SIZES.map((n) => (
-                <option key={n} value={n}>
-                  {n}
-                </option>
-              ))}
-            </select>
-            <span className="text-xs">Page {pageNo}</span>
-          </div>
-          <div className="flex gap-2">
-            <Button
-              size="sm"
-              disabled={pageNo === 1}
-              onClick={() => writePaymentsQuery({ ...q, cursors: q.cursors.slice(0, -1) })}
-            >
-              <ChevronLeft className="size-3.5" aria-hidden /> Newer
-            </Button>
-            <Button
-              size="sm"
-              disabled={!page.data?.has_more || rows.length === 0}
-              onClick={() =>
-                writePaymentsQuery({ ...q, cursors: [...q.cursors, rows[rows.length - 1].id] })
-              }
-            >
-              Older <ChevronRight className="size-3.5" aria-hidden />
-            </Button>
-          </div>
-        </div>
+        <Pager
+          limit={q.limit}
+          pageNo={pageNo}
+          hasMore={Boolean(page.data?.has_more) && rows.length > 0}
+          onLimit={(limit) => writePaymentsQuery({ ...q, limit, cursors: [] })}
+          onNewer={() => writePaymentsQuery({ ...q, cursors: q.cursors.slice(0, -1) })}
+          onOlder={() =>
+            writePaymentsQuery({ ...q, cursors: [...q.cursors, rows[rows.length - 1].id] })
+          }
+        />
       </Card>
     </div>
   );
