@@ -53,6 +53,13 @@ describe("buildCreateBody", () => {
     });
   });
 
+  it("asks for manual capture only when chosen", () => {
+    const auto = buildCreateBody({ ...defaultForm(), idempotencyKey: "k" });
+    expect(auto.ok && "capture_method" in auto.body).toBe(false);
+    const manual = buildCreateBody({ ...defaultForm(), captureMethod: "manual" });
+    expect(manual.ok && manual.body.capture_method).toBe("manual");
+  });
+
   it("reports every field problem at once", () => {
     const r = buildCreateBody({
       ...defaultForm(),

@@ -1,6 +1,6 @@
 // The new-payment form as data: defaults, the magic test values, and form → request body.
 
-import type { CreatePaymentBody, Scenario } from "../api/types";
+import type { CaptureMethod, CreatePaymentBody, Scenario } from "../api/types";
 import { parseAmountToMinor } from "./format";
 
 export type MethodType = "card" | "upi" | "wallet";
@@ -15,6 +15,8 @@ export interface NewPaymentForm {
   userId: string;
   description: string;
   scenario: Scenario | "";
+  /** manual: a successful payment waits in REQUIRES_CAPTURE for Capture or Cancel. */
+  captureMethod: CaptureMethod;
   idempotencyKey: string;
 }
 
@@ -23,6 +25,8 @@ export const MAGIC_CARDS = [
   { number: "4000000000000002", outcome: "Declined (hard failure)", tone: "bad" },
   { number: "4000000000009995", outcome: "Insufficient funds", tone: "bad" },
   { number: "4000000000000119", outcome: "Processing error (retried)", tone: "warn" },
+  { number: "4000000000000259", outcome: "Succeeds, then disputed", tone: "warn" },
+  { number: "4000000000005126", outcome: "Succeeds; every refund fails", tone: "warn" },
 ] as const;
 
 export const MAGIC_VPAS = [
@@ -64,6 +68,7 @@ export function defaultForm(): NewPaymentForm {
     userId: "user_1",
     description: "",
     scenario: "",
+    captureMethod: "automatic",
     idempotencyKey: newIdempotencyKey(),
   };
 }
@@ -105,5 +110,7 @@ export function buildCreateBody(
   };
   if (form.description.trim()) body.description = form.description.trim();
   if (form.scenario) body.scenario = form.scenario;
+  // automatic is the API's default: left out, so older request bodies stay byte-identical
+  if (form.captureMethod === "manual") body.capture_method = "manual";
   return { ok: true, body, key };
 }

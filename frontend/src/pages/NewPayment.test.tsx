@@ -100,4 +100,18 @@ describe("NewPaymentPage", () => {
     fireEvent.click(screen.getByRole("button", { name: /timeout@paygate/ }));
     expect(screen.getByLabelText<HTMLInputElement>("UPI VPA").value).toBe("timeout@paygate");
   });
+
+  it("asks for manual capture when chosen, and lists the dispute and refund-failure cards", async () => {
+    const fetch = vi.spyOn(globalThis, "fetch").mockResolvedValueOnce(respond(201, PAYMENT));
+    render(<NewPaymentPage />);
+    expect(screen.getByRole("button", { name: /4000000000000259.*disputed/ })).toBeTruthy();
+    expect(screen.getByRole("button", { name: /4000000000005126.*refund fails/ })).toBeTruthy();
+    expect(screen.getByRole<HTMLInputElement>("radio", { name: "Automatic" }).checked).toBe(true);
+    fireEvent.click(screen.getByRole("radio", { name: "Manual" }));
+    expect(screen.getByText(/stops at REQUIRES_CAPTURE/)).toBeTruthy();
+    fireEvent.click(screen.getByRole("button", { name: "Create payment" }));
+    await screen.findByText("Payment created");
+    const [, init] = fetch.mock.calls[0] as [string, RequestInit];
+    expect(JSON.parse(init.body as string)).toMatchObject({ capture_method: "manual" });
+  });
 });

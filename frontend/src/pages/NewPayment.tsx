@@ -2,7 +2,7 @@ import { CreditCard, RefreshCw, Repeat, Smartphone, Wallet } from "lucide-react"
 import { useState, type FormEvent } from "react";
 import { api } from "../api/client";
 import { toApiError, type ApiError } from "../api/errors";
-import { CURRENCIES, SCENARIOS, type Payment } from "../api/types";
+import { CURRENCIES, SCENARIOS, type CaptureMethod, type Payment } from "../api/types";
 import { ErrorBox } from "../components/ErrorBox";
 import { StatusBadge } from "../components/StatusBadge";
 import { Button, Card, Field, Mono, PageHeader, cx, inputClass } from "../components/ui";
@@ -35,6 +35,11 @@ const METHODS: { type: MethodType; label: string; icon: typeof CreditCard }[] = 
   { type: "card", label: "Card", icon: CreditCard },
   { type: "upi", label: "UPI", icon: Smartphone },
   { type: "wallet", label: "Wallet", icon: Wallet },
+];
+
+const CAPTURE_METHODS: { value: CaptureMethod; label: string }[] = [
+  { value: "automatic", label: "Automatic" },
+  { value: "manual", label: "Manual" },
 ];
 
 const TONE: Record<string, string> = {
@@ -284,6 +289,38 @@ export function NewPaymentPage() {
                   />
                 </Field>
               </div>
+
+              <fieldset>
+                <legend className="text-sm font-medium text-slate-700">Capture</legend>
+                <div className="mt-1.5 grid grid-cols-2 gap-2 sm:w-2/3">
+                  {CAPTURE_METHODS.map((m) => (
+                    <label
+                      key={m.value}
+                      className={cx(
+                        "flex cursor-pointer items-center justify-center gap-2 rounded-lg px-3 py-2 text-sm font-medium ring-1 transition-colors ring-inset has-[:focus-visible]:outline-2 has-[:focus-visible]:outline-indigo-600",
+                        form.captureMethod === m.value
+                          ? "bg-indigo-50 text-indigo-700 ring-indigo-600"
+                          : "bg-white text-slate-700 ring-slate-300 hover:bg-slate-50",
+                      )}
+                    >
+                      <input
+                        type="radio"
+                        name="capture_method"
+                        value={m.value}
+                        className="sr-only"
+                        checked={form.captureMethod === m.value}
+                        onChange={() => set("captureMethod", m.value)}
+                      />
+                      {m.label}
+                    </label>
+                  ))}
+                </div>
+                <p className="mt-1.5 text-xs text-slate-500">
+                  {form.captureMethod === "manual"
+                    ? "The payment stops at REQUIRES_CAPTURE with the funds held: capture or cancel it from its page."
+                    : "A successful payment is captured at once (SUCCESS)."}
+                </p>
+              </fieldset>
 
               <div className="grid gap-4 sm:grid-cols-2">
                 <Field

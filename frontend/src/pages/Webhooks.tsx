@@ -113,7 +113,7 @@ function AddEndpointForm({ onCreated }: { onCreated: (e: WebhookEndpoint) => voi
       </Field>
       <fieldset>
         <legend className="text-sm font-medium text-slate-700">Events</legend>
-        <div className="mt-1.5 space-y-1.5">
+        <div className="mt-1.5 grid gap-1.5 sm:grid-cols-2">
           {WEBHOOK_EVENT_TYPES.map((ev) => (
             <label key={ev} className="flex items-center gap-2 text-sm">
               <input
