@@ -80,8 +80,13 @@ def _parse(raw: bytes) -> Any:
 
 
 def _payment_id(body: Any) -> str | None:
+    """The payment an event is about: its `data` itself, or the payment of a refund or a
+    dispute (`data.payment`)."""
     if isinstance(body, dict) and isinstance(body.get("data"), dict):
-        value = body["data"].get("id")
+        data = body["data"]
+        value = (
+            data.get("payment") if data.get("object") in ("refund", "dispute") else data.get("id")
+        )
         return value if isinstance(value, str) else None
     return None
 

@@ -18,6 +18,7 @@ The fixtures in `tests/functions/conftest.py` wire these to the local services;
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import json
 import threading
@@ -25,6 +26,7 @@ import time
 import traceback
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -38,14 +40,22 @@ from tests.lambda_runtime import http_event as apigw_v2_event
 
 __all__ = ["QStashRelay", "apigw_v2_event", "asgi_client", "lambda_invoke", "load_function"]
 
-FUNCTIONS = ("create_payment", "process_payment", "dispatch_webhook", "payments_api", "sweeper")
-INTERNAL_ROUTES = {
-    "/internal/process_payment": "process_payment",
-    "/internal/process_payment/failure": "process_payment",
-    "/internal/dispatch_webhook": "dispatch_webhook",
-    "/internal/dispatch_webhook/failure": "dispatch_webhook",
-    "/internal/sweep": "sweeper",
-}
+FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
+FUNCTIONS = tuple(sorted(p.parent.name for p in FUNCTIONS_DIR.glob("*/app.py")))
+
+
+@functools.cache
+def internal_routes() -> dict[str, str]:
+    """Every `/internal/…` path (QStash and schedule deliveries) → the function serving it,
+    read from the functions' own routers, so a new step is relayed without a list to edit."""
+    routes: dict[str, str] = {}
+    for name in FUNCTIONS:
+        for router in getattr(load_function(name), "routers", ()):
+            for route in router.routes:
+                path = getattr(route, "path", "")
+                if path.startswith("/internal/"):
+                    routes[path] = name
+    return routes
 
 
 def load_function(name: str) -> ModuleType:
@@ -122,7 +132,7 @@ class QStashRelay:
     async def _app(self, scope: Any, receive: Any, send: Any) -> None:
         request = Request(scope, receive)
         body = await request.body()
-        name = INTERNAL_ROUTES.get(request.url.path)
+        name = internal_routes().get(request.url.path)
         if name is None:
             await Response(status_code=404)(scope, receive, send)
             return

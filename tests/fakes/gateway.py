@@ -6,6 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from shared.domain.clock import utcnow
+from shared.domain.webhooks import EVENT_TYPES
 from shared.services.context import Gateway, LifecycleConfig
 from tests.fakes.edges import (
     FakeLock,
@@ -47,7 +48,7 @@ def fake_gateway(*, endpoints: int = 1, sender: FakeSender | None = None, **conf
             "_id": f"we_unit{n}",
             "merchant_id": MERCHANT,
             "url": f"https://merchant.example/hooks/{n}",
-            "enabled_events": ["payment.succeeded", "payment.failed", "payment.retrying"],
+            "enabled_events": list(EVENT_TYPES),
             "secret": ENDPOINT_SECRET,
             "status": "enabled",
             "created_at": utcnow(),

@@ -42,3 +42,23 @@ async def wait_settled(
             return detail
         await asyncio.sleep(0.1)
     raise AssertionError(f"payment {payment_id} did not settle: {detail}")
+
+
+async def wait_status(
+    api: httpx.AsyncClient,
+    payment_id: str,
+    statuses: tuple[str, ...],
+    within_s: float = 30.0,
+    webhooks: bool = True,
+) -> dict[str, Any]:
+    """Poll until the payment is in one of `statuses` (and its webhooks settled)."""
+    deadline = time.monotonic() + within_s
+    detail: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        detail = (await api.get(f"/v1/payments/{payment_id}")).json()
+        if detail.get("status") in statuses and (
+            not webhooks or detail.get("webhook_status") in ("SUCCESS", "FAILED", "SKIPPED")
+        ):
+            return detail
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"payment {payment_id} never reached {statuses}: {detail}")

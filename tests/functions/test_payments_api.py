@@ -197,7 +197,16 @@ async def _metrics_run(
     statuses = Counter(d["status"] for d in details)
     assert metrics["total"] == len(details) == len(METRICS_MIX)
     assert metrics["status_counts"] == {
-        s: statuses.get(s, 0) for s in ("CREATED", "PROCESSING", "RETRYING", "SUCCESS", "FAILED")
+        s: statuses.get(s, 0)
+        for s in (
+            "CREATED",
+            "PROCESSING",
+            "RETRYING",
+            "SUCCESS",
+            "FAILED",
+            "REQUIRES_CAPTURE",
+            "CANCELED",
+        )
     }
     settled = statuses["SUCCESS"] + statuses["FAILED"]
     assert metrics["success_rate"] == _rate(statuses["SUCCESS"], settled)

@@ -18,14 +18,9 @@ import pytest
 
 from devstack.processes import ManagedProcess
 from devstack.stack import StackConfig
+from tests.harness import internal_routes
 
-INTERNAL_ROUTES = (
-    "/internal/process_payment",
-    "/internal/process_payment/failure",
-    "/internal/dispatch_webhook",
-    "/internal/dispatch_webhook/failure",
-    "/internal/sweep",
-)
+INTERNAL_ROUTES = tuple(sorted(internal_routes()))  # every QStash-driven route of every function
 BODY = json.dumps({"payment_id": "pay_00000000000000000000000000", "generation": 1}).encode()
 
 
