@@ -6,7 +6,8 @@ was settled). `reserve` is one conditional update — room left, refund not yet 
 however many requests race, the reservations never exceed `amount_captured`, and running it
 again for the same refund changes nothing. `settle` is guarded the same way by
 `settled_refund_ids`, so a redelivered step counts a refund once. ("Not in the array" is
-`$nin`: nx-27017 matches `{array: {$ne: x}}` even when the array holds x.)
+`$nin`: nx-27017 matches `{array: {$ne: x}}` even when the array holds x; and with `$expr`
+it ignores every other filter field, so `reserve` states all of its conditions in `$expr`.)
 """
 
 from __future__ import annotations
@@ -125,14 +126,16 @@ class RefundRepository:
     async def reserve(self, refund: Refund) -> bool:
         """Reserve the refund's amount on its SUCCESS payment if there is room; True when it
         is reserved (now or before), False when there is no room (nothing changed)."""
-        room = {"$lte": [{"$add": [RESERVED, refund.amount]}, "$amount_captured"]}
+        # Every condition inside $expr: nx-27017 ignores the plain filter fields (even _id!)
+        # of a query that also has $expr. Real MongoDB reads it the same way.
+        conditions = [
+            {"$eq": ["$_id", refund.payment_id]},
+            {"$eq": ["$status", PaymentStatus.SUCCESS.value]},
+            {"$not": [{"$in": [refund.id, {"$ifNull": ["$refund_ids", []]}]}]},
+            {"$lte": [{"$add": [RESERVED, refund.amount]}, "$amount_captured"]},
+        ]
         stored = await self.payments.find_one_and_update(
-            {
-                "_id": refund.payment_id,
-                "status": PaymentStatus.SUCCESS.value,
-                "refund_ids": {"$nin": [refund.id]},
-                "$expr": room,
-            },
+            {"_id": refund.payment_id, "$expr": {"$and": conditions}},
             {"$inc": {"refund_reserved": refund.amount}, "$push": {"refund_ids": refund.id}},
             projection={"_id": 1},
             return_document=ReturnDocument.AFTER,
