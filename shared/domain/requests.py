@@ -120,18 +120,44 @@ class PaymentCreate(BaseModel):
     @field_validator("metadata")
     @classmethod
     def _bounded_metadata(cls, value: dict[str, str]) -> dict[str, str]:
-        if len(value) > MAX_METADATA_KEYS:
-            raise ValueError(f"metadata takes at most {MAX_METADATA_KEYS} keys")
-        for key, item in value.items():
-            if not 1 <= len(key) <= MAX_METADATA_KEY_LENGTH:
-                raise ValueError(f"metadata keys are 1-{MAX_METADATA_KEY_LENGTH} characters")
-            if (problem := control_character_problem(key)) is not None:
-                raise ValueError(f"metadata keys {problem}")
-            if len(item) > MAX_METADATA_VALUE_LENGTH:
-                raise ValueError(f"metadata values are at most {MAX_METADATA_VALUE_LENGTH} chars")
-            if (problem := control_character_problem(item)) is not None:
-                raise InvalidRequest(f"metadata.{key}: {problem}", param=f"metadata.{key}")
-        return value
+        return bounded_metadata(value)
+
+
+def bounded_metadata(value: dict[str, str]) -> dict[str, str]:
+    """Bounded metadata (payments and refunds alike)."""
+    if len(value) > MAX_METADATA_KEYS:
+        raise ValueError(f"metadata takes at most {MAX_METADATA_KEYS} keys")
+    for key, item in value.items():
+        if not 1 <= len(key) <= MAX_METADATA_KEY_LENGTH:
+            raise ValueError(f"metadata keys are 1-{MAX_METADATA_KEY_LENGTH} characters")
+        if (problem := control_character_problem(key)) is not None:
+            raise ValueError(f"metadata keys {problem}")
+        if len(item) > MAX_METADATA_VALUE_LENGTH:
+            raise ValueError(f"metadata values are at most {MAX_METADATA_VALUE_LENGTH} chars")
+        if (problem := control_character_problem(item)) is not None:
+            raise InvalidRequest(f"metadata.{key}: {problem}", param=f"metadata.{key}")
+    return value
+
+
+RefundReason = Literal["duplicate", "fraudulent", "requested_by_customer"]
+
+
+class RefundCreate(BaseModel):
+    """Body of `POST /v1/refunds`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    payment: Annotated[Text, Field(min_length=1, max_length=64, description="pay_ id")]
+    amount: StrictInt | None = Field(
+        None, description="Minor units; default: all that is left to refund"
+    )
+    reason: RefundReason | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("metadata")
+    @classmethod
+    def _bounded_metadata(cls, value: dict[str, str]) -> dict[str, str]:
+        return bounded_metadata(value)
 
 
 class PaymentCapture(BaseModel):

@@ -11,6 +11,7 @@ from shared.services.ports import (
     MerchantStore,
     PaymentStore,
     RateLimit,
+    RefundStore,
     ReplayGuard,
     TaskQueue,
     WebhookSender,
@@ -54,5 +55,6 @@ class Gateway:
     replay_guard: ReplayGuard
     rate_limit: RateLimit
     resolver: HostResolver
+    refunds: RefundStore
     merchant_cache: TTLCache = field(default_factory=lambda: TTLCache(30.0))
     endpoint_cache: TTLCache = field(default_factory=lambda: TTLCache(2.0))

@@ -7,11 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from shared.domain.payment import Payment
+from shared.domain.refund import Refund
 from shared.domain.tasks import Message
 
 PROCESS_PATH = "/internal/process_payment"
 PROCESS_FAILURE_PATH = "/internal/process_payment/failure"
 EXPIRE_PATH = "/internal/expire_authorization"
+REFUND_PATH = "/internal/process_refund"
+REFUND_FAILURE_PATH = "/internal/process_refund/failure"
 DISPATCH_PATH = "/internal/dispatch_webhook"
 DISPATCH_FAILURE_PATH = "/internal/dispatch_webhook/failure"
 # Deliveries beyond max_attempts - 1 retries: a delivery that never reached the function
@@ -31,6 +34,18 @@ def process_message(payment: Payment, suffix: str = "") -> Message:
         deduplication_id=f"process-{payment.id}-g{generation}{suffix}",
         retries=max(payment.max_attempts - 1, 0) + DELIVERY_RETRY_SLACK,
         failure_path=PROCESS_FAILURE_PATH,
+    )
+
+
+def refund_message(refund: Refund, max_attempts: int, suffix: str = "") -> Message:
+    """One per refund (the sweeper adds a suffix when it re-publishes a lost one); retried
+    like processing, and finalised by the failure callback if QStash gives up."""
+    return Message(
+        path=REFUND_PATH,
+        body={"refund_id": refund.id},
+        deduplication_id=f"refund-{refund.id}{suffix}",
+        retries=max(max_attempts - 1, 0) + DELIVERY_RETRY_SLACK,
+        failure_path=REFUND_FAILURE_PATH,
     )
 
 

@@ -11,6 +11,7 @@ from shared.services.views import (
     PaymentEventOut,
     PaymentListOut,
     PaymentOut,
+    RefundOut,
     WebhookDeliveryOut,
 )
 
@@ -28,7 +29,7 @@ async def get_payment(gw: Gateway, merchant_id: str, payment_id: str) -> Payment
         **PaymentOut.from_domain(payment).model_dump(),
         events=[PaymentEventOut.from_record(e) for e in events],
         webhook_deliveries=[WebhookDeliveryOut.from_record(d, attempts) for d in deliveries],
-        refunds=[],  # filled by the refunds store (money movements)
+        refunds=[RefundOut.from_domain(r) for r in await gw.refunds.of_payment(payment_id)],
         dispute=None,  # filled by the disputes store (money movements)
     )
 

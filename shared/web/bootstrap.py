@@ -20,6 +20,7 @@ from shared.adapters.dns_resolver import DnsResolver
 from shared.adapters.merchant_repository import MerchantRepository
 from shared.adapters.metrics_repository import MetricsRepository
 from shared.adapters.payment_repository import PaymentRepository
+from shared.adapters.refund_repository import RefundRepository
 from shared.adapters.settlement_repository import SettlementRepository
 from shared.adapters.settlement_store import SettlementStore, default_store
 from shared.adapters.webhook_repository import WebhookRepository
@@ -102,6 +103,7 @@ def build_clients(settings: Settings) -> Clients:
         replay_guard=upstash.ReplayGuard(redis, timeout),
         rate_limit=upstash.MerchantRateLimit(redis, settings.rate_limit_per_second, timeout),
         resolver=resolver,
+        refunds=RefundRepository(db),
     )
     gateway.merchant_cache.ttl_s = settings.auth_cache_s
     return Clients(

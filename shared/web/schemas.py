@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from shared.domain.requests import PaymentCreate
+from shared.domain.requests import PaymentCreate, RefundCreate
 from shared.services.views import (
     DeletedOut,
     DeliveryAttemptOut,
@@ -16,6 +16,9 @@ from shared.services.views import (
     PaymentListOut,
     PaymentMethodOut,
     PaymentOut,
+    RefundListOut,
+    RefundMetricsOut,
+    RefundOut,
     SettlementReportOut,
     WebhookDeliveryOut,
     WebhookEndpointListOut,
@@ -25,6 +28,10 @@ from shared.services.views import (
 
 class PaymentCreateDoc(PaymentCreate):
     model_config = ConfigDict(title="PaymentCreate")
+
+
+class RefundCreateDoc(RefundCreate):
+    model_config = ConfigDict(title="RefundCreate")
 
 
 __all__ = [
@@ -38,6 +45,10 @@ __all__ = [
     "PaymentListOut",
     "PaymentMethodOut",
     "PaymentOut",
+    "RefundCreateDoc",
+    "RefundListOut",
+    "RefundMetricsOut",
+    "RefundOut",
     "SettlementReportOut",
     "WebhookDeliveryOut",
     "WebhookEndpointListOut",

@@ -16,6 +16,7 @@ from tests.fakes.edges import (
     FakeSender,
     NoRateLimit,
 )
+from tests.fakes.refunds import FakeRefunds
 from tests.fakes.stores import FakeMerchants, FakePayments, FakeWebhooks
 
 CONFIG = LifecycleConfig(
@@ -53,9 +54,10 @@ def fake_gateway(*, endpoints: int = 1, sender: FakeSender | None = None, **conf
             "status": "enabled",
             "created_at": utcnow(),
         }
+    payments = FakePayments()
     gw = Gateway(
         config=replace(CONFIG, **config),
-        payments=FakePayments(),
+        payments=payments,
         webhooks=webhooks,
         merchants=FakeMerchants(),
         lock=FakeLock(),
@@ -64,6 +66,7 @@ def fake_gateway(*, endpoints: int = 1, sender: FakeSender | None = None, **conf
         replay_guard=FakeReplayGuard(),
         rate_limit=NoRateLimit(),
         resolver=FakeResolver({"merchant.example": ["93.184.215.14"]}),
+        refunds=FakeRefunds(payments),
     )
     gw.endpoint_cache.ttl_s = 0  # every read sees the fake store
     return gw

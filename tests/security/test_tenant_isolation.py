@@ -182,3 +182,28 @@ def test_settlement_reports_are_only_the_callers_own(
         assert not any(pid in b_csv.text for pid in a_ids), b_csv.text
 
         assert_not_found(api_c.get(f"/v1/settlements/{today}"))
+
+
+def test_b_cannot_refund_read_or_list_a_refunds(
+    api: httpx.Client, api_b: httpx.Client, a_objects: dict[str, Any]
+) -> None:
+    pid = a_objects["payment"]["id"]
+    b_refund = api_b.post(
+        "/v1/refunds",
+        json={"payment": pid, "amount": 1},
+        headers={"Idempotency-Key": f"iso-{uuid.uuid4().hex}"},
+    )
+    assert_not_found(b_refund)
+    a_refund = api.post(
+        "/v1/refunds",
+        json={"payment": pid, "amount": 1},
+        headers={"Idempotency-Key": f"iso-{uuid.uuid4().hex}"},
+    )
+    assert a_refund.status_code == 201, a_refund.text
+    rid = a_refund.json()["id"]
+    assert_not_found(api_b.get(f"/v1/refunds/{rid}"))
+    assert api.get(f"/v1/refunds/{rid}").status_code == 200
+    b_list = api_b.get("/v1/refunds", params={"payment": pid, "limit": 100}).json()["data"]
+    assert b_list == []
+    a_list = api.get("/v1/refunds", params={"payment": pid, "limit": 100}).json()["data"]
+    assert rid in {r["id"] for r in a_list}
