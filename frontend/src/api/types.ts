@@ -23,6 +23,7 @@ export type DeletedObject = Schemas["DeletedOut"];
 export type SettlementReport = Schemas["SettlementReportOut"];
 export type ErrorEnvelope = Schemas["ErrorEnvelope"];
 export type Refund = Schemas["RefundOut"];
+export type RefundList = Schemas["RefundListOut"];
 export type Dispute = Schemas["DisputeOut"];
 
 /** A list page: `{object: "list", url, data, has_more}` (PaymentListOut, WebhookEndpointListOut). */
@@ -42,6 +43,9 @@ export type CancelBody = NonNullable<
   paths["/v1/payments/{payment_id}/cancel"]["post"]["requestBody"]
 >["content"]["application/json"];
 export type CancellationReason = NonNullable<CancelBody["reason"]>;
+/** The body of `POST /v1/refunds` (documented inline). */
+export type CreateRefundBody =
+  paths["/v1/refunds"]["post"]["requestBody"]["content"]["application/json"];
 
 export type PaymentStatus = Payment["status"];
 export type WebhookStatus = Payment["webhook_status"];
@@ -161,18 +165,11 @@ export type Metrics = Omit<
 };
 
 // ---------------------------------------------------------------------------------------
-// TEMPORARY, hand-written until the refund and dispute routes land on main (issue 12): the
-// document already has RefundOut and DisputeOut (PaymentDetailOut carries them), but not yet
-// the list envelopes nor the request bodies of POST /v1/refunds and /v1/disputes/{id}/evidence.
-// Once `make types` knows the routes, switch these to Schemas["RefundListOut"],
-// Schemas["DisputeListOut"] and the paths' request bodies, and delete this block.
-export type RefundList = ListEnvelope<Refund>;
+// TEMPORARY, hand-written until the dispute routes land on main (issue 12): the document
+// already has DisputeOut (PaymentDetailOut carries it), but not yet DisputeListOut nor the body
+// of POST /v1/disputes/{id}/evidence. Once `make types` knows the routes, switch these to
+// Schemas["DisputeListOut"] and the path's request body, and delete this block.
 export type DisputeList = ListEnvelope<Dispute>;
-export interface CreateRefundBody {
-  payment: string;
-  amount?: number;
-  reason?: RefundReason;
-}
 export interface DisputeEvidenceBody {
   text: string;
 }

@@ -38,7 +38,7 @@ const PAYMENT: PaymentDetail = {
   dispute: null,
 };
 
-function refund(change: Partial<Refund>): Refund {
+function refund(change: Partial<Pick<Refund, "id" | "status" | "amount">>): Refund {
   return {
     id: "re_01",
     object: "refund",
@@ -49,6 +49,7 @@ function refund(change: Partial<Refund>): Refund {
     status: "SUCCEEDED",
     failure: null,
     idempotency_key: "rk",
+    metadata: {},
     created_at: "2026-11-28T07:01:00.000Z",
     updated_at: "2026-11-28T07:01:01.000Z",
     ...change,
