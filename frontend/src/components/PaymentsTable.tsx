@@ -1,6 +1,12 @@
 import type { Payment } from "../api/types";
 import { useNow } from "../hooks/useNow";
-import { describeMethod, formatDateTime, formatRelative, shortId } from "../lib/format";
+import {
+  describeMethod,
+  formatAmount,
+  formatDateTime,
+  formatRelative,
+  shortId,
+} from "../lib/format";
 import { Link, navigate } from "../lib/router";
 import { CopyButton } from "./CopyButton";
 import { Money } from "./Money";
@@ -134,6 +140,14 @@ export function PaymentsTable({
                 </td>
                 <td className={cx(td, "text-right font-medium whitespace-nowrap tabular-nums")}>
                   <Money amount={p.amount} currency={p.currency} />
+                  {p.amount_refunded > 0 && (
+                    <div
+                      data-testid="payment-refunded"
+                      className="text-xs font-normal text-slate-500"
+                    >
+                      {formatAmount(p.amount_refunded, p.currency)} refunded
+                    </div>
+                  )}
                 </td>
                 <td className={td}>
                   <StatusBadge status={p.status} />
