@@ -42,12 +42,16 @@ INSUFFICIENT_FUNDS = Outcome(
 UPI_FAILURE = Outcome(
     OutcomeKind.HARD_FAILURE, "upi_declined", "The UPI payment was declined by the payer's bank"
 )
+# Succeeds; its code only names the magic key, so the payment remembers a dispute is coming.
+SUCCESS_THEN_DISPUTE = Outcome(OutcomeKind.SUCCESS, "dispute")
+MAGIC_DISPUTE = "magic_dispute"
 
 MAGIC_CARDS: dict[str, Outcome] = {
     "4242424242424242": SUCCESS,
     "4000000000000002": DECLINED,
     "4000000000009995": INSUFFICIENT_FUNDS,
     "4000000000000119": PROCESSING_ERROR,
+    "4000000000000259": SUCCESS_THEN_DISPUTE,
 }
 MAGIC_VPAS: dict[str, Outcome] = {
     "success@paygate": SUCCESS,
@@ -63,6 +67,7 @@ MAGIC_OUTCOMES: dict[str, Outcome] = {
     "magic_processing_error": PROCESSING_ERROR,
     "magic_upi_declined": UPI_FAILURE,
     "magic_timeout": TIMEOUT,
+    MAGIC_DISPUTE: SUCCESS_THEN_DISPUTE,
 }
 
 

@@ -9,6 +9,8 @@ from shared.domain.requests import PaymentCreate
 from shared.services.views import (
     DeletedOut,
     DeliveryAttemptOut,
+    DisputeListOut,
+    DisputeOut,
     FailureOut,
     MetricsOut,
     PaymentDetailOut,
@@ -30,6 +32,8 @@ class PaymentCreateDoc(PaymentCreate):
 __all__ = [
     "DeletedOut",
     "DeliveryAttemptOut",
+    "DisputeListOut",
+    "DisputeOut",
     "FailureOut",
     "MetricsOut",
     "PaymentCreateDoc",

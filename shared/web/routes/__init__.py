@@ -4,11 +4,19 @@
 it whichever function serves it.
 """
 
-from shared.web.routes import create_payment, metrics, payments, settlements, webhooks
+from shared.web.routes import (
+    create_payment,
+    disputes,
+    metrics,
+    payments,
+    settlements,
+    webhooks,
+)
 
 PUBLIC = (
     create_payment.router,
     payments.router,
+    disputes.router,
     metrics.router,
     webhooks.router,
     settlements.router,
