@@ -147,11 +147,16 @@ class Dispute:
         )
 
     def accepted(self, *, now: datetime) -> Dispute:
-        """NEEDS_RESPONSE → LOST: the merchant accepts the loss."""
+        """NEEDS_RESPONSE → LOST: the merchant accepts the loss (once answered, it is the
+        network's to decide)."""
+        if self.status != D.NEEDS_RESPONSE:
+            raise IllegalTransition(f"only a NEEDS_RESPONSE dispute is accepted, not {self.status}")
         return self.move(D.LOST, now=now, actor="close_dispute", reason="accepted")
 
     def decided(self, *, now: datetime) -> Dispute:
-        """UNDER_REVIEW → WON | LOST, by the evidence (`decision`)."""
+        """UNDER_REVIEW → WON | LOST, by the evidence (`decision`); only evidence is decided."""
+        if self.status != D.UNDER_REVIEW:
+            raise IllegalTransition(f"only an UNDER_REVIEW dispute is decided, not {self.status}")
         verdict = decision(self.evidence)
         reason = "evidence_accepted" if verdict == D.WON else "evidence_rejected"
         return self.move(verdict, now=now, actor="decide_dispute", reason=reason)
