@@ -14,13 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 from shared.domain.errors import IllegalTransition
 from shared.domain.payment import Payment
 from shared.domain.webhooks import DISPUTE_CLOSED, DISPUTE_CREATED
 
-FRAUDULENT = "fraudulent"  # the only reason the simulator's card network gives
+DisputeReason = Literal["fraudulent"]  # the only reason the simulator's card network gives
 WINNING_EVIDENCE = "winning_evidence"  # evidence containing this wins the dispute
 
 
@@ -74,7 +74,7 @@ class Dispute:
     evidence_due_by: datetime
     created_at: datetime
     updated_at: datetime
-    reason: str = FRAUDULENT
+    reason: DisputeReason = "fraudulent"
     status: DisputeStatus = D.NEEDS_RESPONSE
     evidence: str | None = None
     closed_at: datetime | None = None

@@ -251,7 +251,7 @@ class DisputeOut(BaseModel):
             payment=dispute.payment_id,
             amount=dispute.amount,
             currency=dispute.currency,
-            reason="fraudulent",
+            reason=dispute.reason,
             status=dispute.status.value,
             evidence=dispute.evidence,
             evidence_due_by=iso(dispute.evidence_due_by) or "",
