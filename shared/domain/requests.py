@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictInt,
+    StrictStr,
     field_validator,
     model_validator,
 )
@@ -177,6 +178,41 @@ class PaymentCancel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: CancellationReason | None = None
+
+
+MAX_EVIDENCE_LENGTH = 10_000
+# Free text may span lines: newline and tab are allowed, every other control character is not.
+EVIDENCE_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _evidence_text(value: str) -> str:
+    found = EVIDENCE_CONTROL_CHARACTERS.search(value)
+    if found is not None:
+        raise ValueError(
+            "must not contain control characters other than newline and tab "
+            f"(found U+{ord(found.group()):04X})"
+        )
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+class DisputeEvidence(BaseModel):
+    """Body of `POST /v1/disputes/{id}/evidence`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[
+        StrictStr,
+        Field(min_length=1, max_length=MAX_EVIDENCE_LENGTH),
+        AfterValidator(_evidence_text),
+    ] = Field(description="The merchant's evidence; `winning_evidence` in it wins (simulated)")
+
+
+class DisputeClose(BaseModel):
+    """Body of `POST /v1/disputes/{id}/close` (empty: there is nothing to say)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class WebhookEndpointCreate(BaseModel):

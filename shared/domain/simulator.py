@@ -42,7 +42,6 @@ INSUFFICIENT_FUNDS = Outcome(
 UPI_FAILURE = Outcome(
     OutcomeKind.HARD_FAILURE, "upi_declined", "The UPI payment was declined by the payer's bank"
 )
-
 MAGIC_CARDS: dict[str, Outcome] = {
     "4242424242424242": SUCCESS,
     "4000000000000002": DECLINED,

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from shared.services.cache import TTLCache
 from shared.services.ports import (
+    DisputeStore,
     HostResolver,
     Lock,
     MerchantStore,
@@ -39,6 +40,9 @@ class LifecycleConfig:
     webhook_redrive_after_s: float
     card_fingerprint_key: str = field(repr=False)
     webhook_allow_loopback: bool = False  # dev/test mode: loopback webhook URLs are fine
+    dispute_delay_s: int = 5
+    dispute_decision_delay_s: int = 5
+    dispute_evidence_days: int = 7
 
 
 @dataclass
@@ -56,5 +60,6 @@ class Gateway:
     rate_limit: RateLimit
     resolver: HostResolver
     refunds: RefundStore
+    disputes: DisputeStore
     merchant_cache: TTLCache = field(default_factory=lambda: TTLCache(30.0))
     endpoint_cache: TTLCache = field(default_factory=lambda: TTLCache(2.0))

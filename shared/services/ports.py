@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from shared.domain.dispute import Dispute
 from shared.domain.payment import Payment, StoredResponse
 from shared.domain.refund import Refund
 from shared.domain.states import WebhookStatus
@@ -86,6 +87,53 @@ class PaymentStore(Protocol):
 
     async def ensure_event(self, payment: Payment) -> None:
         """Write the audit event of the payment's last move, once (idempotent)."""
+
+    async def attach_dispute(self, payment_id: str, dispute_id: str) -> None:
+        """Record the payment's dispute (once: a payment has at most one)."""
+
+    async def undisputed(
+        self, *, magic: str, finalized_before: datetime, limit: int
+    ) -> list[Payment]:
+        """SUCCESS payments carrying `magic`, finalized before the time, with no dispute yet."""
+
+
+class DisputeStore(Protocol):
+    """Disputes; their moves go to the payment's trail (`payment_events`, object_type dispute)."""
+
+    async def get(self, dispute_id: str, merchant_id: str | None = None) -> Dispute | None: ...
+
+    async def of_payment(self, payment_id: str) -> Dispute | None: ...
+
+    async def page(
+        self,
+        merchant_id: str,
+        *,
+        limit: int,
+        payment_id: str | None = None,
+        status: str | None = None,
+        starting_after: str | None = None,
+    ) -> tuple[list[Dispute], bool]:
+        """Newest first; returns (page, has_more)."""
+
+    async def insert(self, dispute: Dispute) -> Dispute:
+        """Store a newly opened dispute and its event; if its payment has one already (a
+        concurrent or repeated opening), that one is returned and nothing is written."""
+
+    async def save(self, before: Dispute, after: Dispute) -> Dispute | None:
+        """Write `after` if the stored dispute is still `before` (status and version), and its
+        move's event; None when another writer got there first."""
+
+    async def ensure_event(self, dispute: Dispute) -> None:
+        """Write the audit event of the dispute's last move, once (idempotent)."""
+
+    async def finish_fan_out(self, dispute: Dispute) -> None:
+        """Clear `fanout_pending`, only while the dispute is still at `dispute`'s version."""
+
+    async def under_review(self, *, updated_before: datetime, limit: int) -> list[Dispute]:
+        """UNDER_REVIEW disputes untouched since before the time (their decision is late)."""
+
+    async def fanout_pending(self, *, updated_before: datetime, limit: int) -> list[Dispute]:
+        """Disputes whose event's webhooks were never (all) queued."""
 
 
 class RefundStore(Protocol):

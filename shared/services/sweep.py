@@ -18,13 +18,14 @@ deliveries whose publish failed (`published: False`) are published with their ow
 deduplication id; PENDING deliveries untouched for longer than `webhook_redrive_after_s` (past
 QStash's whole retry budget and the failure callback's: their message is gone) are published
 once more and touched, so the next sweep leaves them alone.
+
+Disputes: see `dispute_sweep` (late openings, late decisions, unfinished fan-outs).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -32,25 +33,18 @@ from shared.domain.clock import utcnow
 from shared.domain.errors import DependencyUnavailable
 from shared.services.capture_payment import expire_authorization
 from shared.services.context import Gateway
+from shared.services.dispute_sweep import (
+    sweep_dispute_decisions,
+    sweep_dispute_fan_outs,
+    sweep_dispute_openings,
+)
 from shared.services.lifecycle_messages import dispatch_message, process_message, refund_message
 from shared.services.process_refund import finish_refund
+from shared.services.sweep_report import SweepReport
 from shared.services.webhook_fanout import complete_fan_out
 
 log = logging.getLogger("paygate.sweeper")
 SWEEP_BATCH = 500
-
-
-@dataclass(frozen=True)
-class SweepReport:
-    republished: int
-    failed: int
-
-    def __add__(self, other: SweepReport) -> SweepReport:
-        return SweepReport(self.republished + other.republished, self.failed + other.failed)
-
-    def summary(self) -> dict[str, int]:
-        """What the sweep answers (HTTP) or returns (schedule)."""
-        return {"republished": self.republished, "failed": self.failed}
 
 
 async def sweep(gw: Gateway) -> SweepReport:
@@ -189,4 +183,7 @@ SWEEP_STEPS: tuple[Callable[[Gateway], Awaitable[SweepReport]], ...] = (
     _sweep_deliveries,
     _sweep_refunds,
     _sweep_refund_fan_outs,
+    sweep_dispute_openings,
+    sweep_dispute_decisions,
+    sweep_dispute_fan_outs,
 )

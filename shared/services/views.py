@@ -13,6 +13,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.clock import iso
+from shared.domain.dispute import Dispute
 from shared.domain.payment import Failure, Payment
 from shared.domain.refund import Refund
 
@@ -271,6 +272,27 @@ class DisputeOut(BaseModel):
     created_at: str
     updated_at: str
     closed_at: str | None
+
+    @classmethod
+    def from_domain(cls, dispute: Dispute) -> Self:
+        return cls(
+            id=dispute.id,
+            object="dispute",
+            payment=dispute.payment_id,
+            amount=dispute.amount,
+            currency=dispute.currency,
+            reason=dispute.reason,
+            status=dispute.status.value,
+            evidence=dispute.evidence,
+            evidence_due_by=iso(dispute.evidence_due_by) or "",
+            created_at=iso(dispute.created_at) or "",
+            updated_at=iso(dispute.updated_at) or "",
+            closed_at=iso(dispute.closed_at),
+        )
+
+    def as_json(self) -> Doc:
+        """The JSON object the API and the webhook events show."""
+        return self.model_dump(mode="json")
 
 
 class DisputeListOut(BaseModel):

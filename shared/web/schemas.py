@@ -9,6 +9,8 @@ from shared.domain.requests import PaymentCreate, RefundCreate
 from shared.services.views import (
     DeletedOut,
     DeliveryAttemptOut,
+    DisputeListOut,
+    DisputeOut,
     FailureOut,
     MetricsOut,
     PaymentDetailOut,
@@ -37,6 +39,8 @@ class RefundCreateDoc(RefundCreate):
 __all__ = [
     "DeletedOut",
     "DeliveryAttemptOut",
+    "DisputeListOut",
+    "DisputeOut",
     "FailureOut",
     "MetricsOut",
     "PaymentCreateDoc",

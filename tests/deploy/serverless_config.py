@@ -30,6 +30,7 @@ PATH_SAMPLES = {
     "endpoint_id": "we_missing",
     "delivery_id": "whd_missing",
     "refund_id": "re_missing",
+    "dispute_id": "dp_missing",
     "date": "2026-01-01",
 }
 

@@ -17,7 +17,7 @@ from tests.fakes.edges import (
     NoRateLimit,
 )
 from tests.fakes.refunds import FakeRefunds
-from tests.fakes.stores import FakeMerchants, FakePayments, FakeWebhooks
+from tests.fakes.stores import FakeDisputes, FakeMerchants, FakePayments, FakeWebhooks
 
 CONFIG = LifecycleConfig(
     max_amount=1_000_000,
@@ -44,6 +44,7 @@ ENDPOINT_SECRET = "whsec_dW5pdC10ZXN0LXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm"
 def fake_gateway(*, endpoints: int = 1, sender: FakeSender | None = None, **config: Any) -> Gateway:
     """A gateway whose merchant has `endpoints` webhook endpoints subscribed to everything."""
     webhooks = FakeWebhooks()
+    payments = FakePayments()
     for n in range(endpoints):
         webhooks.endpoints[f"we_unit{n}"] = {
             "_id": f"we_unit{n}",
@@ -67,6 +68,7 @@ def fake_gateway(*, endpoints: int = 1, sender: FakeSender | None = None, **conf
         rate_limit=NoRateLimit(),
         resolver=FakeResolver({"merchant.example": ["93.184.215.14"]}),
         refunds=FakeRefunds(payments),
+        disputes=FakeDisputes(payments.events),
     )
     gw.endpoint_cache.ttl_s = 0  # every read sees the fake store
     return gw
