@@ -25,6 +25,7 @@ export type ErrorEnvelope = Schemas["ErrorEnvelope"];
 export type Refund = Schemas["RefundOut"];
 export type RefundList = Schemas["RefundListOut"];
 export type Dispute = Schemas["DisputeOut"];
+export type DisputeList = Schemas["DisputeListOut"];
 
 /** A list page: `{object: "list", url, data, has_more}` (PaymentListOut, WebhookEndpointListOut). */
 export type ListEnvelope<T> = Omit<Schemas["PaymentListOut"], "data"> & { data: T[] };
@@ -43,6 +44,9 @@ export type CancelBody = NonNullable<
   paths["/v1/payments/{payment_id}/cancel"]["post"]["requestBody"]
 >["content"]["application/json"];
 export type CancellationReason = NonNullable<CancelBody["reason"]>;
+/** The body of `POST /v1/disputes/{id}/evidence` (documented inline). */
+export type DisputeEvidenceBody =
+  paths["/v1/disputes/{dispute_id}/evidence"]["post"]["requestBody"]["content"]["application/json"];
 /** The body of `POST /v1/refunds` (documented inline). */
 export type CreateRefundBody =
   paths["/v1/refunds"]["post"]["requestBody"]["content"]["application/json"];
@@ -163,17 +167,6 @@ export type Metrics = Omit<
   latency_ms: { p50: number | null; p95: number | null; p99: number | null };
   payments_per_minute: { minute: string; count: number }[];
 };
-
-// ---------------------------------------------------------------------------------------
-// TEMPORARY, hand-written until the dispute routes land on main (issue 12): the document
-// already has DisputeOut (PaymentDetailOut carries it), but not yet DisputeListOut nor the body
-// of POST /v1/disputes/{id}/evidence. Once `make types` knows the routes, switch these to
-// Schemas["DisputeListOut"] and the path's request body, and delete this block.
-export type DisputeList = ListEnvelope<Dispute>;
-export interface DisputeEvidenceBody {
-  text: string;
-}
-// --- end of the temporary block --------------------------------------------------------
 
 // Not in the public document: /healthz answers a bare JSONResponse, /dev/config exists in dev
 // mode only, and the demo receiver is not part of the API.
