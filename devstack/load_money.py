@@ -3,12 +3,13 @@
 `MoneyDriver` runs beside the sender. It polls where the run's planned payments stand (one
 query for all of them, through the run's source) and, per `MoneyPlan`: captures an
 authorised payment (whole or in part) or cancels it (once authorised, or as soon as it can
-be — right after the create, and again while it is CREATED or RETRYING); once a payment is
-SUCCESS, sends its 1 to 3 partial refunds at once (each with its own Idempotency-Key), replays
-the first key, and asks for one more than is left (which must be refused); once its dispute
-opens, sends evidence or accepts it. Every request is retried through outages like the
-creates (`request_until_answered`); a 409 means the object moved meanwhile, and the next poll
-sees where to. What was asked for is recorded on the plan for the invariant checker.
+be: right after the create, or, for one that will be retried, while it is RETRYING); once a
+payment is SUCCESS, sends its 1 to 3 partial refunds at once (each with its own
+Idempotency-Key), replays the first key, and asks for one more than is left (which must be
+refused); once its dispute opens, sends evidence or accepts it. Every request is retried
+through outages like the creates (`request_until_answered`); a 409 means the object moved
+meanwhile, and the next poll sees where to. What was asked for is recorded on the plan for
+the invariant checker.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import httpx
 
 from devstack.load_client import Answer, request_until_answered
 from devstack.load_collect import ApiSource, MongoSource
+from devstack.load_mix import KINDS
 from devstack.load_records import (
     CANCEL_EARLY,
     CAPTURE_FULL,
@@ -40,6 +42,7 @@ POLL_S = 0.5
 ACTION_TIMEOUT_S = 60.0
 MAX_ROUNDS = 8  # requests of one step answered 409 before the plan gives up on it
 CANCELABLE = ("CREATED", "RETRYING", "REQUIRES_CAPTURE")
+RETRY_CANCELABLE = ("RETRYING", "REQUIRES_CAPTURE")  # a payment that will be retried
 FINAL = ("SUCCESS", "FAILED", "CANCELED")
 WIN_TEXT = f"{WINNING_EVIDENCE}: signed proof of delivery"
 LOSE_TEXT = "the customer was sent a reminder"
@@ -86,8 +89,10 @@ class MoneyDriver:
         return len(self.items)
 
     def on_accepted(self, item: SentPayment) -> None:
-        """Right after the create: an early cancel races the gateway's first answer."""
-        if item.money is not None and item.money.cancel == CANCEL_EARLY:
+        """Right after the create, an early cancel races the gateway's first answer; for a
+        payment that will be retried it waits for the poll to see it RETRYING."""
+        retried = item.kind in KINDS and KINDS[item.kind].attempts != 1
+        if item.money is not None and item.money.cancel == CANCEL_EARLY and not retried:
             self._spawn(item, "cancel", lambda: self._cancel(item))
 
     async def run(self, on_progress: Callable[[int, int], None] | None = None) -> bool:
@@ -129,7 +134,7 @@ class MoneyDriver:
         """The plan's next request for a payment in `state`, or the plan marked done."""
         plan, status = _plan(item), state.get("status")
         if plan.cancel is not None:
-            early = plan.cancel == CANCEL_EARLY and status in CANCELABLE
+            early = plan.cancel == CANCEL_EARLY and status in self._cancelable(item)
             if early or status == "REQUIRES_CAPTURE":
                 self._spawn(item, "cancel", lambda: self._cancel(item))
             elif status in FINAL:
@@ -146,6 +151,11 @@ class MoneyDriver:
                 self._spawn(item, "dispute", lambda: self._answer(item, disputes[0]))
         elif status == "SUCCESS":
             plan.done = True
+
+    @staticmethod
+    def _cancelable(item: SentPayment) -> tuple[str, ...]:
+        retried = item.kind in KINDS and KINDS[item.kind].attempts != 1
+        return RETRY_CANCELABLE if retried else CANCELABLE
 
     def _spawn(self, item: SentPayment, step: str, make: Step) -> None:
         if item.key in self.tasks:
