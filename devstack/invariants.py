@@ -103,7 +103,7 @@ def check_invariants(
             check_webhook_status(check, payment_id, payment, sent_by_it, expected[-1])
         for object_id in owned.get(payment_id, []):
             check_object_webhooks(
-                check, payment_id, object_id, objects[object_id], sent_by_it, endpoints
+                check, payment_id, object_id, objects.get(object_id, []), sent_by_it, endpoints
             )
     check_receiver(check, payments, deliveries, receiver_records)
     check_money(check, sent, payments, refunds, disputes, object_trails or {}, api_refunds)

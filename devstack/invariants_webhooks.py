@@ -11,6 +11,8 @@ The events an object must have sent: a payment its final event (`payment.succeed
 - `webhook_duplicated`: two deliveries of one object's event to one endpoint, or the receiver
   took two distinct webhook ids for one object, event and endpoint (the same id arriving
   again is a redelivery, and counts once);
+- `webhook_unrecorded`: the receiver took a webhook id that no delivery records (so a second
+  id for an event could not be told apart);
 - `webhook_unexpected`: a delivery of an event the object's end does not send;
 - `webhook_not_settled`: a delivery still PENDING;
 - `webhook_status_mismatch`: the payment's `webhook_status` disagrees with its latest
@@ -183,16 +185,26 @@ def _taken(record: Doc) -> bool:
 
 
 def _check_taken_once(check: Check, received: dict[str, list[Doc]], known: dict[Any, Doc]) -> None:
-    """One webhook id per object, event and endpoint taken by the receiver."""
+    """One webhook id per object, event and endpoint taken by the receiver; each id taken is
+    one a delivery records (which says what it was about and where it went)."""
     ids: dict[tuple[Any, ...], set[str]] = defaultdict(set)
     for webhook_id, arrivals in received.items():
         taken = [r for r in arrivals if _taken(r)]
-        if not taken or taken[0].get("event_type") in NOT_CHECKED:
+        if not taken:
             continue
-        record, delivery = taken[0], known.get(webhook_id, {})
-        object_id = record.get("object_id") or delivery.get("object_id") or record.get("payment_id")
-        endpoint = delivery.get("endpoint_id") or record.get("endpoint")
-        event_type = record.get("event_type") or delivery.get("event_type")
+        delivery = known.get(webhook_id)
+        if delivery is None:
+            check.add(
+                "webhook_unrecorded",
+                f"the receiver took {webhook_id} ({taken[0].get('event_type')}), which no "
+                "delivery records",
+                taken[0].get("payment_id"),
+            )
+            continue
+        if delivery.get("event_type") in NOT_CHECKED:
+            continue
+        object_id = delivery.get("object_id") or taken[0].get("payment_id")
+        event_type, endpoint = delivery.get("event_type"), delivery.get("endpoint_id")
         ids[object_id, event_type, endpoint, generation(delivery)].add(webhook_id)
     for (object_id, event_type, endpoint, _), webhook_ids in ids.items():
         if len(webhook_ids) > 1:
