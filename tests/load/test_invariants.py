@@ -310,6 +310,21 @@ def test_request_over_the_limit_accepted() -> None:
     over = run.plan("pay_manual").sent_refunds[-1]
     over.accepted, over.refund_id, over.error, over.error_code = True, "re_x", None, None
     assert "over_refunded" in rules(run.check())
+    # Accepted (a retry replayed a request that died before its reservation), then failed.
+    run = MoneyRun()
+    over = run.plan("pay_manual").sent_refunds.pop()
+    run.refund("pay_manual", "re_x", over.key, over.amount, "FAILED")
+    run.plan("pay_manual").sent_refunds[-1].over_limit = True
+    assert run.check() == []
+
+
+def test_refund_reservation_not_the_pending_and_succeeded_refunds() -> None:
+    run = MoneyRun()
+    run.payments["pay_manual"]["refund_reserved"] = 500
+    run.payments["pay_failcard"]["refund_reserved"] = 0  # its refund failed: freed
+    assert run.check() == []
+    run.payments["pay_failcard"]["refund_reserved"] = 400
+    assert rules(run.check()) == {"refund_reservation_mismatch"}
 
 
 def test_refund_of_a_payment_that_did_not_succeed() -> None:
