@@ -110,6 +110,30 @@ class Settings(SecretsLocation):
         le=7 * 24 * 3600,  # QStash's longest delay on its free plan
         description="How long a manual-capture authorization waits before it is canceled.",
     )
+    # A simulator: a dispute opens seconds after the payment in every environment, so a
+    # merchant's test suite can wait for it. A deployment mimicking a real chargeback's lag
+    # may raise it (hours), up to QStash's longest delay.
+    dispute_delay_s: int = Field(
+        5,
+        validation_alias=AliasChoices("PAYGATE_DISPUTE_DELAY_S"),
+        ge=1,
+        le=7 * 24 * 3600,
+        description="Delay between a 4000000000000259 payment's success and its dispute.",
+    )
+    dispute_decision_delay_s: int = Field(
+        5,
+        validation_alias=AliasChoices("PAYGATE_DISPUTE_DECISION_DELAY_S"),
+        ge=1,
+        le=7 * 24 * 3600,
+        description="Delay between a dispute's evidence and its decision (WON or LOST).",
+    )
+    dispute_evidence_days: int = Field(
+        7,
+        validation_alias=AliasChoices("PAYGATE_DISPUTE_EVIDENCE_DAYS"),
+        ge=1,
+        le=60,
+        description="Days a merchant has to answer a dispute (its evidence_due_by).",
+    )
     card_fingerprint_key: str = Field(
         DEV_CARD_FINGERPRINT_KEY,
         validation_alias=AliasChoices("PAYGATE_CARD_FINGERPRINT_KEY"),

@@ -1,4 +1,5 @@
-"""payments_api: the read side and merchant actions — list, get, retry, metrics, webhooks.
+"""payments_api: the read side and merchant actions — payments, refunds, disputes, metrics,
+webhooks.
 
 It also serves `/openapi.json` and `/docs` for the whole public API (every function's routes).
 """
@@ -6,8 +7,8 @@ It also serves `/openapi.json` and `/docs` for the whole public API (every funct
 from mangum import Mangum
 
 from shared.web.app import create_function_app
-from shared.web.routes import metrics, payments, webhooks
+from shared.web.routes import disputes, metrics, payments, refunds, webhooks
 
-routers = (payments.router, metrics.router, webhooks.router)
+routers = (payments.router, refunds.router, disputes.router, metrics.router, webhooks.router)
 app = create_function_app(*routers, title="paygate", document_public_api=True)
 handler = Mangum(app, lifespan="off")

@@ -16,6 +16,7 @@ class MetricsRepository:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self.payments = db["payments"]
         self.deliveries = db["webhook_deliveries"]
+        self.refunds = db["refunds"]
 
     async def _group_count(self, collection: Any, merchant_id: str, field: str) -> dict[str, int]:
         cursor = await collection.aggregate(
@@ -80,3 +81,16 @@ class MetricsRepository:
             ]
         )
         return {str(row["_id"]): int(row["count"]) async for row in cursor}
+
+    async def refund_counts(self, merchant_id: str) -> dict[str, int]:
+        return await self._group_count(self.refunds, merchant_id, "status")
+
+    async def amount_refunded(self, merchant_id: str) -> int:
+        cursor = await self.refunds.aggregate(
+            [
+                {"$match": {"merchant_id": merchant_id, "status": "SUCCEEDED"}},
+                {"$group": {"_id": None, "sum": {"$sum": "$amount"}}},
+            ]
+        )
+        rows = [row async for row in cursor]
+        return int(rows[0]["sum"] or 0) if rows else 0

@@ -36,6 +36,20 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
         ([("merchant_id", ASCENDING), ("latency_ms", ASCENDING)], {}),
         ([("merchant_id", ASCENDING), ("created_minute", ASCENDING)], {}),
         ([("fanout_pending", ASCENDING)], {}),  # the sweeper's unfinished fan-outs
+        ([("magic", ASCENDING), ("dispute_id", ASCENDING)], {}),  # the sweeper's late disputes
+    ],
+    "disputes": [
+        ([("payment_id", ASCENDING)], {"unique": True}),  # at most one per payment
+        ([("merchant_id", ASCENDING), ("status", ASCENDING)], {}),
+        ([("status", ASCENDING), ("updated_at", ASCENDING)], {}),  # the sweeper's late decisions
+        ([("fanout_pending", ASCENDING)], {}),  # the sweeper's unfinished fan-outs
+    ],
+    "refunds": [
+        ([("merchant_id", ASCENDING), ("idempotency_key", ASCENDING)], {"unique": True}),
+        ([("payment_id", ASCENDING)], {}),
+        ([("merchant_id", ASCENDING), ("status", ASCENDING)], {}),
+        ([("status", ASCENDING), ("updated_at", ASCENDING)], {}),  # the sweeper's stale
+        ([("fanout_pending", ASCENDING)], {}),
     ],
     "payment_events": [([("payment_id", ASCENDING)], {})],
     "merchants": [([("api_key_hash", ASCENDING)], {"unique": True})],

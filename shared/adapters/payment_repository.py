@@ -121,6 +121,19 @@ class PaymentRepository:
         docs = await self.payments.find(query).limit(limit).to_list(length=limit)
         return [from_document(d) for d in docs]
 
+    async def undisputed(
+        self, *, magic: str, finalized_before: datetime, limit: int
+    ) -> list[Payment]:
+        """SUCCESS payments carrying `magic` (a dispute card) whose dispute never opened."""
+        query = {
+            "magic": magic,
+            "dispute_id": None,
+            "status": PaymentStatus.SUCCESS.value,
+            "finalized_at": {"$lt": finalized_before},
+        }
+        docs = await self.payments.find(query).limit(limit).to_list(length=limit)
+        return [from_document(d) for d in docs]
+
     # --- writes ---------------------------------------------------------------------
     async def insert(self, payment: Payment, response: StoredResponse) -> None:
         """Store a new payment with the answer replays of its key get."""
@@ -171,6 +184,12 @@ class PaymentRepository:
             fields["webhook_status"] = WebhookStatus.SKIPPED.value
         await self.payments.update_one(
             {"_id": payment.id, "version": payment.version}, {"$set": fields}
+        )
+
+    async def attach_dispute(self, payment_id: str, dispute_id: str) -> None:
+        """Link the payment's dispute (not a move: the payment stays SUCCESS, same version)."""
+        await self.payments.update_one(
+            {"_id": payment_id, "dispute_id": None}, {"$set": {"dispute_id": dispute_id}}
         )
 
     async def save(self, before: Payment, after: Payment) -> Payment | None:

@@ -7,10 +7,12 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from shared.adapters import refund_documents
 from shared.adapters.mongo import translate_all
 from shared.adapters.payment_documents import from_document
 from shared.domain.payment import Payment
-from shared.domain.settlement import FINAL_STATUSES
+from shared.domain.refund import Refund
+from shared.domain.settlement import FINAL_REFUND_STATUSES, FINAL_STATUSES
 
 Doc = dict[str, Any]
 
@@ -23,6 +25,7 @@ def _finalized_between(start: datetime, end: datetime) -> Doc:
 class SettlementRepository:
     def __init__(self, db: AsyncDatabase[Doc]) -> None:
         self.payments = db["payments"]
+        self.refunds = db["refunds"]
 
     async def merchants_with_final_payments(self, start: datetime, end: datetime) -> list[str]:
         """Merchants with at least one payment finalized in [start, end), sorted.
@@ -40,3 +43,21 @@ class SettlementRepository:
         query = {"merchant_id": merchant_id, **_finalized_between(start, end)}
         cursor = self.payments.find(query).sort("finalized_at", 1)
         return [from_document(doc) for doc in await cursor.to_list(None)]
+
+    async def merchants_with_final_refunds(self, start: datetime, end: datetime) -> list[str]:
+        query = {
+            "status": {"$in": list(FINAL_REFUND_STATUSES)},
+            "finalized_at": {"$gte": start, "$lt": end},
+        }
+        found = await self.refunds.distinct("merchant_id", query)
+        return sorted(str(merchant) for merchant in found if merchant is not None)
+
+    async def final_refunds(self, merchant_id: str, start: datetime, end: datetime) -> list[Refund]:
+        """The merchant's refunds that became final in [start, end), oldest first."""
+        query = {
+            "merchant_id": merchant_id,
+            "status": {"$in": list(FINAL_REFUND_STATUSES)},
+            "finalized_at": {"$gte": start, "$lt": end},
+        }
+        cursor = self.refunds.find(query).sort("finalized_at", 1)
+        return [refund_documents.from_document(doc) for doc in await cursor.to_list(None)]

@@ -12,7 +12,8 @@ PaygateError                      type / code / message / param / http_status
 │   └── IdempotencyKeyReused      422 idempotency_key_reused
 ├── InvalidState                  409 invalid_state
 ├── DuplicateObject               409 duplicate_object (a store already holds this key)
-│   └── DuplicatePayment          (merchant, idempotency key) taken: the caller replays it
+│   ├── DuplicatePayment          (merchant, idempotency key) taken: the caller replays it
+│   └── DuplicateRefund           the same, for a refund
 ├── IllegalTransition             409 illegal_transition (a bug if it ever reaches a client)
 ├── RateLimited                   429 rate_limited (+ retry_after seconds)
 └── DependencyUnavailable         503 service_unavailable (names the dependency)
@@ -100,6 +101,14 @@ class DuplicatePayment(DuplicateObject):
 
     def __init__(self, idempotency_key: str) -> None:
         super().__init__(f"a payment with Idempotency-Key {idempotency_key!r} already exists")
+        self.idempotency_key = idempotency_key
+
+
+class DuplicateRefund(DuplicateObject):
+    """A refund with this (merchant, idempotency key) already exists."""
+
+    def __init__(self, idempotency_key: str) -> None:
+        super().__init__(f"a refund with Idempotency-Key {idempotency_key!r} already exists")
         self.idempotency_key = idempotency_key
 
 

@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StrictInt,
+    StrictStr,
     field_validator,
     model_validator,
 )
@@ -120,18 +121,44 @@ class PaymentCreate(BaseModel):
     @field_validator("metadata")
     @classmethod
     def _bounded_metadata(cls, value: dict[str, str]) -> dict[str, str]:
-        if len(value) > MAX_METADATA_KEYS:
-            raise ValueError(f"metadata takes at most {MAX_METADATA_KEYS} keys")
-        for key, item in value.items():
-            if not 1 <= len(key) <= MAX_METADATA_KEY_LENGTH:
-                raise ValueError(f"metadata keys are 1-{MAX_METADATA_KEY_LENGTH} characters")
-            if (problem := control_character_problem(key)) is not None:
-                raise ValueError(f"metadata keys {problem}")
-            if len(item) > MAX_METADATA_VALUE_LENGTH:
-                raise ValueError(f"metadata values are at most {MAX_METADATA_VALUE_LENGTH} chars")
-            if (problem := control_character_problem(item)) is not None:
-                raise InvalidRequest(f"metadata.{key}: {problem}", param=f"metadata.{key}")
-        return value
+        return bounded_metadata(value)
+
+
+def bounded_metadata(value: dict[str, str]) -> dict[str, str]:
+    """Bounded metadata (payments and refunds alike)."""
+    if len(value) > MAX_METADATA_KEYS:
+        raise ValueError(f"metadata takes at most {MAX_METADATA_KEYS} keys")
+    for key, item in value.items():
+        if not 1 <= len(key) <= MAX_METADATA_KEY_LENGTH:
+            raise ValueError(f"metadata keys are 1-{MAX_METADATA_KEY_LENGTH} characters")
+        if (problem := control_character_problem(key)) is not None:
+            raise ValueError(f"metadata keys {problem}")
+        if len(item) > MAX_METADATA_VALUE_LENGTH:
+            raise ValueError(f"metadata values are at most {MAX_METADATA_VALUE_LENGTH} chars")
+        if (problem := control_character_problem(item)) is not None:
+            raise InvalidRequest(f"metadata.{key}: {problem}", param=f"metadata.{key}")
+    return value
+
+
+RefundReason = Literal["duplicate", "fraudulent", "requested_by_customer"]
+
+
+class RefundCreate(BaseModel):
+    """Body of `POST /v1/refunds`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    payment: Annotated[Text, Field(min_length=1, max_length=64, description="pay_ id")]
+    amount: StrictInt | None = Field(
+        None, description="Minor units; default: all that is left to refund"
+    )
+    reason: RefundReason | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("metadata")
+    @classmethod
+    def _bounded_metadata(cls, value: dict[str, str]) -> dict[str, str]:
+        return bounded_metadata(value)
 
 
 class PaymentCapture(BaseModel):
@@ -151,6 +178,41 @@ class PaymentCancel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: CancellationReason | None = None
+
+
+MAX_EVIDENCE_LENGTH = 10_000
+# Free text may span lines: newline and tab are allowed, every other control character is not.
+EVIDENCE_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def _evidence_text(value: str) -> str:
+    found = EVIDENCE_CONTROL_CHARACTERS.search(value)
+    if found is not None:
+        raise ValueError(
+            "must not contain control characters other than newline and tab "
+            f"(found U+{ord(found.group()):04X})"
+        )
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+class DisputeEvidence(BaseModel):
+    """Body of `POST /v1/disputes/{id}/evidence`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: Annotated[
+        StrictStr,
+        Field(min_length=1, max_length=MAX_EVIDENCE_LENGTH),
+        AfterValidator(_evidence_text),
+    ] = Field(description="The merchant's evidence; `winning_evidence` in it wins (simulated)")
+
+
+class DisputeClose(BaseModel):
+    """Body of `POST /v1/disputes/{id}/close` (empty: there is nothing to say)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class WebhookEndpointCreate(BaseModel):

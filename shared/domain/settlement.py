@@ -3,6 +3,10 @@
 A report lists the payments a merchant saw become final (SUCCESS or FAILED) during one UTC
 day, oldest first, then one totals row per currency. Only SUCCESS payments settle: a totals
 row's `amount` is the settled (gross) amount, its `fee` and `net` what is kept and paid out.
+Refunds that became final that day follow the payments, one row each (its `re_` id, the
+amount as a negative number: money going back; `fee` 0 and `net` the same negative amount
+when it SUCCEEDED, 0 when it FAILED), then one `REFUNDS` totals row per currency; the
+payments' `TOTAL` rows keep their meaning, so a day's payout is TOTAL net + REFUNDS net.
 Pure: no I/O, so the same payments always give the same bytes (a rerun overwrites the object
 with identical content).
 """
@@ -19,6 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from shared.domain.clock import iso
 from shared.domain.errors import InvalidRequest
 from shared.domain.payment import Payment
+from shared.domain.refund import Refund, RefundStatus
 from shared.domain.states import FINAL_STATES, PaymentStatus
 
 # How long a merchant's link to its report works.
@@ -26,6 +31,8 @@ PRESIGNED_URL_TTL_S = 15 * 60
 DAY_PATTERN = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 BPS_DENOMINATOR = 10_000
 TOTAL_ROW_ID = "TOTAL"
+REFUNDS_ROW_ID = "REFUNDS"
+FINAL_REFUND_STATUSES = (RefundStatus.FAILED.value, RefundStatus.SUCCEEDED.value)
 BASE_COLUMNS = ("id", "amount", "currency", "status", "created_at", "finalized_at")
 FEE_COLUMNS = ("fee", "net")
 FINAL_STATUSES = tuple(sorted(status.value for status in FINAL_STATES))
@@ -106,7 +113,34 @@ def _sort_key(payment: Payment) -> tuple[str, str]:
     return (iso(payment.finalized_at) or "", payment.id)
 
 
-def render_report(payments: Iterable[Payment], fee_bps: int) -> str:
+def _refund_rows(refunds: Iterable[Refund], with_fee: bool) -> list[list[object]]:
+    """One row per final refund, oldest first, then a REFUNDS totals row per currency."""
+    ordered = sorted(refunds, key=lambda r: (iso(r.finalized_at) or "", r.id))
+    rows: list[list[object]] = []
+    totals: dict[str, tuple[int, int, int]] = {}  # currency → (refunded, succeeded, failed)
+    for refund in ordered:
+        succeeded = refund.status == RefundStatus.SUCCEEDED
+        settled = -refund.amount if succeeded else 0
+        line: list[object] = [
+            refund.id,
+            -refund.amount,
+            refund.currency,
+            refund.status.value,
+            iso(refund.created_at),
+            iso(refund.finalized_at),
+        ]
+        rows.append(line + ([0, settled] if with_fee else []))
+        total, ok, failed = totals.get(refund.currency, (0, 0, 0))
+        totals[refund.currency] = (total + settled, ok + succeeded, failed + (not succeeded))
+    for currency in sorted(totals):
+        total, ok, failed = totals[currency]
+        status = f"SUCCEEDED={ok};FAILED={failed}"
+        line = [REFUNDS_ROW_ID, total, currency, status, "", ""]
+        rows.append(line + ([0, total] if with_fee else []))
+    return rows
+
+
+def render_report(payments: Iterable[Payment], fee_bps: int, refunds: Iterable[Refund] = ()) -> str:
     """The CSV (RFC 4180, CRLF) of one merchant's final payments of one day, with totals.
 
     The `fee` and `net` columns are present only when a fee is configured (`fee_bps` > 0).
@@ -136,4 +170,5 @@ def render_report(payments: Iterable[Payment], fee_bps: int) -> str:
         if with_fee:
             line += [total.fee, total.net]
         writer.writerow(line)
+    writer.writerows(_refund_rows(refunds, with_fee))
     return out.getvalue()

@@ -42,7 +42,6 @@ INSUFFICIENT_FUNDS = Outcome(
 UPI_FAILURE = Outcome(
     OutcomeKind.HARD_FAILURE, "upi_declined", "The UPI payment was declined by the payer's bank"
 )
-
 MAGIC_CARDS: dict[str, Outcome] = {
     "4242424242424242": SUCCESS,
     "4000000000000002": DECLINED,
@@ -54,6 +53,13 @@ MAGIC_VPAS: dict[str, Outcome] = {
     "failure@paygate": UPI_FAILURE,
     "timeout@paygate": TIMEOUT,
 }
+# Cards that succeed as payments but carry a later behaviour, stored under their own key.
+MAGIC_REFUND_FAILS = "magic_refund_fails"  # 4000000000005126: every refund of it fails
+MAGIC_DISPUTE = "magic_dispute"  # 4000000000000259: a dispute opens after it succeeds
+MAGIC_CARD_KEYS = {"4000000000005126": MAGIC_REFUND_FAILS, "4000000000000259": MAGIC_DISPUTE}
+REFUND_DECLINED = Outcome(
+    OutcomeKind.HARD_FAILURE, "expired_or_canceled_card", "The refund could not be sent to the card"
+)
 RANDOM_HARD_FAILURES = (DECLINED, INSUFFICIENT_FUNDS)
 # Stored instead of the magic value itself, so no card number is ever kept.
 MAGIC_OUTCOMES: dict[str, Outcome] = {
@@ -63,6 +69,8 @@ MAGIC_OUTCOMES: dict[str, Outcome] = {
     "magic_processing_error": PROCESSING_ERROR,
     "magic_upi_declined": UPI_FAILURE,
     "magic_timeout": TIMEOUT,
+    MAGIC_REFUND_FAILS: SUCCESS,
+    MAGIC_DISPUTE: SUCCESS,
 }
 
 
@@ -81,12 +89,19 @@ def magic_outcome_key(method: dict[str, object]) -> str | None:
     number = method.get("card_number")
     vpa = method.get("vpa")
     if isinstance(number, str):
+        if number in MAGIC_CARD_KEYS:
+            return MAGIC_CARD_KEYS[number]
         outcome = MAGIC_CARDS.get(number)
     elif isinstance(vpa, str):
         outcome = MAGIC_VPAS.get(vpa.lower())
     if outcome is None:
         return None
     return "magic_" + (outcome.code or outcome.kind.value)
+
+
+def refund_outcome(magic: str | None) -> Outcome:
+    """How the simulated gateway answers a refund of a payment carrying `magic`."""
+    return REFUND_DECLINED if magic == MAGIC_REFUND_FAILS else SUCCESS
 
 
 def _rng(seed: int | None, sim: SimulationInput) -> random.Random:

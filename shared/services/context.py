@@ -6,11 +6,13 @@ from dataclasses import dataclass, field
 
 from shared.services.cache import TTLCache
 from shared.services.ports import (
+    DisputeStore,
     HostResolver,
     Lock,
     MerchantStore,
     PaymentStore,
     RateLimit,
+    RefundStore,
     ReplayGuard,
     TaskQueue,
     WebhookSender,
@@ -38,6 +40,9 @@ class LifecycleConfig:
     webhook_redrive_after_s: float
     card_fingerprint_key: str = field(repr=False)
     webhook_allow_loopback: bool = False  # dev/test mode: loopback webhook URLs are fine
+    dispute_delay_s: int = 5
+    dispute_decision_delay_s: int = 5
+    dispute_evidence_days: int = 7
 
 
 @dataclass
@@ -54,5 +59,7 @@ class Gateway:
     replay_guard: ReplayGuard
     rate_limit: RateLimit
     resolver: HostResolver
+    refunds: RefundStore
+    disputes: DisputeStore
     merchant_cache: TTLCache = field(default_factory=lambda: TTLCache(30.0))
     endpoint_cache: TTLCache = field(default_factory=lambda: TTLCache(2.0))

@@ -6,12 +6,18 @@ import math
 from datetime import datetime
 from typing import Any
 
+from shared.domain.dispute import Dispute
 from shared.domain.payment import Payment
+from shared.domain.refund import Refund
 from shared.domain.tasks import Message
 
 PROCESS_PATH = "/internal/process_payment"
 PROCESS_FAILURE_PATH = "/internal/process_payment/failure"
 EXPIRE_PATH = "/internal/expire_authorization"
+REFUND_PATH = "/internal/process_refund"
+REFUND_FAILURE_PATH = "/internal/process_refund/failure"
+OPEN_DISPUTE_PATH = "/internal/open_dispute"
+DECIDE_DISPUTE_PATH = "/internal/decide_dispute"
 DISPATCH_PATH = "/internal/dispatch_webhook"
 DISPATCH_FAILURE_PATH = "/internal/dispatch_webhook/failure"
 # Deliveries beyond max_attempts - 1 retries: a delivery that never reached the function
@@ -34,6 +40,18 @@ def process_message(payment: Payment, suffix: str = "") -> Message:
     )
 
 
+def refund_message(refund: Refund, max_attempts: int, suffix: str = "") -> Message:
+    """One per refund (the sweeper adds a suffix when it re-publishes a lost one); retried
+    like processing, and finalised by the failure callback if QStash gives up."""
+    return Message(
+        path=REFUND_PATH,
+        body={"refund_id": refund.id},
+        deduplication_id=f"refund-{refund.id}{suffix}",
+        retries=max(max_attempts - 1, 0) + DELIVERY_RETRY_SLACK,
+        failure_path=REFUND_FAILURE_PATH,
+    )
+
+
 def expiry_message(payment: Payment, now: datetime) -> Message:
     """Delivered when the payment's authorization expires; one per authorization."""
     expires = payment.authorization_expires_at or now
@@ -43,6 +61,28 @@ def expiry_message(payment: Payment, now: datetime) -> Message:
         deduplication_id=f"expire-{payment.id}-g{payment.generation}",
         retries=3,
         delay_s=max(1, math.ceil((expires - now).total_seconds())),
+    )
+
+
+def open_dispute_message(payment: Payment, delay_s: int) -> Message:
+    """Delivered `delay_s` after a dispute-card payment succeeded; one per payment."""
+    return Message(
+        path=OPEN_DISPUTE_PATH,
+        body={"payment_id": payment.id},
+        deduplication_id=f"dispute-open-{payment.id}",
+        retries=3,
+        delay_s=delay_s,
+    )
+
+
+def decide_dispute_message(dispute: Dispute, delay_s: int) -> Message:
+    """Delivered `delay_s` after the evidence arrived; one per dispute (evidence is once)."""
+    return Message(
+        path=DECIDE_DISPUTE_PATH,
+        body={"dispute_id": dispute.id},
+        deduplication_id=f"dispute-decide-{dispute.id}",
+        retries=3,
+        delay_s=delay_s,
     )
 
 

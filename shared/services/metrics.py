@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from shared.domain.clock import iso, utcnow
+from shared.domain.refund import RefundStatus
 from shared.domain.states import DeliveryStatus, PaymentStatus
 from shared.services.ports import MetricsReader
 from shared.services.views import MetricsOut
@@ -32,6 +33,8 @@ async def merchant_metrics(repo: MetricsReader, merchant_id: str) -> MetricsOut:
     minutes = [now - timedelta(minutes=offset) for offset in range(WINDOW_MINUTES - 1, -1, -1)]
     labels = [(iso(m) or "")[:16] for m in minutes]
     counts = await repo.per_minute(merchant_id, labels[0])
+    refunds = await repo.refund_counts(merchant_id)
+    refund_counts = {s.value.lower(): refunds.get(s.value, 0) for s in RefundStatus}
     return MetricsOut.model_validate(
         {
             "object": "metrics",
@@ -52,5 +55,10 @@ async def merchant_metrics(repo: MetricsReader, merchant_id: str) -> MetricsOut:
             "payments_per_minute": [
                 {"minute": label + ":00Z", "count": counts.get(label, 0)} for label in labels
             ],
+            "refunds": {
+                "count": sum(refund_counts.values()),
+                **refund_counts,
+                "amount_refunded": await repo.amount_refunded(merchant_id),
+            },
         }
     )

@@ -14,7 +14,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol
 
+from shared.domain.dispute import Dispute
 from shared.domain.payment import Payment, StoredResponse
+from shared.domain.refund import Refund
 from shared.domain.states import WebhookStatus
 from shared.domain.tasks import Message
 from shared.domain.webhooks import SendResult
@@ -85,6 +87,115 @@ class PaymentStore(Protocol):
 
     async def ensure_event(self, payment: Payment) -> None:
         """Write the audit event of the payment's last move, once (idempotent)."""
+
+    async def attach_dispute(self, payment_id: str, dispute_id: str) -> None:
+        """Record the payment's dispute (once: a payment has at most one)."""
+
+    async def undisputed(
+        self, *, magic: str, finalized_before: datetime, limit: int
+    ) -> list[Payment]:
+        """SUCCESS payments carrying `magic`, finalized before the time, with no dispute yet."""
+
+
+class DisputeStore(Protocol):
+    """Disputes; their moves go to the payment's trail (`payment_events`, object_type dispute)."""
+
+    async def get(self, dispute_id: str, merchant_id: str | None = None) -> Dispute | None: ...
+
+    async def of_payment(self, payment_id: str) -> Dispute | None: ...
+
+    async def page(
+        self,
+        merchant_id: str,
+        *,
+        limit: int,
+        payment_id: str | None = None,
+        status: str | None = None,
+        starting_after: str | None = None,
+    ) -> tuple[list[Dispute], bool]:
+        """Newest first; returns (page, has_more)."""
+
+    async def insert(self, dispute: Dispute) -> Dispute:
+        """Store a newly opened dispute and its event; if its payment has one already (a
+        concurrent or repeated opening), that one is returned and nothing is written."""
+
+    async def save(self, before: Dispute, after: Dispute) -> Dispute | None:
+        """Write `after` if the stored dispute is still `before` (status and version), and its
+        move's event; None when another writer got there first."""
+
+    async def ensure_event(self, dispute: Dispute) -> None:
+        """Write the audit event of the dispute's last move, once (idempotent)."""
+
+    async def finish_fan_out(self, dispute: Dispute) -> None:
+        """Clear `fanout_pending`, only while the dispute is still at `dispute`'s version."""
+
+    async def under_review(self, *, updated_before: datetime, limit: int) -> list[Dispute]:
+        """UNDER_REVIEW disputes untouched since before the time (their decision is late)."""
+
+    async def fanout_pending(self, *, updated_before: datetime, limit: int) -> list[Dispute]:
+        """Disputes whose event's webhooks were never (all) queued."""
+
+
+class RefundStore(Protocol):
+    """Refunds, their moves (in `payment_events`, on their payment's timeline) and the refund
+    bookkeeping on the payment: what is reserved, and what was settled."""
+
+    async def get(self, refund_id: str, merchant_id: str | None = None) -> Refund | None: ...
+
+    async def find_by_key(
+        self, merchant_id: str, idempotency_key: str
+    ) -> tuple[Refund, StoredResponse] | None: ...
+
+    async def page(
+        self,
+        merchant_id: str,
+        *,
+        limit: int,
+        payment_id: str | None = None,
+        status: str | None = None,
+        starting_after: str | None = None,
+    ) -> tuple[list[Refund], bool]: ...
+
+    async def of_payment(self, payment_id: str) -> list[Refund]:
+        """Oldest first."""
+
+    async def stale(self, *, unpublished_or_before: datetime, limit: int) -> list[Refund]:
+        """PENDING refunds never published, or untouched since before the given time."""
+
+    async def fanout_pending(self, *, finalized_before: datetime, limit: int) -> list[Refund]:
+        """Final refunds whose webhooks were never (all) queued."""
+
+    async def reserved_of(self, payment_id: str) -> int:
+        """The payment's `refund_reserved` (pending + succeeded refunds)."""
+
+    async def insert(self, refund: Refund, response: StoredResponse) -> None:
+        """Raises DuplicateRefund when (merchant, idempotency key) is taken."""
+
+    async def discard(self, refund: Refund) -> None:
+        """Delete a still-PENDING refund that was never reserved."""
+
+    async def reserve(self, refund: Refund) -> bool:
+        """Atomically reserve the refund's amount on its SUCCESS payment if the reservations
+        stay ≤ `amount_captured`; True if it is reserved (now or earlier), False if no room."""
+
+    async def settle(self, refund: Refund) -> bool:
+        """Once per refund: SUCCEEDED adds to the payment's `amount_refunded`, FAILED releases
+        its reservation (if it had one). True if this call changed the payment."""
+
+    async def save(self, before: Refund, after: Refund) -> Refund | None:
+        """Write `after` if the stored refund is still `before`; None when another writer won."""
+
+    async def ensure_event(self, refund: Refund) -> None: ...
+
+    async def mark_published(
+        self, refund_id: str, published: bool, *, version: int | None = None
+    ) -> bool: ...
+
+    async def touch(self, refund: Refund, now: datetime) -> None:
+        """A swept PENDING refund: the next sweep waits `stale_after_s` again."""
+
+    async def finish_fan_out(self, refund: Refund) -> None:
+        """Clear `fanout_pending`, only while the refund is at `refund`'s version."""
 
 
 class WebhookStore(Protocol):
@@ -184,6 +295,12 @@ class MetricsReader(Protocol):
 
     async def per_minute(self, merchant_id: str, since_minute: str) -> dict[str, int]: ...
 
+    async def refund_counts(self, merchant_id: str) -> dict[str, int]:
+        """Refunds per status."""
+
+    async def amount_refunded(self, merchant_id: str) -> int:
+        """The sum of the merchant's succeeded refunds (minor units, any currency)."""
+
 
 class SettlementReader(Protocol):
     """Payments that became final during a time range, per merchant."""
@@ -193,6 +310,11 @@ class SettlementReader(Protocol):
     async def final_payments(
         self, merchant_id: str, start: datetime, end: datetime
     ) -> list[Payment]: ...
+
+    async def merchants_with_final_refunds(self, start: datetime, end: datetime) -> list[str]: ...
+
+    async def final_refunds(self, merchant_id: str, start: datetime, end: datetime) -> list[Refund]:
+        """The merchant's refunds that became SUCCEEDED or FAILED in [start, end)."""
 
 
 class ReportStore(Protocol):

@@ -24,6 +24,7 @@ from shared.domain.simulator import (
 from shared.domain.states import PaymentStatus, WebhookStatus
 from shared.domain.webhooks import RETRYING
 from shared.services.context import Gateway
+from shared.services.disputes import schedule_dispute
 from shared.services.results import StepResult
 from shared.services.settling import commit_settling_move, schedule_expiry
 from shared.services.webhook_fanout import complete_fan_out, fan_out
@@ -158,6 +159,7 @@ async def finish_side_effects(gw: Gateway, payment: Payment) -> None:
     await gw.payments.ensure_event(payment)
     if payment.status == PaymentStatus.REQUIRES_CAPTURE:
         await schedule_expiry(gw, payment)
+    await schedule_dispute(gw, payment)
     if payment.webhook_status == WebhookStatus.SKIPPED:
         return
     if payment.fanout_pending:

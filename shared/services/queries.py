@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from shared.domain.errors import InvalidRequest, NotFound
 from shared.domain.ids import PAYMENT, has_prefix
+from shared.domain.simulator import MAGIC_DISPUTE
 from shared.domain.states import PaymentStatus
 from shared.services.context import Gateway
 from shared.services.views import (
+    DisputeOut,
     PaymentDetailOut,
     PaymentEventOut,
     PaymentListOut,
     PaymentOut,
+    RefundOut,
     WebhookDeliveryOut,
 )
 
@@ -24,12 +27,15 @@ async def get_payment(gw: Gateway, merchant_id: str, payment_id: str) -> Payment
     events = await gw.payments.events_of(payment_id)
     deliveries = await gw.webhooks.deliveries_of(payment_id)
     attempts = await gw.webhooks.attempts_of([d["_id"] for d in deliveries])
+    # Only a dispute-card payment can have one (linked once opened).
+    disputable = payment.dispute_id is not None or payment.magic == MAGIC_DISPUTE
+    dispute = await gw.disputes.of_payment(payment_id) if disputable else None
     return PaymentDetailOut(
         **PaymentOut.from_domain(payment).model_dump(),
         events=[PaymentEventOut.from_record(e) for e in events],
         webhook_deliveries=[WebhookDeliveryOut.from_record(d, attempts) for d in deliveries],
-        refunds=[],  # filled by the refunds store (money movements)
-        dispute=None,  # filled by the disputes store (money movements)
+        refunds=[RefundOut.from_domain(r) for r in await gw.refunds.of_payment(payment_id)],
+        dispute=DisputeOut.from_domain(dispute) if dispute else None,
     )
 
 

@@ -1,7 +1,7 @@
 """Use cases: write the settlement reports of a UTC day, and hand a merchant a link to one.
 
 Writing is idempotent: a report's S3 key depends only on (merchant, day) and its content only
-on the payments finalized that day, so a rerun overwrites the same object.
+on the payments and refunds finalized that day, so a rerun overwrites the same object.
 """
 
 from __future__ import annotations
@@ -50,14 +50,17 @@ async def write_reports(
     """One CSV per merchant with payments finalized on `day` (all such merchants by default)."""
     start, end = day_bounds(day)
     if merchant_ids is None:
-        merchant_ids = await queries.merchants_with_final_payments(start, end)
+        found = await queries.merchants_with_final_payments(start, end)
+        found += await queries.merchants_with_final_refunds(start, end)
+        merchant_ids = sorted(set(found))
     written: list[WrittenReport] = []
     for merchant_id in merchant_ids:
         payments = await queries.final_payments(merchant_id, start, end)
-        if not payments:
+        refunds = await queries.final_refunds(merchant_id, start, end)
+        if not payments and not refunds:
             continue
         key = report_key(merchant_id, day)
-        await store.put_csv(key, render_report(payments, fee_bps))
+        await store.put_csv(key, render_report(payments, fee_bps, refunds))
         written.append(WrittenReport(merchant_id, key, len(payments)))
     return SettlementRun(day, written)
 

@@ -1,5 +1,6 @@
 """Committing a settling move of a payment (the gateway answered, a capture, a cancel, an
-expiry) and what follows it: the event's webhooks, and an authorization's expiry timer.
+expiry) and what follows it: the event's webhooks, an authorization's expiry timer, and the
+opening of a dispute-card payment's dispute.
 
 The move is one guarded save; its webhook status starts PENDING when an endpoint subscribes to
 its event (SKIPPED otherwise) and `fanout_pending` stays set until the deliveries are queued,
@@ -17,6 +18,7 @@ from shared.domain.errors import DependencyUnavailable
 from shared.domain.payment import SETTLED_EVENT_TYPES, Payment
 from shared.domain.states import PaymentStatus, WebhookStatus
 from shared.services.context import Gateway
+from shared.services.disputes import schedule_dispute
 from shared.services.lifecycle_messages import expiry_message
 from shared.services.webhook_fanout import fan_out, subscribed_endpoints
 
@@ -54,9 +56,11 @@ async def commit_settling_move(
 async def after_settling(
     gw: Gateway, payment: Payment, endpoints: list[dict[str, Any]] | None = None
 ) -> None:
-    """Idempotent: the expiry timer of an authorization, then the event's deliveries."""
+    """Idempotent: the expiry timer of an authorization (or the opening of a dispute-card
+    payment's dispute), then the event's deliveries."""
     if payment.status == PaymentStatus.REQUIRES_CAPTURE:
         await schedule_expiry(gw, payment)
+    await schedule_dispute(gw, payment)
     if endpoints is None:
         endpoints = await subscribed_endpoints(gw, payment.merchant_id, payment.final_event_type)
     if endpoints:

@@ -6,6 +6,9 @@ are older than `stale_after_s`, and PROCESSING payments whose lease expired, are
 process_payment again. The deduplication id includes the payment's version, so sweeping the
 same unchanged payment twice within QStash's window queues it once.
 
+Refunds: PENDING refunds unpublished or untouched for `stale_after_s` are published to
+process_refund again; final refunds whose fan-out never finished are finished.
+
 Authorizations: REQUIRES_CAPTURE payments past their expiry (their timer's publish failed)
 are canceled.
 
@@ -15,13 +18,14 @@ deliveries whose publish failed (`published: False`) are published with their ow
 deduplication id; PENDING deliveries untouched for longer than `webhook_redrive_after_s` (past
 QStash's whole retry budget and the failure callback's: their message is gone) are published
 once more and touched, so the next sweep leaves them alone.
+
+Disputes: see `dispute_sweep` (late openings, late decisions, unfinished fan-outs).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -29,24 +33,18 @@ from shared.domain.clock import utcnow
 from shared.domain.errors import DependencyUnavailable
 from shared.services.capture_payment import expire_authorization
 from shared.services.context import Gateway
-from shared.services.lifecycle_messages import dispatch_message, process_message
+from shared.services.dispute_sweep import (
+    sweep_dispute_decisions,
+    sweep_dispute_fan_outs,
+    sweep_dispute_openings,
+)
+from shared.services.lifecycle_messages import dispatch_message, process_message, refund_message
+from shared.services.process_refund import finish_refund
+from shared.services.sweep_report import SweepReport
 from shared.services.webhook_fanout import complete_fan_out
 
 log = logging.getLogger("paygate.sweeper")
 SWEEP_BATCH = 500
-
-
-@dataclass(frozen=True)
-class SweepReport:
-    republished: int
-    failed: int
-
-    def __add__(self, other: SweepReport) -> SweepReport:
-        return SweepReport(self.republished + other.republished, self.failed + other.failed)
-
-    def summary(self) -> dict[str, int]:
-        """What the sweep answers (HTTP) or returns (schedule)."""
-        return {"republished": self.republished, "failed": self.failed}
 
 
 async def sweep(gw: Gateway) -> SweepReport:
@@ -141,9 +139,51 @@ async def _redrive_delivery(gw: Gateway, delivery: dict[str, Any]) -> None:
     await gw.webhooks.update_delivery(delivery["_id"], {**guard, "attempt_count": count}, {})
 
 
+async def _sweep_refunds(gw: Gateway) -> SweepReport:
+    """PENDING refunds never published, or untouched for `stale_after_s` (their message was
+    lost, or a crash came between the insert and the reservation), are published again under
+    a deduplication id named by their version; they are touched so the next sweep waits."""
+    now = utcnow()
+    before = now - timedelta(seconds=gw.config.stale_after_s)
+    republished = failed = 0
+    for refund in await gw.refunds.stale(unpublished_or_before=before, limit=SWEEP_BATCH):
+        message = refund_message(refund, gw.config.max_attempts, suffix=f"-v{refund.version}")
+        try:
+            await gw.queue.publish(message)
+        except DependencyUnavailable:
+            failed += 1
+            continue
+        republished += 1
+        if not refund.published:
+            await gw.refunds.mark_published(refund.id, True, version=refund.version)
+        await gw.refunds.touch(refund, now)
+        log.info("republished refund", extra={"refund_id": refund.id})
+    return SweepReport(republished, failed)
+
+
+async def _sweep_refund_fan_outs(gw: Gateway) -> SweepReport:
+    """Final refunds whose money or webhooks were left unfinished by a crash."""
+    before = utcnow() - timedelta(seconds=gw.config.stale_after_s)
+    done = failed = 0
+    for refund in await gw.refunds.fanout_pending(finalized_before=before, limit=SWEEP_BATCH):
+        try:
+            await finish_refund(gw, refund)
+        except DependencyUnavailable:
+            failed += 1
+            continue
+        done += 1
+        log.info("finished a refund again", extra={"refund_id": refund.id})
+    return SweepReport(done, failed)
+
+
 SWEEP_STEPS: tuple[Callable[[Gateway], Awaitable[SweepReport]], ...] = (
     _sweep_payments,
     _sweep_expired_authorizations,
     _sweep_fan_outs,
     _sweep_deliveries,
+    _sweep_refunds,
+    _sweep_refund_fan_outs,
+    sweep_dispute_openings,
+    sweep_dispute_decisions,
+    sweep_dispute_fan_outs,
 )

@@ -13,7 +13,9 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.domain.clock import iso
-from shared.domain.payment import Payment
+from shared.domain.dispute import Dispute
+from shared.domain.payment import Failure, Payment
+from shared.domain.refund import Refund
 
 Doc = dict[str, Any]
 
@@ -37,6 +39,12 @@ class FailureOut(BaseModel):
     code: str | None
     message: str | None
     advice_code: str | None = None
+
+    @classmethod
+    def of(cls, failure: Failure | None) -> Self | None:
+        if failure is None:
+            return None
+        return cls(code=failure.code, message=failure.message, advice_code=failure.advice_code)
 
 
 class PaymentOut(BaseModel):
@@ -217,8 +225,31 @@ class RefundOut(BaseModel):
     status: Literal["PENDING", "SUCCEEDED", "FAILED"]
     failure: FailureOut | None
     idempotency_key: str
+    metadata: dict[str, str]
     created_at: str
     updated_at: str
+
+    @classmethod
+    def from_domain(cls, refund: Refund) -> Self:
+        return cls.model_validate(
+            {
+                "id": refund.id,
+                "object": "refund",
+                "payment": refund.payment_id,
+                "amount": refund.amount,
+                "currency": refund.currency,
+                "reason": refund.reason,
+                "status": refund.status.value,
+                "failure": FailureOut.of(refund.failure),
+                "idempotency_key": refund.idempotency_key,
+                "metadata": refund.metadata,
+                "created_at": iso(refund.created_at) or "",
+                "updated_at": iso(refund.updated_at) or "",
+            }
+        )
+
+    def as_json(self) -> Doc:
+        return self.model_dump(mode="json")
 
 
 class RefundListOut(BaseModel):
@@ -241,6 +272,27 @@ class DisputeOut(BaseModel):
     created_at: str
     updated_at: str
     closed_at: str | None
+
+    @classmethod
+    def from_domain(cls, dispute: Dispute) -> Self:
+        return cls(
+            id=dispute.id,
+            object="dispute",
+            payment=dispute.payment_id,
+            amount=dispute.amount,
+            currency=dispute.currency,
+            reason=dispute.reason,
+            status=dispute.status.value,
+            evidence=dispute.evidence,
+            evidence_due_by=iso(dispute.evidence_due_by) or "",
+            created_at=iso(dispute.created_at) or "",
+            updated_at=iso(dispute.updated_at) or "",
+            closed_at=iso(dispute.closed_at),
+        )
+
+    def as_json(self) -> Doc:
+        """The JSON object the API and the webhook events show."""
+        return self.model_dump(mode="json")
 
 
 class DisputeListOut(BaseModel):
@@ -306,6 +358,14 @@ class DeletedOut(BaseModel):
     deleted: Literal[True]
 
 
+class RefundMetricsOut(BaseModel):
+    count: int
+    pending: int
+    succeeded: int
+    failed: int
+    amount_refunded: int = Field(description="Sum of succeeded refunds, minor units")
+
+
 class MetricsOut(BaseModel):
     object: Literal["metrics"]
     total: int
@@ -317,6 +377,7 @@ class MetricsOut(BaseModel):
     webhooks: dict[str, float | int | None]
     latency_ms: dict[str, int | None]
     payments_per_minute: list[dict[str, str | int]]
+    refunds: RefundMetricsOut
 
 
 class SettlementReportOut(BaseModel):

@@ -16,10 +16,12 @@ from qstash import AsyncQStash
 from upstash_redis.asyncio import Redis
 
 from shared.adapters import mongo, qstash_queue, upstash, webhook_sender
+from shared.adapters.dispute_repository import DisputeRepository
 from shared.adapters.dns_resolver import DnsResolver
 from shared.adapters.merchant_repository import MerchantRepository
 from shared.adapters.metrics_repository import MetricsRepository
 from shared.adapters.payment_repository import PaymentRepository
+from shared.adapters.refund_repository import RefundRepository
 from shared.adapters.settlement_repository import SettlementRepository
 from shared.adapters.settlement_store import SettlementStore, default_store
 from shared.adapters.webhook_repository import WebhookRepository
@@ -73,6 +75,9 @@ def lifecycle_config(settings: Settings) -> LifecycleConfig:
         ),
         card_fingerprint_key=settings.card_fingerprint_key,
         webhook_allow_loopback=settings.is_dev,
+        dispute_delay_s=settings.dispute_delay_s,
+        dispute_decision_delay_s=settings.dispute_decision_delay_s,
+        dispute_evidence_days=settings.dispute_evidence_days,
     )
 
 
@@ -102,6 +107,8 @@ def build_clients(settings: Settings) -> Clients:
         replay_guard=upstash.ReplayGuard(redis, timeout),
         rate_limit=upstash.MerchantRateLimit(redis, settings.rate_limit_per_second, timeout),
         resolver=resolver,
+        refunds=RefundRepository(db),
+        disputes=DisputeRepository(db),
     )
     gateway.merchant_cache.ttl_s = settings.auth_cache_s
     return Clients(

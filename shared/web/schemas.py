@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from pydantic import ConfigDict
 
-from shared.domain.requests import PaymentCreate
+from shared.domain.requests import PaymentCreate, RefundCreate
 from shared.services.views import (
     DeletedOut,
     DeliveryAttemptOut,
+    DisputeListOut,
+    DisputeOut,
     FailureOut,
     MetricsOut,
     PaymentDetailOut,
@@ -16,6 +18,9 @@ from shared.services.views import (
     PaymentListOut,
     PaymentMethodOut,
     PaymentOut,
+    RefundListOut,
+    RefundMetricsOut,
+    RefundOut,
     SettlementReportOut,
     WebhookDeliveryOut,
     WebhookEndpointListOut,
@@ -27,9 +32,15 @@ class PaymentCreateDoc(PaymentCreate):
     model_config = ConfigDict(title="PaymentCreate")
 
 
+class RefundCreateDoc(RefundCreate):
+    model_config = ConfigDict(title="RefundCreate")
+
+
 __all__ = [
     "DeletedOut",
     "DeliveryAttemptOut",
+    "DisputeListOut",
+    "DisputeOut",
     "FailureOut",
     "MetricsOut",
     "PaymentCreateDoc",
@@ -38,6 +49,10 @@ __all__ = [
     "PaymentListOut",
     "PaymentMethodOut",
     "PaymentOut",
+    "RefundCreateDoc",
+    "RefundListOut",
+    "RefundMetricsOut",
+    "RefundOut",
     "SettlementReportOut",
     "WebhookDeliveryOut",
     "WebhookEndpointListOut",

@@ -25,6 +25,8 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from devstack.processes import ManagedProcess, free_port
 from devstack.stack import StackConfig, mongo_process
+from shared.adapters.refund_repository import RefundRepository
+from shared.domain.refund import Refund, RefundStatus
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -633,3 +635,61 @@ async def test_acknowledged_writes_survive_kill9(stack_cfg: StackConfig, tmp_pat
         await client.close()
     finally:
         await asyncio.to_thread(mongo.stop)
+
+
+# --- the refund reservation ------------------------------------------------------------
+
+
+async def test_refund_reservation_is_conditional_idempotent_and_scoped(
+    stack_cfg: StackConfig, db: AsyncDatabase[dict[str, Any]]
+) -> None:
+    """`RefundRepository.reserve` / `settle` on nx-27017: no overshoot under a race, no second
+    reservation or settlement of one refund, and no other payment touched (nx-27017 ignores
+    plain filter fields beside `$expr`, so a wrongly written reserve would hit any document)."""
+    payments = db["payments"]
+    await payments.insert_many(
+        [
+            {"_id": "pay_other", "status": "SUCCESS", "amount_captured": 1000},
+            {"_id": "pay_failed", "status": "FAILED", "amount_captured": 1000},
+            {"_id": "pay_race", "status": "SUCCESS", "amount_captured": 1000},
+        ]
+    )
+
+    def refund(n: int, payment_id: str = "pay_race", amount: int = 70) -> Refund:
+        return Refund(
+            id=f"re_{n:04d}",
+            merchant_id="mer_1",
+            payment_id=payment_id,
+            amount=amount,
+            currency="USD",
+            idempotency_key=f"k{n}",
+            fingerprint="f",
+            created_at=T0,
+            updated_at=T0,
+        )
+
+    clients = [_client(stack_cfg.mongodb_uri) for _ in range(3)]
+    try:
+        repos = [RefundRepository(c[db.name]) for c in clients]
+        results = await asyncio.gather(*(repos[n % 3].reserve(refund(n)) for n in range(50)))
+    finally:
+        for client in clients:
+            await client.close()
+    assert results.count(True) == 14
+    repo = RefundRepository(db)
+    winner = refund(results.index(True))
+    assert await repo.reserve(winner) is True  # already reserved: True, nothing added
+    assert await repo.reserved_of("pay_race") == 980
+    assert await repo.reserve(refund(99, "pay_failed")) is False
+    done = dataclasses.replace(winner, status=RefundStatus.SUCCEEDED)
+    assert await repo.settle(done) is True
+    assert await repo.settle(done) is False
+    loser = dataclasses.replace(refund(results.index(False)), status=RefundStatus.FAILED)
+    assert await repo.settle(loser) is False  # never reserved: nothing to release
+    race = await payments.find_one({"_id": "pay_race"})
+    assert race is not None
+    assert (race["refund_reserved"], race["amount_refunded"]) == (980, 70)
+    assert len(race["refund_ids"]) == 14 and race["settled_refund_ids"] == [winner.id]
+    for untouched in ("pay_other", "pay_failed"):
+        stored = await payments.find_one({"_id": untouched})
+        assert stored is not None and "refund_reserved" not in stored

@@ -29,6 +29,8 @@ PATH_SAMPLES = {
     "payment_id": "pay_01JD0000000000000000000000",
     "endpoint_id": "we_missing",
     "delivery_id": "whd_missing",
+    "refund_id": "re_missing",
+    "dispute_id": "dp_missing",
     "date": "2026-01-01",
 }
 

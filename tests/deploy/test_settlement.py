@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import requests
+from ulid import ULID
 
 from shared.adapters.payment_documents import from_document
 from shared.adapters.settlement_repository import SettlementRepository
@@ -342,3 +343,68 @@ def test_without_aws_the_route_answers_503_naming_s3(
     assert response.status_code == 503
     assert response.json()["error"]["code"] == "service_unavailable"
     assert response.json()["error"]["message"].startswith("s3 is unavailable")
+
+
+def refund_doc(
+    payment: dict[str, Any], *, status: str, amount: int, finalized_at: datetime
+) -> dict[str, Any]:
+    refund_id = f"re_{ULID()}"
+    return {
+        "_id": refund_id,
+        "merchant_id": payment["merchant_id"],
+        "payment_id": payment["_id"],
+        "amount": amount,
+        "currency": payment["currency"],
+        "idempotency_key": f"key-{refund_id}",
+        "fingerprint": "0" * 64,
+        "reason": None,
+        "metadata": {},
+        "status": status,
+        "failure": None,
+        "version": 1,
+        "published": True,
+        "fanout_pending": False,
+        "created_at": finalized_at - timedelta(seconds=1),
+        "updated_at": finalized_at,
+        "finalized_at": finalized_at,
+    }
+
+
+def test_refunds_final_that_day_follow_the_payments(aws: Any, mongo_db: Any) -> None:
+    merchant = add_merchant(mongo_db, "setrefunds")
+    earlier = payment_doc(
+        merchant.id,
+        status="SUCCESS",
+        amount=1000,
+        currency="USD",
+        created_at=at(DAY - timedelta(days=1), 9),
+        finalized_at=at(DAY - timedelta(days=1), 9, 0, 1),
+    )
+    mongo_db["payments"].insert_one(earlier)
+    succeeded = refund_doc(earlier, status="SUCCEEDED", amount=300, finalized_at=at(DAY, 10))
+    failed = refund_doc(earlier, status="FAILED", amount=200, finalized_at=at(DAY, 11))
+    pending = refund_doc(earlier, status="PENDING", amount=100, finalized_at=at(DAY, 12))
+    tomorrow = refund_doc(
+        earlier, status="SUCCEEDED", amount=50, finalized_at=at(DAY + timedelta(days=1), 1)
+    )
+    mongo_db["refunds"].insert_many([succeeded, failed, pending, tomorrow])
+
+    run = run_reports(DAY, FEE_BPS)
+
+    assert merchant.id in {r.merchant_id for r in run.reports}  # refunds alone make a report
+    rows = read_csv(aws, f"settlements/{merchant.id}/2031-03-14.csv")
+    assert rows[0] == [
+        "id",
+        "amount",
+        "currency",
+        "status",
+        "created_at",
+        "finalized_at",
+        "fee",
+        "net",
+    ]
+    assert [(r[0], r[1], r[3], r[6], r[7]) for r in rows[1:]] == [
+        (succeeded["_id"], "-300", "SUCCEEDED", "0", "-300"),
+        (failed["_id"], "-200", "FAILED", "0", "0"),
+        ("REFUNDS", "-300", "SUCCEEDED=1;FAILED=1", "0", "-300"),
+    ]

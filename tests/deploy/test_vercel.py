@@ -67,6 +67,7 @@ def test_every_entry_point_loads_as_an_asgi_app() -> None:
             "payments",
             "payments_api",
             "process_payment",
+            "process_refund",
             "settlement_report",
             "sweeper",
         ]

@@ -7,6 +7,14 @@ function, e2e and fault tiers cover the real adapters.
 
 from tests.fakes.edges import FakeLock, FakeQueue, FakeSender
 from tests.fakes.gateway import fake_gateway
-from tests.fakes.stores import FakePayments, FakeWebhooks
+from tests.fakes.stores import FakeDisputes, FakePayments, FakeWebhooks
 
-__all__ = ["FakeLock", "FakePayments", "FakeQueue", "FakeSender", "FakeWebhooks", "fake_gateway"]
+__all__ = [
+    "FakeDisputes",
+    "FakeLock",
+    "FakePayments",
+    "FakeQueue",
+    "FakeSender",
+    "FakeWebhooks",
+    "fake_gateway",
+]

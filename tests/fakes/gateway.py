@@ -16,7 +16,8 @@ from tests.fakes.edges import (
     FakeSender,
     NoRateLimit,
 )
-from tests.fakes.stores import FakeMerchants, FakePayments, FakeWebhooks
+from tests.fakes.refunds import FakeRefunds
+from tests.fakes.stores import FakeDisputes, FakeMerchants, FakePayments, FakeWebhooks
 
 CONFIG = LifecycleConfig(
     max_amount=1_000_000,
@@ -43,6 +44,7 @@ ENDPOINT_SECRET = "whsec_dW5pdC10ZXN0LXNlY3JldC0wMTIzNDU2Nzg5YWJjZGVm"
 def fake_gateway(*, endpoints: int = 1, sender: FakeSender | None = None, **config: Any) -> Gateway:
     """A gateway whose merchant has `endpoints` webhook endpoints subscribed to everything."""
     webhooks = FakeWebhooks()
+    payments = FakePayments()
     for n in range(endpoints):
         webhooks.endpoints[f"we_unit{n}"] = {
             "_id": f"we_unit{n}",
@@ -53,9 +55,10 @@ def fake_gateway(*, endpoints: int = 1, sender: FakeSender | None = None, **conf
             "status": "enabled",
             "created_at": utcnow(),
         }
+    payments = FakePayments()
     gw = Gateway(
         config=replace(CONFIG, **config),
-        payments=FakePayments(),
+        payments=payments,
         webhooks=webhooks,
         merchants=FakeMerchants(),
         lock=FakeLock(),
@@ -64,6 +67,8 @@ def fake_gateway(*, endpoints: int = 1, sender: FakeSender | None = None, **conf
         replay_guard=FakeReplayGuard(),
         rate_limit=NoRateLimit(),
         resolver=FakeResolver({"merchant.example": ["93.184.215.14"]}),
+        refunds=FakeRefunds(payments),
+        disputes=FakeDisputes(payments.events),
     )
     gw.endpoint_cache.ttl_s = 0  # every read sees the fake store
     return gw

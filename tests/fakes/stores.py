@@ -1,4 +1,4 @@
-"""In-memory payment, webhook and merchant stores."""
+"""In-memory payment, dispute, webhook and merchant stores."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import copy
 from datetime import datetime
 from typing import Any
 
+from shared.domain.dispute import Dispute, DisputeStatus
 from shared.domain.errors import DuplicatePayment
 from shared.domain.payment import Payment, StoredResponse
 from shared.domain.states import PaymentStatus, WebhookStatus
@@ -163,6 +164,25 @@ class FakePayments:
             return None
         return await self.save(before, after)
 
+    async def attach_dispute(self, payment_id: str, dispute_id: str) -> None:
+        current = self.rows.get(payment_id)
+        if current is not None and current.dispute_id is None:
+            self.rows[payment_id] = _replace(current, dispute_id=dispute_id)
+
+    async def undisputed(
+        self, *, magic: str, finalized_before: datetime, limit: int
+    ) -> list[Payment]:
+        found = [
+            p
+            for p in self.rows.values()
+            if p.magic == magic
+            and p.dispute_id is None
+            and p.status == PaymentStatus.SUCCESS
+            and p.finalized_at is not None
+            and p.finalized_at < finalized_before
+        ]
+        return found[:limit]
+
     async def ensure_event(self, payment: Payment) -> None:
         move = payment.last_transition
         if move is None or move.event_id in self.events:
@@ -286,3 +306,101 @@ class FakeMerchants:
 
     async def insert_if_absent(self, merchant: Doc) -> None:
         self.rows.setdefault(merchant["_id"], copy.deepcopy(merchant))
+
+
+class FakeDisputes:
+    """Disputes, one per payment; their events go to the payments' trail (`events`)."""
+
+    def __init__(self, events: dict[str, Doc]) -> None:
+        self.rows: dict[str, Dispute] = {}
+        self.events = events
+
+    async def get(self, dispute_id: str, merchant_id: str | None = None) -> Dispute | None:
+        found = self.rows.get(dispute_id)
+        if found is None or (merchant_id is not None and found.merchant_id != merchant_id):
+            return None
+        return found
+
+    async def of_payment(self, payment_id: str) -> Dispute | None:
+        return next((d for d in self.rows.values() if d.payment_id == payment_id), None)
+
+    async def page(
+        self,
+        merchant_id: str,
+        *,
+        limit: int,
+        payment_id: str | None = None,
+        status: str | None = None,
+        starting_after: str | None = None,
+    ) -> tuple[list[Dispute], bool]:
+        rows = sorted(
+            (
+                d
+                for d in self.rows.values()
+                if d.merchant_id == merchant_id
+                and (payment_id is None or d.payment_id == payment_id)
+                and (status is None or d.status == status)
+                and (starting_after is None or d.id < starting_after)
+            ),
+            key=lambda d: d.id,
+            reverse=True,
+        )
+        return rows[:limit], len(rows) > limit
+
+    async def insert(self, dispute: Dispute) -> Dispute:
+        existing = await self.of_payment(dispute.payment_id)
+        if existing is not None:
+            return existing
+        self.rows[dispute.id] = dispute
+        await self.ensure_event(dispute)
+        return dispute
+
+    async def save(self, before: Dispute, after: Dispute) -> Dispute | None:
+        stored = self.rows.get(before.id)
+        if stored is None or (stored.status, stored.version) != (before.status, before.version):
+            return None
+        self.rows[before.id] = after
+        await self.ensure_event(after)
+        return after
+
+    async def ensure_event(self, dispute: Dispute) -> None:
+        move = dispute.last_move
+        if move is None or move.event_id in self.events:
+            return
+        self.events[move.event_id] = {
+            "_id": move.event_id,
+            "payment_id": dispute.payment_id,
+            "merchant_id": dispute.merchant_id,
+            "object_type": "dispute",
+            "object_id": dispute.id,
+            "from": move.from_status.value if move.from_status else None,
+            "to": move.to.value,
+            "at": move.at,
+            "actor": move.actor,
+            "reason": move.reason,
+        }
+
+    async def finish_fan_out(self, dispute: Dispute) -> None:
+        current = self.rows.get(dispute.id)
+        if current is not None and current.version == dispute.version:
+            self.rows[dispute.id] = _replace_dispute(current, fanout_pending=False)
+
+    async def under_review(self, *, updated_before: datetime, limit: int) -> list[Dispute]:
+        found = [
+            d
+            for d in self.rows.values()
+            if d.status == DisputeStatus.UNDER_REVIEW and d.updated_at < updated_before
+        ]
+        return found[:limit]
+
+    async def fanout_pending(self, *, updated_before: datetime, limit: int) -> list[Dispute]:
+        found = [
+            d for d in self.rows.values() if d.fanout_pending and d.updated_at < updated_before
+        ]
+        return found[:limit]
+
+
+def _replace_dispute(dispute: Dispute, **changes: Any) -> Dispute:
+    from dataclasses import replace
+
+    return replace(dispute, **changes)

@@ -67,6 +67,9 @@ def fn_env(
         "PAYGATE_GATEWAY_LATENCY_MS": "0,0",
         "PAYGATE_RATE_LIMIT_PER_SECOND": "0",
         "PAYGATE_LOG_LEVEL": "WARNING",
+        # Disputes open and are decided a second after their cue, so the tests wait little.
+        "PAYGATE_DISPUTE_DELAY_S": "1",
+        "PAYGATE_DISPUTE_DECISION_DELAY_S": "1",
     }
     saved = {key: os.environ.get(key) for key in env}
     os.environ.update(env)

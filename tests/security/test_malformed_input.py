@@ -13,7 +13,7 @@ import pytest
 
 from tests.security.helpers import payment_body
 
-BODY_ROUTES = ["/v1/payments", "/v1/webhook_endpoints"]
+BODY_ROUTES = ["/v1/payments", "/v1/webhook_endpoints", "/v1/refunds"]
 JSON = {"content-type": "application/json"}
 
 MALFORMED: dict[str, bytes] = {
@@ -146,7 +146,9 @@ def test_a_100k_nesting_is_413_before_it_is_parsed(api: httpx.Client) -> None:
     assert response.status_code == 413, response.text
 
 
-@pytest.mark.parametrize("path", ["/internal/process_payment", "/internal/dispatch_webhook"])
+@pytest.mark.parametrize(
+    "path", ["/internal/process_payment", "/internal/dispatch_webhook", "/internal/process_refund"]
+)
 def test_internal_routes_answer_401_not_500(api: httpx.Client, path: str) -> None:
     response = post(api, path, MALFORMED["nested-30k"])
     assert response.status_code == 401, response.text
@@ -162,6 +164,11 @@ def test_internal_routes_answer_401_not_500(api: httpx.Client, path: str) -> Non
         "/v1/payments/pay_%ED%A0%80",
         "/v1/payments/%FF",
         "/v1/payments/pay_%00",
+        "/v1/refunds?payment=pay_%00",
+        "/v1/refunds?starting_after=%FF%FE",
+        "/v1/refunds?limit=1e999",
+        "/v1/refunds/re_%ED%A0%80",
+        "/v1/refunds/re_%00",
     ],
 )
 def test_malformed_query_and_path_are_not_500(api: httpx.Client, path: str) -> None:

@@ -1,5 +1,5 @@
-"""Merchant B cannot see or touch merchant A's objects: every read, retry, redeliver and
-endpoint action on them is a 404, exactly as for an id that does not exist.
+"""Merchant B cannot see or touch merchant A's objects: every read, retry, redeliver, dispute
+and endpoint action on them is a 404, exactly as for an id that does not exist.
 
 A is the demo merchant; B is inserted straight into Mongo. Each refusal is paired with A
 doing the same call successfully, so a 404 cannot come from a bad id.
@@ -105,6 +105,42 @@ def test_b_cannot_see_rotate_or_delete_a_endpoint(
     assert api.delete(f"/v1/webhook_endpoints/{endpoint_id}").status_code == 200
 
 
+@pytest.fixture(scope="module")
+def a_dispute(api: httpx.Client) -> dict[str, Any]:
+    """A's dispute: a 4000000000000259 payment's, once its delayed opening arrived."""
+    card = {"type": "card", "card_number": "4000000000000259"}
+    paid = create_payment(api, payment_body(scenario=None, payment_method=card))
+    assert paid.status_code == 201, paid.text
+    pid = paid.json()["id"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        found = api.get("/v1/disputes", params={"payment": pid}).json()["data"]
+        if found:
+            return dict(found[0])
+        time.sleep(0.3)
+    raise AssertionError(f"no dispute opened for {pid}")
+
+
+def test_b_cannot_see_answer_or_close_a_dispute(
+    api: httpx.Client, api_b: httpx.Client, a_dispute: dict[str, Any]
+) -> None:
+    dispute_id, pid = a_dispute["id"], a_dispute["payment"]
+    assert_not_found(api_b.get(f"/v1/disputes/{dispute_id}"))
+    assert_not_found(
+        api_b.post(f"/v1/disputes/{dispute_id}/evidence", json={"text": "winning_evidence"})
+    )
+    assert_not_found(api_b.post(f"/v1/disputes/{dispute_id}/close"))
+    for params in ({}, {"payment": pid}, {"status": "NEEDS_RESPONSE"}, {"limit": 100}):
+        listed = api_b.get("/v1/disputes", params=params).json()["data"]
+        assert dispute_id not in {d["id"] for d in listed}
+    after = api_b.get("/v1/disputes", params={"starting_after": dispute_id, "limit": 100})
+    assert after.status_code == 200  # A's id as a cursor leaks nothing of A's either
+    assert all(d["payment"] != pid for d in after.json()["data"])
+    assert api.get(f"/v1/disputes/{dispute_id}").json()["status"] == "NEEDS_RESPONSE"
+    closed = api.post(f"/v1/disputes/{dispute_id}/close")
+    assert closed.status_code == 200 and closed.json()["status"] == "LOST", closed.text
+
+
 def test_b_metrics_count_only_b(api_b: httpx.Client, a_objects: dict[str, Any]) -> None:
     mine = api_b.get("/v1/payments", params={"limit": 100}).json()["data"]
     metrics = api_b.get("/v1/metrics").json()
@@ -182,3 +218,28 @@ def test_settlement_reports_are_only_the_callers_own(
         assert not any(pid in b_csv.text for pid in a_ids), b_csv.text
 
         assert_not_found(api_c.get(f"/v1/settlements/{today}"))
+
+
+def test_b_cannot_refund_read_or_list_a_refunds(
+    api: httpx.Client, api_b: httpx.Client, a_objects: dict[str, Any]
+) -> None:
+    pid = a_objects["payment"]["id"]
+    b_refund = api_b.post(
+        "/v1/refunds",
+        json={"payment": pid, "amount": 1},
+        headers={"Idempotency-Key": f"iso-{uuid.uuid4().hex}"},
+    )
+    assert_not_found(b_refund)
+    a_refund = api.post(
+        "/v1/refunds",
+        json={"payment": pid, "amount": 1},
+        headers={"Idempotency-Key": f"iso-{uuid.uuid4().hex}"},
+    )
+    assert a_refund.status_code == 201, a_refund.text
+    rid = a_refund.json()["id"]
+    assert_not_found(api_b.get(f"/v1/refunds/{rid}"))
+    assert api.get(f"/v1/refunds/{rid}").status_code == 200
+    b_list = api_b.get("/v1/refunds", params={"payment": pid, "limit": 100}).json()["data"]
+    assert b_list == []
+    a_list = api.get("/v1/refunds", params={"payment": pid, "limit": 100}).json()["data"]
+    assert rid in {r["id"] for r in a_list}

@@ -4,11 +4,21 @@
 it whichever function serves it.
 """
 
-from shared.web.routes import create_payment, metrics, payments, settlements, webhooks
+from shared.web.routes import (
+    create_payment,
+    disputes,
+    metrics,
+    payments,
+    refunds,
+    settlements,
+    webhooks,
+)
 
 PUBLIC = (
     create_payment.router,
     payments.router,
+    refunds.router,
+    disputes.router,
     metrics.router,
     webhooks.router,
     settlements.router,
