@@ -203,3 +203,24 @@ async def test_an_uncaptured_authorization_expires_by_its_timer(
         "expire_authorization",
     )
     assert ("payment.canceled", "SUCCESS") in delivered_types(detail)
+
+
+@pytest.mark.parametrize(("action", "settled"), [("cancel", "CANCELED"), ("capture", "SUCCESS")])
+async def test_a_retried_request_mends_the_event_a_crash_lost(
+    create_api: httpx.AsyncClient,
+    payments_api: httpx.AsyncClient,
+    db: Any,
+    action: str,
+    settled: str,
+) -> None:
+    """A move and its audit event are two writes: a request that died between them (Mongo
+    killed) is retried, finds the move made and answers 409, writing the lost event first."""
+    held = await authorised(create_api, payments_api)
+    done = await payments_api.post(f"/v1/payments/{held['id']}/{action}")
+    assert done.status_code == 200, done.text
+    lost = await db["payment_events"].delete_many({"payment_id": held["id"], "to": settled})
+    assert lost.deleted_count == 1
+    again = await payments_api.post(f"/v1/payments/{held['id']}/{action}")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "invalid_state"
+    detail = (await payments_api.get(f"/v1/payments/{held['id']}")).json()
+    assert moves(detail)[-1] == ("REQUIRES_CAPTURE", settled)
