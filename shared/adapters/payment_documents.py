@@ -90,8 +90,11 @@ def _transition(doc: Doc | None) -> Transition | None:
 
 
 def from_document(doc: Doc) -> Payment:
-    """Fields the document lacks take the Payment's defaults."""
+    """Fields the document lacks take the Payment's defaults (a SUCCESS payment stored before
+    manual capture existed captured its whole amount)."""
     values = {name: doc[name] for name in FIELD_NAMES if name in doc and name not in NESTED}
+    if "amount_captured" not in doc and doc.get("status") == PaymentStatus.SUCCESS.value:
+        values["amount_captured"] = doc["amount"]
     return Payment(
         id=doc["_id"],
         **values,

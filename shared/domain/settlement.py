@@ -1,8 +1,9 @@
 """Settlement reports: which UTC day, the fee, the S3 key and the CSV of one merchant's day.
 
-A report lists the payments a merchant saw become final (SUCCESS or FAILED) during one UTC
-day, oldest first, then one totals row per currency. Only SUCCESS payments settle: a totals
-row's `amount` is the settled (gross) amount, its `fee` and `net` what is kept and paid out.
+A report lists the payments a merchant saw become final (SUCCESS, FAILED or CANCELED) during
+one UTC day, oldest first, then one totals row per currency. Only SUCCESS payments settle, for
+what was captured: a totals row's `amount` is the settled (gross) amount, its `fee` and `net`
+what is kept and paid out.
 Refunds that became final that day follow the payments, one row each (its `re_` id, the
 amount as a negative number: money going back; `fee` 0 and `net` the same negative amount
 when it SUCCEEDED, 0 when it FAILED), then one `REFUNDS` totals row per currency; the
@@ -17,7 +18,7 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from shared.domain.clock import iso
@@ -77,27 +78,39 @@ class CurrencyTotals:
     fee: int = 0
     succeeded: int = 0
     failed: int = 0
+    canceled: int = 0
 
     @property
     def net(self) -> int:
         return self.gross - self.fee
 
+    @property
+    def status_summary(self) -> str:
+        summary = f"SUCCESS={self.succeeded};FAILED={self.failed}"
+        return summary + (f";CANCELED={self.canceled}" if self.canceled else "")
+
     def add(self, payment: Payment, fee: int) -> CurrencyTotals:
         if payment.status == PaymentStatus.SUCCESS:
-            return CurrencyTotals(
-                self.currency,
-                self.gross + payment.amount,
-                self.fee + fee,
-                self.succeeded + 1,
-                self.failed,
+            return replace(
+                self,
+                gross=self.gross + settled_amount(payment),
+                fee=self.fee + fee,
+                succeeded=self.succeeded + 1,
             )
-        return CurrencyTotals(self.currency, self.gross, self.fee, self.succeeded, self.failed + 1)
+        if payment.status == PaymentStatus.CANCELED:
+            return replace(self, canceled=self.canceled + 1)
+        return replace(self, failed=self.failed + 1)
+
+
+def settled_amount(payment: Payment) -> int:
+    """What a payment settles: what was captured (all of it unless captured manually in part)."""
+    return payment.amount_captured if payment.status == PaymentStatus.SUCCESS else 0
 
 
 def _payment_fee(payment: Payment, fee_bps: int) -> int:
     if payment.status != PaymentStatus.SUCCESS:
         return 0
-    return fee_for(payment.amount, fee_bps)
+    return fee_for(settled_amount(payment), fee_bps)
 
 
 def totals_by_currency(payments: Iterable[Payment], fee_bps: int) -> list[CurrencyTotals]:
@@ -161,11 +174,11 @@ def render_report(payments: Iterable[Payment], fee_bps: int, refunds: Iterable[R
             iso(payment.finalized_at),
         ]
         if with_fee:
-            settled = payment.amount if payment.status == PaymentStatus.SUCCESS else 0
+            settled = settled_amount(payment)
             line += [fee, settled - fee]
         writer.writerow(line)
     for total in totals_by_currency(rows, fee_bps):
-        status = f"SUCCESS={total.succeeded};FAILED={total.failed}"
+        status = total.status_summary
         line = [TOTAL_ROW_ID, total.gross, total.currency, status, "", ""]
         if with_fee:
             line += [total.fee, total.net]
