@@ -21,6 +21,7 @@ from devstack.invariants import SentPayment
 from devstack.load import poll_interval, run_load
 from devstack.load_client import Timings, api_client, send_until_accepted
 from devstack.load_collect import MongoSource
+from devstack.load_mix import MoneyShares
 from devstack.load_stats import latency
 
 BODY = {
@@ -104,6 +105,7 @@ async def b2_end_to_end(
         mongodb_uri=mongodb_uri,
         settle_timeout_s=900,
         seed=5,
+        money=MoneyShares.none(),  # B2 stays the payment lifecycle, comparable across reports
     )
     through = report.summary["throughput"]
     return {

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from devstack.load_mix import MoneyShares
 from devstack.stack import StackConfig
 
 app = typer.Typer(
@@ -17,6 +18,7 @@ app = typer.Typer(
 )
 
 _DEFAULTS = StackConfig()
+_MONEY = MoneyShares()
 
 
 @app.callback()
@@ -114,14 +116,41 @@ def load(
     endpoints: int = typer.Option(
         1, min=1, max=10, help="Webhook endpoints the merchant has (extra ones at the receiver)."
     ),
+    captures: float = typer.Option(
+        _MONEY.captures,
+        min=0.0,
+        max=1.0,
+        help="Share created with capture_method manual: half captured (some in part), "
+        "half canceled.",
+    ),
+    refunds: float = typer.Option(
+        _MONEY.refunds,
+        min=0.0,
+        max=1.0,
+        help="Share of the payments that succeed to get 1 to 3 partial refunds (a quarter of "
+        "them on the card whose refunds fail).",
+    ),
+    disputes: float = typer.Option(
+        _MONEY.disputes,
+        min=0.0,
+        max=1.0,
+        help="Share on the dispute card: half the disputes answered with winning evidence, "
+        "the others lost (accepted, or other evidence).",
+    ),
 ) -> None:
-    """Send N payments, wait until all settle, check the invariants, print a summary."""
+    """Send N payments, carry out the money movements, wait until everything settles, check
+    the invariants, print a summary. `--captures 0 --refunds 0 --disputes 0`: payments only."""
     import asyncio
 
     from rich.console import Console
 
     from devstack.load import run_load
     from devstack.load_console import render
+
+    try:
+        money = MoneyShares(captures, refunds, disputes)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from exc
 
     report = asyncio.run(
         run_load(
@@ -137,6 +166,7 @@ def load(
             progress=progress,
             seed=seed,
             endpoints=endpoints,
+            money=money,
         )
     )
     console = Console()

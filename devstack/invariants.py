@@ -1,79 +1,57 @@
 """The invariants a load (or fault) run must keep, checked over data collected afterwards.
 
-`check_invariants(sent, payments, events, deliveries, receiver_records)` is pure: it takes
-what the client sent and what the API, the database and the demo receiver hold, and
-returns every `Violation` it finds (an empty list is a pass). `devstack.load_collect`
+`check_invariants(sent, payments, events, deliveries, receiver_records, ...)` is pure: it
+takes what the client sent and did and what the API, the database and the demo receiver hold,
+and returns every `Violation` it finds (an empty list is a pass). `devstack.load_collect`
 gathers that data from a running stack. Each violation names its `rule`:
 
 - `not_accepted` / `request_rejected`: a key never got a 201 (or got a 4xx for a valid body);
 - `payment_lost`: an accepted key has no payment record;
 - `one_payment_per_key`: a key has several payments, or a replay answered another id;
-- `not_final`: a payment is not SUCCESS or FAILED once the run settled;
-- `illegal_move`, `moves_out_of_order`: the event trail breaks the state machine;
+- `not_final`: a payment is not SUCCESS, FAILED or CANCELED once the run settled;
+- `illegal_move`, `moves_out_of_order`: the event trail breaks the state machine
+  (`shared.domain.states`: capture and cancel moves included);
 - `one_final_event`: a final payment has not exactly one event into its final state;
 - `outcome_mismatch`, `attempts_mismatch`: the end state or attempt count is not the
-  scenario's (for `random`: anything legal);
-- `webhook_not_settled`, `webhook_missing`, `webhook_status_mismatch`: a final event's
-  delivery is still pending, is missing for one of the `endpoints` subscribed endpoints, did
-  not arrive although marked delivered, or disagrees with the payment's `webhook_status`;
-- `invalid_signature`, `redelivery_body_changed`: the receiver saw a bad signature, or a
-  webhook id whose bytes differ between receptions or from the stored body;
-- `api_mismatch`: the public API shows a payment differently from the database.
+  scenario's and the money plan's (for `random`: anything legal);
+- `api_mismatch`: the public API shows a payment (or a refund) differently from the database;
+- the money rules (captures, refunds, disputes): `devstack.invariants_money`;
+- the webhook rules (every final object's events delivered exactly once per subscribed
+  endpoint, signatures, bytes): `devstack.invariants_webhooks`.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from devstack.invariants_money import check_money
+from devstack.invariants_webhooks import (
+    Endpoints,
+    check_object_webhooks,
+    check_receiver,
+    check_webhook_status,
+    object_events,
+    payment_events,
+)
 from devstack.load_mix import ANY, KINDS, MAX
+from devstack.load_records import CANCEL_EARLY, MoneyPlan, SentPayment
+from devstack.violations import Check, Violation, earlier, generation
 from shared.domain.states import FINAL_STATES, can_move
 
+__all__ = ["SentPayment", "Violation", "check_invariants"]
 Doc = dict[str, Any]
 FINAL = {state.value for state in FINAL_STATES}
-FINAL_EVENT_TYPES = {"SUCCESS": "payment.succeeded", "FAILED": "payment.failed"}
-
-
-@dataclass
-class SentPayment:
-    """One idempotency key as the client saw it (a deliberate duplicate has `duplicate_of`)."""
-
-    key: str
-    kind: str
-    body: Doc
-    duplicate_of: str | None = None
-    accepted: bool = False
-    payment_id: str | None = None
-    replayed: bool = False
-    status_code: int | None = None
-    tries: int = 0
-    latency_ms: float | None = None  # of the request that was accepted
-    error: str | None = None
-    first_status: int | None = None  # what the first try was answered (None: no answer)
-
-
-@dataclass(frozen=True)
-class Violation:
-    rule: str
-    message: str
-    payment_id: str | None = None
-    key: str | None = None
-
-    def to_dict(self) -> Doc:
-        return asdict(self)
-
-
-@dataclass
-class _Check:
-    violations: list[Violation] = field(default_factory=list)
-
-    def add(
-        self, rule: str, message: str, payment_id: str | None = None, key: str | None = None
-    ) -> None:
-        self.violations.append(Violation(rule, message, payment_id, key))
+API_FIELDS = (
+    "status",
+    "attempts",
+    "retry_count",
+    "webhook_status",
+    "idempotency_key",
+    "capture_method",
+    "amount_captured",
+    "amount_refunded",
+)
 
 
 def check_invariants(
@@ -85,27 +63,50 @@ def check_invariants(
     *,
     webhooks_expected: bool = True,
     api_payments: dict[str, Doc] | None = None,
-    endpoints: int | None = None,
+    endpoints: Endpoints = None,
+    refunds: dict[str, Doc] | None = None,
+    disputes: dict[str, Doc] | None = None,
+    object_trails: dict[str, list[Doc]] | None = None,
+    api_refunds: dict[str, Doc] | None = None,
 ) -> list[Violation]:
     """Every broken invariant; see the module docstring for the rules.
 
     `payments` holds every payment of the run (keyed by id, with `idempotency_key`),
-    `events` / `deliveries` the trail and webhook deliveries per payment id (delivery
-    `body` is the stored string, or None when only the API view is known), and
-    `receiver_records` what the demo receiver recorded (`GET /deliveries`); `endpoints` how
-    many endpoints of the merchant subscribe to the final events (each final payment must have
-    a settled final delivery for every one; None: at least one).
+    `events` / `deliveries` the payments' own trail and the webhook deliveries per payment id
+    (refund and dispute events included; delivery `body` is the stored string, or None when
+    only the API view is known), `receiver_records` what the demo receiver recorded
+    (`GET /deliveries`); `endpoints` how many endpoints of the merchant subscribe to each
+    event type (a number for all, a mapping per type; None: at least one); `refunds` and
+    `disputes` by id (with `payment`), `object_trails` their moves by object id.
     """
-    check = _Check()
+    check = Check()
+    refunds, disputes = refunds or {}, disputes or {}
     by_key = _payments_by_key(payments)
     originals = {s.key: s for s in sent if s.duplicate_of is None}
     _check_keys(check, sent, by_key, payments)
+    objects = object_events(refunds.values(), disputes.values())
+    owned: dict[str, list[str]] = defaultdict(list)
+    for item in [*refunds.values(), *disputes.values()]:
+        owned[item.get("payment") or ""].append(item["id"])
     for payment_id, payment in payments.items():
         origin = originals.get(payment.get("idempotency_key", ""))
-        _check_payment(check, payment_id, payment, events.get(payment_id, []), origin)
-        if webhooks_expected and payment.get("status") in FINAL:
-            _check_webhooks(check, payment_id, payment, deliveries.get(payment_id, []), endpoints)
-    _check_receiver(check, payments, deliveries, receiver_records)
+        trail = events.get(payment_id, [])
+        _check_payment(check, payment_id, payment, trail, origin)
+        if not webhooks_expected:
+            continue
+        sent_by_it = deliveries.get(payment_id, [])
+        if payment.get("status") in FINAL:
+            expected = payment_events(payment, trail)
+            check_object_webhooks(
+                check, payment_id, payment_id, expected, sent_by_it, endpoints, generation(payment)
+            )
+            check_webhook_status(check, payment_id, payment, sent_by_it, expected[-1])
+        for object_id in owned.get(payment_id, []):
+            check_object_webhooks(
+                check, payment_id, object_id, objects.get(object_id, []), sent_by_it, endpoints
+            )
+    check_receiver(check, payments, deliveries, receiver_records)
+    check_money(check, sent, payments, refunds, disputes, object_trails or {}, api_refunds)
     if api_payments is not None:
         _check_api(check, payments, api_payments)
     return check.violations
@@ -119,7 +120,7 @@ def _payments_by_key(payments: dict[str, Doc]) -> dict[str, list[str]]:
 
 
 def _check_keys(
-    check: _Check,
+    check: Check,
     sent: list[SentPayment],
     by_key: dict[str, list[str]],
     payments: dict[str, Doc],
@@ -154,7 +155,7 @@ def _check_keys(
 
 
 def _check_payment(
-    check: _Check,
+    check: Check,
     payment_id: str,
     payment: Doc,
     trail: list[Doc],
@@ -166,11 +167,12 @@ def _check_payment(
         return
     _check_trail(check, payment_id, payment, trail)
     if origin is not None and origin.kind in KINDS:
-        _check_outcome(check, payment_id, payment, origin.kind)
+        _check_outcome(check, payment_id, payment, origin.kind, origin.money)
 
 
-def _check_trail(check: _Check, payment_id: str, payment: Doc, trail: list[Doc]) -> None:
-    ordered = sorted(trail, key=lambda event: str(event.get("id", "")))
+def _check_trail(check: Check, payment_id: str, payment: Doc, trail: list[Doc]) -> None:
+    own = [e for e in trail if e.get("object_type", "payment") == "payment"]
+    ordered = sorted(own, key=lambda event: str(event.get("id", "")))
     if not ordered:
         check.add("moves_out_of_order", "a final payment has no events", payment_id)
         return
@@ -187,7 +189,7 @@ def _check_trail(check: _Check, payment_id: str, payment: Doc, trail: list[Doc])
         if not _legal(source, target):
             check.add("illegal_move", f"{source} → {target} ({event.get('id')})", payment_id)
         at = event.get("at")
-        if _earlier(at, previous_at):
+        if earlier(at, previous_at):
             check.add(
                 "moves_out_of_order", f"event {event.get('id')} goes back in time", payment_id
             )
@@ -198,8 +200,8 @@ def _check_trail(check: _Check, payment_id: str, payment: Doc, trail: list[Doc])
             f"last event ends in {previous_to}, payment is {payment.get('status')}",
             payment_id,
         )
-    generation = _generation(payment)
-    current = [e for e in ordered if _generation(e) == generation]
+    current_generation = generation(payment)
+    current = [e for e in ordered if generation(e) == current_generation]
     finals = [e for e in current if e.get("to") in FINAL]
     if len(finals) != 1:
         check.add("one_final_event", f"{len(finals)} events into a final state", payment_id)
@@ -212,17 +214,6 @@ def _check_trail(check: _Check, payment_id: str, payment: Doc, trail: list[Doc])
         )
 
 
-def _generation(doc: Doc) -> int:
-    """A document's attempt generation; the public API does not show every one (then 1)."""
-    return int(doc.get("generation") or 1)
-
-
-def _earlier(at: Any, previous: Any) -> bool:
-    """`at` before `previous` (both datetimes, or both ISO strings); False if unknown."""
-    comparable = at is not None and previous is not None and type(at) is type(previous)
-    return bool(comparable and at < previous)
-
-
 def _legal(source: Any, target: Any) -> bool:
     try:
         return can_move(source, target)
@@ -230,15 +221,40 @@ def _legal(source: Any, target: Any) -> bool:
         return False
 
 
-def _check_outcome(check: _Check, payment_id: str, payment: Doc, kind_name: str) -> None:
+def expected_ends(status: str, plan: MoneyPlan | None) -> set[str] | None:
+    """Where a payment of a kind ending in `status` must end under `plan` (None: anywhere).
+
+    A manual capture's success only authorises it: then the plan's capture makes it SUCCESS,
+    its cancel CANCELED; an early cancel may also beat the gateway's failure."""
+    if plan is None or not plan.manual:
+        return None if status == ANY else {status}
+    ends = set()
+    if status in ("SUCCESS", ANY):
+        ends.add("SUCCESS" if plan.capture is not None else "CANCELED")
+    if status in ("FAILED", ANY):
+        ends.add("FAILED")
+    if plan.cancel == CANCEL_EARLY:
+        ends.add("CANCELED")
+    return ends
+
+
+def _check_outcome(
+    check: Check, payment_id: str, payment: Doc, kind_name: str, plan: MoneyPlan | None = None
+) -> None:
     kind = KINDS[kind_name]
     status, attempts = payment.get("status"), payment.get("attempts")
     max_attempts = payment.get("max_attempts", 3)
     code = (payment.get("failure") or {}).get("code")
-    if kind.status != ANY and status != kind.status:
+    ends = expected_ends(kind.status, plan)
+    if ends is not None and status not in ends:
         check.add(
-            "outcome_mismatch", f"{kind.name}: expected {kind.status}, got {status}", payment_id
+            "outcome_mismatch", f"{kind.name}: expected {sorted(ends)}, got {status}", payment_id
         )
+    manual = payment.get("capture_method") == "manual"
+    if (plan is not None and plan.manual) != manual:
+        check.add("outcome_mismatch", f"capture_method {payment.get('capture_method')}", payment_id)
+    if status == "CANCELED":
+        return  # canceled before the gateway's last answer: no attempt count to hold it to
     if kind.failure_code is not None and status == "FAILED" and code != kind.failure_code:
         check.add(
             "outcome_mismatch",
@@ -261,7 +277,7 @@ def _check_outcome(check: _Check, payment_id: str, payment: Doc, kind_name: str)
             f"{kind.name}: expected {expected} attempts, got {attempts}",
             payment_id,
         )
-    if _generation(payment) == 1 and payment.get("retry_count") != (attempts or 0) - 1:
+    if generation(payment) == 1 and payment.get("retry_count") != max(0, (attempts or 0) - 1):
         check.add(
             "attempts_mismatch",
             f"retry_count {payment.get('retry_count')} with {attempts} attempts",
@@ -269,108 +285,13 @@ def _check_outcome(check: _Check, payment_id: str, payment: Doc, kind_name: str)
         )
 
 
-def _check_webhooks(
-    check: _Check,
-    payment_id: str,
-    payment: Doc,
-    deliveries: list[Doc],
-    endpoints: int | None = None,
-) -> None:
-    status = payment["status"]
-    generation = _generation(payment)
-    finals = [
-        d
-        for d in deliveries
-        if d.get("event_type") in FINAL_EVENT_TYPES.values() and _generation(d) == generation
-    ]
-    if not finals:
-        check.add("webhook_missing", f"no delivery of the final event ({status})", payment_id)
-        return
-    reached = {d.get("endpoint_id") for d in finals}
-    if endpoints is not None and len(reached) != endpoints:
-        check.add(
-            "webhook_missing",
-            f"final event delivered to {len(reached)} endpoints, {endpoints} subscribe",
-            payment_id,
-        )
-    for delivery in finals:
-        if delivery["event_type"] != FINAL_EVENT_TYPES[status]:
-            check.add(
-                "webhook_missing",
-                f"delivery {delivery.get('id')} is {delivery['event_type']} for a {status} payment",
-                payment_id,
-            )
-        if delivery.get("status") == "PENDING":
-            check.add(
-                "webhook_not_settled", f"delivery {delivery.get('id')} still PENDING", payment_id
-            )
-    statuses: set[Any] = {d.get("status") for d in finals}
-    expected = "FAILED" if "FAILED" in statuses else "SUCCESS" if statuses == {"SUCCESS"} else None
-    if expected is not None and payment.get("webhook_status") != expected:
-        check.add(
-            "webhook_status_mismatch",
-            f"webhook_status {payment.get('webhook_status')}, deliveries {sorted(statuses)}",
-            payment_id,
-        )
-
-
-def _check_receiver(
-    check: _Check,
-    payments: dict[str, Doc],
-    deliveries: dict[str, list[Doc]],
-    records: Iterable[Doc],
-) -> None:
-    received: dict[str, list[Doc]] = defaultdict(list)
-    for record in records:
-        if record.get("payment_id") in payments and record.get("webhook_id"):
-            received[record["webhook_id"]].append(record)
-    for webhook_id, arrivals in received.items():
-        payment_id = arrivals[0].get("payment_id")
-        if len({r.get("body_sha256") for r in arrivals}) > 1:
-            check.add(
-                "redelivery_body_changed",
-                f"{webhook_id}: {len(arrivals)} receptions with different bodies",
-                payment_id,
-            )
-        for record in arrivals:
-            if not record.get("valid_signature"):
-                check.add(
-                    "invalid_signature", f"{webhook_id} arrived with a bad signature", payment_id
-                )
-    for payment_id, items in deliveries.items():
-        if payment_id not in payments:
-            continue
-        for delivery in items:
-            arrivals = received.get(delivery.get("event_id", ""), [])
-            body = delivery.get("body")
-            if body is not None:
-                digest = hashlib.sha256(body.encode()).hexdigest()
-                if any(r.get("body_sha256") != digest for r in arrivals):
-                    check.add(
-                        "redelivery_body_changed",
-                        f"{delivery.get('event_id')}: received bytes differ from the stored body",
-                        payment_id,
-                    )
-            delivered = [
-                r
-                for r in arrivals
-                if r.get("valid_signature") and 200 <= r.get("status_code", 0) < 300
-            ]
-            if delivery.get("status") == "SUCCESS" and not delivered:
-                check.add(
-                    "webhook_missing",
-                    f"{delivery.get('event_id')} is SUCCESS but the receiver never took it",
-                    payment_id,
-                )
-
-
-def _check_api(check: _Check, payments: dict[str, Doc], api_payments: dict[str, Doc]) -> None:
+def _check_api(check: Check, payments: dict[str, Doc], api_payments: dict[str, Doc]) -> None:
     for payment_id, payment in payments.items():
         shown = api_payments.get(payment_id)
         if shown is None:
             check.add("api_mismatch", "missing from GET /v1/payments", payment_id)
             continue
-        for name in ("status", "attempts", "retry_count", "webhook_status", "idempotency_key"):
+        for name in API_FIELDS:
             if shown.get(name) != payment.get(name):
                 check.add(
                     "api_mismatch",

@@ -11,9 +11,19 @@ found among any others. A share of requests re-send an earlier key with the same
 through connection errors, 409/429 and 5xx with the same key (`devstack.load_client`), so
 this also drives fault tests while processes are killed. `paygate load` is the CLI face.
 
-`endpoints=N` gives the merchant N webhook endpoints for the final events, all aimed at the
-demo receiver (the ones the run adds are registered with the receiver, so their signatures
-verify, and deleted afterwards); the checker then demands a settled final delivery for each.
+Money movements (`money=MoneyShares(captures, refunds, disputes)`, default 0.1 / 0.2 / 0.05;
+`MoneyShares.none()` for payments only): a share created with `capture_method: manual` and
+then captured (some in part) or canceled, a share of those that succeed refunded in part (some
+on the card whose refunds fail, every refund with its own key and one key replayed), a share
+on the dispute card whose disputes are answered (`devstack.load_mix.plan_money`,
+`devstack.load_money`). The merchant's part runs beside the sender, as soon as each payment
+allows it; the run has settled once every payment, refund and dispute is final and every
+webhook delivery settled, within `settle_timeout_s` of the last create.
+
+`endpoints=N` gives the merchant N webhook endpoints for every event the run sends, all aimed
+at the demo receiver (the ones the run adds are registered with the receiver, so their
+signatures verify, and deleted afterwards); the checker then demands a settled delivery of
+each event for every endpoint subscribed to it.
 """
 
 from __future__ import annotations
@@ -33,16 +43,18 @@ import httpx
 
 from devstack.invariants import SentPayment, Violation, check_invariants
 from devstack.load_client import Timings, api_client, send_until_accepted
-from devstack.load_collect import ApiSource, Collected, MongoSource, Progress, collect
-from devstack.load_mix import KINDS, parse_mix, pick_kinds, request_body
+from devstack.load_collect import ApiSource, Collected, MongoSource, collect
+from devstack.load_mix import KINDS, MoneyShares, parse_mix, pick_kinds, plan_money, request_body
+from devstack.load_money import MoneyDriver, stop
 from devstack.load_stats import summarise
+from shared.domain.requests import DEFAULT_EVENT_TYPES
 
 # A poll costs nx-27017 a scan of the payments plus decoding every unsettled one (~30 ms +
 # 0.15 ms each with 12k payments stored): poll seldom while many are unsettled, often near
 # the end, so the measurement takes little from the stack it measures.
 SETTLE_POLL_S = ((500, 3.0), (100, 1.0), (0, 0.25))
 MAX_VIOLATIONS_IN_JSON = 500
-FINAL_EVENTS = ("payment.succeeded", "payment.failed")
+RUN_EVENTS: tuple[str, ...] = tuple(DEFAULT_EVENT_TYPES)  # every event a run's objects send
 ENDPOINT_CACHE_S = 2.5  # the functions cache a merchant's endpoints for 2 s
 
 
@@ -53,7 +65,7 @@ def poll_interval(unsettled: int | None) -> float:
     return SETTLE_POLL_S[-1][1]
 
 
-ProgressHook = Callable[[str, int, int], None]  # (phase "send"|"settle", done, total)
+ProgressHook = Callable[[str, int, int], None]  # (phase "send"|"money"|"settle", done, total)
 
 
 @dataclass
@@ -94,18 +106,27 @@ class LoadReport:
 
 
 def plan_requests(
-    n: int, mix: dict[str, float], duplicate_share: float, concurrency: int, rng: random.Random
+    n: int,
+    mix: dict[str, float],
+    duplicate_share: float,
+    concurrency: int,
+    rng: random.Random,
+    money: MoneyShares | None = None,
 ) -> tuple[str, list[SentPayment]]:
     """The run id and the requests in sending order (duplicates after their original)."""
     run_id = time.strftime("%Y%m%d%H%M%S") + secrets.token_hex(3)
     user_id = f"load_{run_id}"
+    kinds, plans = plan_money(pick_kinds(n, mix, rng), money or MoneyShares.none(), rng)
     originals = [
         SentPayment(
             key=f"load-{run_id}-{index:06d}",
             kind=kind,
-            body=request_body(KINDS[kind], user_id, run_id, index),
+            body=request_body(
+                KINDS[kind], user_id, run_id, index, manual=plan is not None and plan.manual
+            ),
+            money=plan,
         )
-        for index, kind in enumerate(pick_kinds(n, mix, rng))
+        for index, (kind, plan) in enumerate(zip(kinds, plans, strict=True))
     ]
     ordered: list[tuple[float, SentPayment]] = [(float(i), s) for i, s in enumerate(originals)]
     for _ in range(round(n * duplicate_share) if n else 0):
@@ -136,11 +157,13 @@ async def run_load(
     webhooks_expected: bool | None = None,
     on_progress: ProgressHook | None = None,
     endpoints: int = 1,
+    money: MoneyShares | None = None,
 ) -> LoadReport:
     """Send, settle, collect, check. See the module docstring."""
     weights = mix if isinstance(mix, dict) else parse_mix(mix)
+    shares = MoneyShares() if money is None else money
     rng = random.Random(seed)
-    run_id, plan = plan_requests(n, weights, duplicate_share, concurrency, rng)
+    run_id, plan = plan_requests(n, weights, duplicate_share, concurrency, rng, shares)
     user_id = f"load_{run_id}"
     config = {
         "base_url": base_url,
@@ -152,6 +175,11 @@ async def run_load(
         "seed": seed,
         "user_id": user_id,
         "endpoints": endpoints,
+        "money": {
+            "captures": shares.captures,
+            "refunds": shares.refunds,
+            "disputes": shares.disputes,
+        },
     }
     display = _Display(progress, on_progress)
     timings = Timings.empty()
@@ -160,19 +188,36 @@ async def run_load(
             MongoSource(mongodb_uri, mongodb_db) if mongodb_uri else ApiSource(client)
         )
         added: list[str] = []
+        driver = MoneyDriver(client, source, plan, rng, concurrency)
+        money_task: asyncio.Task[bool] | None = None
         try:
             subscribed, added = await ensure_endpoints(client, receiver_url, endpoints, run_id)
             with display:
                 started = time.monotonic()
-                await _send_all(client, plan, concurrency, accept_timeout_s, timings, rng, display)
+                money_task = asyncio.create_task(
+                    driver.run(lambda done, total: display.update("money", done, total))
+                )
+                await _send_all(
+                    client, plan, concurrency, accept_timeout_s, timings, rng, display, driver
+                )
                 send_s = time.monotonic() - started
+                driver.sending_done = True
+                driver.deadline = time.monotonic() + settle_timeout_s
                 expected = len({s.payment_id for s in plan if s.accepted})
                 settled_at = await _wait_settled(
-                    source, user_id, expected, settle_timeout_s, display
+                    source, user_id, expected, driver, settle_timeout_s, display
                 )
+                await asyncio.wait_for(money_task, timeout=10 + settle_timeout_s)
             settle_s = settled_at - started if settled_at is not None else None
-            data = await collect(source, client, user_id, receiver_url) if check else None
+            data = (
+                await collect(source, client, user_id, receiver_url, driver.refunded)
+                if check
+                else None
+            )
         finally:
+            if money_task is not None and not money_task.done():
+                money_task.cancel()
+            await stop(driver)
             await source.close()
             for endpoint_id in added:
                 with contextlib.suppress(Exception):
@@ -190,6 +235,10 @@ async def run_load(
             else webhooks_expected,
             api_payments=data.api_payments,
             endpoints=subscribed,
+            refunds=data.refunds,
+            disputes=data.disputes,
+            object_trails=data.object_events,
+            api_refunds=data.api_refunds,
         )
     summary = summarise(plan, timings, data, send_s, settle_s)
     return LoadReport(run_id, config, plan, violations, summary, settled_at is not None, data)
@@ -197,16 +246,16 @@ async def run_load(
 
 async def ensure_endpoints(
     client: Any, receiver_url: str | None, wanted: int, run_id: str
-) -> tuple[int | None, list[str]]:
-    """Give the merchant `wanted` endpoints subscribed to the final events (adding ones aimed
-    at the receiver); returns how many subscribe (None: cannot tell) and the ids added."""
+) -> tuple[dict[str, int] | None, list[str]]:
+    """Give the merchant `wanted` endpoints subscribed to every event of the run (adding ones
+    aimed at the receiver); returns how many subscribe to each event type (None: cannot
+    tell) and the ids added."""
     response = await client.get("/v1/webhook_endpoints")
     if response.status_code != 200:
         return None, []
     listed = [e for e in response.json()["data"] if e.get("status", "enabled") == "enabled"]
-    partial = [e for e in listed if 0 < len(set(FINAL_EVENTS) & set(e["enabled_events"])) < 2]
-    subscribed = sum(1 for e in listed if set(FINAL_EVENTS) <= set(e["enabled_events"]))
-    missing = wanted - subscribed
+    complete = [e for e in listed if set(RUN_EVENTS) <= set(e["enabled_events"])]
+    missing = wanted - len(complete)
     added: list[str] = []
     if missing > 0:
         if not receiver_url:
@@ -217,7 +266,7 @@ async def ensure_endpoints(
                 "/v1/webhook_endpoints",
                 json={
                     "url": f"{receiver_url.rstrip('/')}/webhooks?endpoint={run_id}-{index}",
-                    "enabled_events": list(FINAL_EVENTS),
+                    "enabled_events": list(RUN_EVENTS),
                     "description": f"load run {run_id}",
                 },
             )
@@ -228,8 +277,11 @@ async def ensure_endpoints(
             answer = await receiver.post("/control", json={"add_secrets": secrets_added})
             answer.raise_for_status()
         await asyncio.sleep(ENDPOINT_CACHE_S)
-        subscribed = wanted
-    return (None if partial else subscribed), added
+    counts = {
+        event: sum(1 for e in listed if event in e["enabled_events"]) + len(added)
+        for event in RUN_EVENTS
+    }
+    return counts, added
 
 
 async def _send_all(
@@ -240,6 +292,7 @@ async def _send_all(
     timings: Timings,
     rng: random.Random,
     display: _Display,
+    driver: MoneyDriver | None = None,
 ) -> None:
     accepted = {s.key: asyncio.Event() for s in plan if s.duplicate_of is None}
     queue = iter(plan)
@@ -255,33 +308,53 @@ async def _send_all(
             await send_until_accepted(client, item, deadline, timings, rng)
             if item.accepted and item.duplicate_of is None:
                 accepted[item.key].set()
+                if driver is not None:
+                    driver.on_accepted(item)
             done += 1
             display.update("send", done, len(plan))
 
     await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
 
 
+async def _unsettled(
+    source: MongoSource | ApiSource, user_id: str, expected: int, driver: MoneyDriver
+) -> int:
+    """How much is left: payments not final (or webhooks pending), plans not carried out,
+    then refunds, disputes and webhook deliveries of the planned payments still open."""
+    state = await source.progress(user_id)
+    if state.unsettled:
+        return state.unsettled
+    if (state.total or 0) < expected:
+        return expected - (state.total or 0)
+    waiting = len(driver.open_plans) + len(driver.tasks)
+    if waiting:
+        return waiting
+    planned = [str(s.payment_id) for s in driver.items if s.accepted]
+    return await source.money_open(planned) if planned else 0
+
+
 async def _wait_settled(
     source: MongoSource | ApiSource,
     user_id: str,
     expected: int,
+    driver: MoneyDriver,
     timeout_s: float,
     display: _Display,
 ) -> float | None:
-    """The monotonic time every payment was final with webhooks settled; None on timeout."""
+    """The monotonic time everything was final with webhooks settled; None on timeout."""
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            state: Progress | None = await source.progress(user_id)
+            unsettled: int | None = await _unsettled(source, user_id, expected, driver)
         except Exception:  # a database or API being restarted by a fault test
-            state = None
-        if state is not None:
-            display.update("settle", max(0, expected - state.unsettled), expected)
-            if state.unsettled == 0 and (state.total or 0) >= expected:
+            unsettled = None
+        if unsettled is not None:
+            display.update("settle", max(0, expected - unsettled), expected)
+            if unsettled == 0:
                 return time.monotonic()
         if time.monotonic() >= deadline:
             return None
-        await asyncio.sleep(poll_interval(state.unsettled if state is not None else None))
+        await asyncio.sleep(poll_interval(unsettled))
 
 
 class _Display:
@@ -316,6 +389,6 @@ class _Display:
         if self.progress is None:
             return
         if phase not in self.tasks:
-            label = "sending " if phase == "send" else "settling"
+            label = {"send": "sending ", "money": "money   "}.get(phase, "settling")
             self.tasks[phase] = self.progress.add_task(label, total=total)
         self.progress.update(self.tasks[phase], completed=done, total=total)

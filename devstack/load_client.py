@@ -12,12 +12,14 @@ import asyncio
 import random
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 
-from devstack.invariants import SentPayment
+from devstack.load_records import SentPayment
 
 RETRYABLE_STATUS = frozenset({409, 425, 429, 500, 502, 503, 504})
+TRANSIENT_STATUS = RETRYABLE_STATUS - {409}  # a 409 is transient only while a key is in use
 BACKOFF_FIRST_S = 0.05
 BACKOFF_MAX_S = 1.0
 
@@ -100,4 +102,71 @@ async def send_until_accepted(
         if time.monotonic() >= deadline:
             return
         delay = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** min(item.tries - 1, 5))
+        await asyncio.sleep(delay * (0.5 + rng.random()))
+
+
+@dataclass
+class Answer:
+    """The last answer to a request retried through transient failures (None: none came)."""
+
+    response: httpx.Response | None
+    tries: int
+    error: str | None
+
+    @property
+    def status(self) -> int | None:
+        return self.response.status_code if self.response is not None else None
+
+    def json(self) -> dict[str, Any]:
+        try:
+            body = self.response.json() if self.response is not None else {}
+        except ValueError:
+            return {}
+        return body if isinstance(body, dict) else {}
+
+    @property
+    def error_code(self) -> str | None:
+        error = self.json().get("error")
+        return error.get("code") if isinstance(error, dict) else None
+
+
+def transient(response: httpx.Response) -> bool:
+    """Worth the same request again: an outage, a rate limit, a key another request holds."""
+    if response.status_code in TRANSIENT_STATUS:
+        return True
+    if response.status_code != 409:
+        return False
+    try:
+        code = response.json().get("error", {}).get("code")
+    except (ValueError, AttributeError):
+        return False
+    return bool(code == "idempotency_key_in_use")
+
+
+async def request_until_answered(
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    *,
+    deadline: float,
+    rng: random.Random,
+    json: Any = None,
+    headers: dict[str, str] | None = None,
+) -> Answer:
+    """`method path` again (same body and headers) through connection errors and transient
+    answers until another answer or `deadline` (monotonic)."""
+    tries, error = 0, None
+    while True:
+        tries += 1
+        try:
+            response = await client.request(method, path, json=json, headers=headers)
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"[:200]
+        else:
+            if not transient(response):
+                return Answer(response, tries, None)
+            error = f"HTTP {response.status_code}"
+        if time.monotonic() >= deadline:
+            return Answer(None, tries, error)
+        delay = min(BACKOFF_MAX_S, BACKOFF_FIRST_S * 2 ** min(tries - 1, 5))
         await asyncio.sleep(delay * (0.5 + rng.random()))

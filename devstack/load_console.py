@@ -16,6 +16,31 @@ def _ms(value: Any) -> str:
     return "-" if value is None else f"{value:.1f} ms"
 
 
+def _money(money: dict[str, Any]) -> str:
+    refunds = money["refund_requests"]
+    parts = [
+        "captures " + _counts(money["captures"]),
+        "cancels " + _counts(money["cancels"]),
+        f"refunds {refunds['accepted']}/{refunds['keys']} accepted, {refunds['replays']} "
+        f"replayed, {refunds['over_limit_refused']} over the limit refused",
+        "disputes answered " + _counts(money["dispute_answers"]),
+    ]
+    amounts = money.get("amounts")
+    if amounts:
+        parts.append(f"captured {amounts['captured']}, refunded {amounts['refunded']}")
+    if money["errors"]:
+        parts.append(f"{money['errors']} requests failed")
+    return "; ".join(parts)
+
+
+def _counts(counts: dict[str, int]) -> str:
+    if not counts:
+        return "0"
+    return (
+        f"{sum(counts.values())} (" + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ")"
+    )
+
+
 def render(report: LoadReport, console: Console) -> None:
     summary = report.summary
     requests = summary["requests"]
@@ -39,6 +64,13 @@ def render(report: LoadReport, console: Console) -> None:
         )
         life = payments["create_to_final"]
         table.add_row("create → final", f"p50 {_ms(life['p50_ms'])}, p99 {_ms(life['p99_ms'])}")
+    for kind, counts in (summary.get("objects") or {}).items():
+        if kind != "payments" and counts:
+            shown = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+            table.add_row(kind, f"{sum(counts.values())} ({shown})")
+    money = summary.get("money") or {}
+    if money.get("planned"):
+        table.add_row("money moves", _money(money))
     webhooks = summary.get("webhooks")
     if webhooks:
         outcome = ", ".join(f"{k} {v}" for k, v in sorted(webhooks["by_webhook_status"].items()))
@@ -47,6 +79,10 @@ def render(report: LoadReport, console: Console) -> None:
             f"{outcome}; {webhooks['receptions']} received, "
             f"{webhooks['redeliveries']} redeliveries",
         )
+    if webhooks and webhooks.get("received_by_event_type"):
+        received = webhooks["received_by_event_type"]
+        shown = ", ".join(f"{k} {v}" for k, v in sorted(received.items(), key=str))
+        table.add_row("events taken", shown)
     for name, values in summary["latency"].items():
         if values["count"]:
             table.add_row(

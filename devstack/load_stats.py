@@ -6,9 +6,9 @@ from collections import Counter
 from datetime import datetime
 from typing import Any
 
-from devstack.invariants import SentPayment
 from devstack.load_client import Timings
 from devstack.load_collect import Collected
+from devstack.load_records import SentPayment
 
 
 def percentile(values: list[float], q: float) -> float | None:
@@ -66,15 +66,47 @@ def summarise(
             "payments_per_s_end_to_end": (round(len(accepted) / settle_s, 1) if settle_s else None),
         },
     }
+    summary["money"] = _money_requests(originals)
     if data is not None:
         summary.update(_outcomes(data, originals))
+        summary["objects"] = {
+            "payments": dict(Counter(p.get("status") for p in data.payments.values())),
+            "refunds": dict(Counter(r.get("status") for r in data.refunds.values())),
+            "disputes": dict(Counter(d.get("status") for d in data.disputes.values())),
+        }
+        summary["money"]["amounts"] = {
+            "captured": sum(int(p.get("amount_captured") or 0) for p in data.payments.values()),
+            "refunded": sum(int(p.get("amount_refunded") or 0) for p in data.payments.values()),
+        }
     return summary
+
+
+def _money_requests(originals: list[SentPayment]) -> dict[str, Any]:
+    """What the merchant's side of the run asked for (captures, cancels, refunds, disputes)."""
+    plans = [s.money for s in originals if s.money is not None and s.accepted]
+    refunds = [r for p in plans for r in p.sent_refunds]
+    return {
+        "planned": len(plans),
+        "captures": dict(Counter(p.capture for p in plans if p.capture_amount is not None)),
+        "cancels": dict(Counter(p.cancel for p in plans if p.canceled)),
+        "refund_requests": {
+            "keys": len([r for r in refunds if r.replay_of is None and not r.over_limit]),
+            "accepted": len([r for r in refunds if r.accepted and r.replay_of is None]),
+            "replays": len([r for r in refunds if r.replay_of is not None]),
+            "over_limit_refused": len([r for r in refunds if r.over_limit and not r.accepted]),
+            "http_tries": sum(r.tries for r in refunds),
+        },
+        "dispute_answers": dict(
+            Counter(p.dispute for p in plans if p.dispute and (p.evidence or p.closed))
+        ),
+        "errors": sum(len(p.errors) for p in plans),
+    }
 
 
 def _outcomes(data: Collected, originals: list[SentPayment]) -> dict[str, Any]:
     payments = list(data.payments.values())
     statuses = Counter(p.get("status") for p in payments)
-    final = statuses["SUCCESS"] + statuses["FAILED"]
+    final = statuses["SUCCESS"] + statuses["FAILED"]  # canceled ones never got an answer
     kinds = {s.key: s.kind for s in originals}
     by_kind: dict[str, Counter[str]] = {}
     for payment in payments:
@@ -109,5 +141,11 @@ def _outcomes(data: Collected, originals: list[SentPayment]) -> dict[str, Any]:
             "delivery_attempts": attempts,
             "receptions": len(received),
             "redeliveries": len(received) - len({r.get("webhook_id") for r in received}),
+            "deliveries_by_event_type": dict(Counter(d.get("event_type") for d in deliveries)),
+            "received_by_event_type": dict(
+                Counter(
+                    r.get("event_type") for r in {r.get("webhook_id"): r for r in received}.values()
+                )
+            ),
         },
     }

@@ -7,8 +7,10 @@
 `PAYGATE_DEMO_WEBHOOK_SECRET`, or one added with `POST /control {"add_secrets": [...]}` for
 further endpoints aimed here), answers 400 when it does not match, 500 for a configurable
 share of deliveries (a seedable RNG, so a run can be replayed) or while told to fail, else
-200. Every arrival is recorded and listed by `GET /deliveries`. `POST /control` changes the
-failure behaviour at run time; `DELETE /deliveries` forgets everything.
+200. Every arrival is recorded and listed by `GET /deliveries`, filed under its payment (a
+refund's or dispute's under `data.payment`) with the object it carries (`object_id`) and the
+endpoint it was sent to (`?endpoint=` of the URL, None for the demo endpoint). `POST /control`
+changes the failure behaviour at run time; `DELETE /deliveries` forgets everything.
 """
 
 from __future__ import annotations
@@ -91,6 +93,14 @@ def _payment_id(body: Any) -> str | None:
     return None
 
 
+def _object_id(body: Any) -> str | None:
+    """The object the event carries (a payment, a refund, a dispute)."""
+    if isinstance(body, dict) and isinstance(body.get("data"), dict):
+        value = body["data"].get("id")
+        return value if isinstance(value, str) else None
+    return None
+
+
 def _verified(webhooks: list[Webhook], raw: bytes, headers: dict[str, str]) -> bool:
     for webhook in webhooks:
         try:
@@ -136,6 +146,8 @@ def create_app(
                 "webhook_id": headers.get("webhook-id"),
                 "event_type": body.get("type") if isinstance(body, dict) else None,
                 "payment_id": _payment_id(body),
+                "object_id": _object_id(body),
+                "endpoint": request.query_params.get("endpoint"),
                 "valid_signature": valid,
                 "status_code": status,
                 "received_at": datetime.now(UTC).isoformat(),

@@ -22,9 +22,13 @@ CANCEL_REASON_DEFAULT = "requested_by_customer"
 
 
 async def _payment(gw: Gateway, merchant_id: str, payment_id: str) -> Payment:
+    """The merchant's payment, its last move's audit event written if a crash lost it (the
+    move's save and its event are two writes): a capture or cancel retried after dying between
+    them finds the move made and answers 409, so it must mend the trail before it answers."""
     payment = await gw.payments.get(payment_id, merchant_id)
     if payment is None:
         raise NotFound(f"no payment {payment_id}", param="id")
+    await gw.payments.ensure_event(payment)
     return payment
 
 
@@ -51,7 +55,6 @@ async def capture_payment(gw: Gateway, merchant_id: str, payment_id: str, body: 
             f"only REQUIRES_CAPTURE payments can be captured; this one is {payment.status}"
         )
     amount = capture_amount(payment, request.amount)
-    await gw.payments.ensure_event(payment)
     moved = await commit_settling_move(
         gw,
         payment,
@@ -81,7 +84,6 @@ async def cancel_payment(gw: Gateway, merchant_id: str, payment_id: str, body: A
 
 
 async def _cancel(gw: Gateway, payment: Payment, reason: str, actor: str) -> Payment | None:
-    await gw.payments.ensure_event(payment)
     return await commit_settling_move(
         gw,
         payment,
@@ -104,6 +106,7 @@ async def expire_authorization(gw: Gateway, payment_id: str, generation: int) ->
     expires = payment.authorization_expires_at
     if expires is not None and expires > utcnow():
         return StepResult(503, "not_yet_due", payment_id, payment.status)
+    await gw.payments.ensure_event(payment)
     moved = await _cancel(gw, payment, EXPIRED, "expire_authorization")
     if moved is None:
         return StepResult(200, "lost_race", payment_id)

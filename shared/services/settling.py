@@ -20,7 +20,7 @@ from shared.domain.states import PaymentStatus, WebhookStatus
 from shared.services.context import Gateway
 from shared.services.disputes import schedule_dispute
 from shared.services.lifecycle_messages import expiry_message
-from shared.services.webhook_fanout import fan_out, subscribed_endpoints
+from shared.services.webhook_fanout import complete_fan_out, fan_out, subscribed_endpoints
 
 log = logging.getLogger("paygate.settling")
 
@@ -38,7 +38,17 @@ async def commit_settling_move(
     None when another writer moved the payment first (nothing changed). With
     `tolerate_outage`, a queue or store outage after the save is logged and left to the
     sweeper: the move happened, and a merchant's request must say so.
+
+    A previous settling event whose fan-out a crash cut short (`payment.requires_capture`,
+    when the capture or cancel comes before the sweeper) is sent first: this move starts the
+    next event's fan-out, after which nothing would send the earlier one.
     """
+    if before.is_settled and before.fanout_pending:
+        await complete_fan_out(gw, before)
+        fresh = await gw.payments.get(before.id)
+        if fresh is None or fresh.version != before.version:
+            return None
+        before = fresh
     endpoints = await subscribed_endpoints(gw, before.merchant_id, SETTLED_EVENT_TYPES[to])
     after = after_for(WebhookStatus.PENDING if endpoints else WebhookStatus.SKIPPED)
     moved = await gw.payments.save(before, after)

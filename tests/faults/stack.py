@@ -1,6 +1,11 @@
 """One whole local stack per fault test, tuned so recovery is quick, and a load run with a
 fault injected while it is in flight.
 
+The run is the load command's mix with money movements (`MONEY`): manual captures and
+cancels, partial refunds (some on the card whose refunds fail, keys replayed) and disputes
+(opened and decided within a second or two here), all carried out while the fault happens,
+and all held to the checker's money and webhook rules afterwards.
+
 QStash reaches the functions through a `CuttableProxy` (`PAYGATE_PUBLIC_URL` points at it, and
 so does the sweeper's schedule). Leases and staleness are 5 s and the sweeper runs every 2 s,
 so a payment a crash left behind is re-driven within about 7 s of the fault's end.
@@ -22,6 +27,7 @@ from qstash import QStash
 
 from devstack.invariants import Violation
 from devstack.load import LoadReport, run_load
+from devstack.load_mix import MoneyShares
 from devstack.processes import free_port
 from devstack.stack import SWEEPER_SCHEDULE_ID, LocalStack, StackConfig
 from tests.faults.proxy import CuttableProxy
@@ -49,6 +55,9 @@ QSTASH_MAX_RETRY_DELAY_S = 15.0
 RECOVERY_BOUND_S = 75.0
 PROBE_BOUND_S = 8.0  # no API call may take longer while a dependency is down
 DEMO_KEY = "sk_test_demo"
+MONEY = MoneyShares(captures=0.1, refunds=0.2, disputes=0.04)
+DISPUTE_DELAY_S = 1  # a dispute opens this long after its payment succeeded
+DISPUTE_DECISION_DELAY_S = 1  # and is decided this long after its evidence
 
 
 @dataclass
@@ -93,6 +102,8 @@ def fault_stack(data_dir: Path, **env: str) -> Iterator[FaultStack]:
                 "PAYGATE_LEASE_SECONDS": str(LEASE_S),
                 "PAYGATE_STALE_AFTER_S": str(STALE_AFTER_S),
                 "PAYGATE_PUBLIC_URL": proxy.url,
+                "PAYGATE_DISPUTE_DELAY_S": str(DISPUTE_DELAY_S),
+                "PAYGATE_DISPUTE_DECISION_DELAY_S": str(DISPUTE_DECISION_DELAY_S),
                 **env,
             },
         )
@@ -135,6 +146,7 @@ async def run_with_fault(fs: FaultStack, fault: Fault, seed: int, endpoints: int
             accept_timeout_s=90.0,
             on_progress=on_progress,
             endpoints=endpoints,
+            money=MONEY,
         )
     )
     try:
@@ -166,6 +178,12 @@ def assert_run_survived(fs: FaultStack, report: LoadReport) -> None:
     violations: list[Violation] = report.violations
     assert not violations, describe(report)
     assert report.data is not None and len(report.data.payments) == PAYMENTS
+    # The money movements happened (so their rules were not passed by having nothing to check).
+    objects, money = report.summary["objects"], report.summary["money"]
+    assert {"SUCCESS", "FAILED", "CANCELED"} <= set(objects["payments"]), objects
+    assert set(objects["refunds"]) == {"SUCCEEDED", "FAILED"}, objects
+    assert set(objects["disputes"]) == {"WON", "LOST"}, objects
+    assert money["captures"] and money["refund_requests"]["replays"], money
     unhandled = [r for r in fs.log_records() if r.get("level") == "error" or "exc" in r]
     assert not unhandled, f"unhandled errors (tracebacks) in functions.log: {unhandled[:3]}"
 

@@ -1,11 +1,14 @@
-"""`kill -9` one process while 300 mixed payments are in flight; restart it 5 s later.
+"""`kill -9` one process while 300 mixed payments are in flight, with their money movements
+(manual captures and cancels, partial refunds, disputes answered); restart it 5 s later.
 
-After each: every accepted payment is final exactly once through legal moves, no webhook id
-was delivered with two bodies, nothing is stuck, and the load command's invariant check
-passes (with three webhook endpoints for the functions-host and QStash crashes: every
-endpoint's final delivery settled and the payment's webhook_status agrees). While the
-process is down the API answers in bounded time: 503 naming the dependency (or, with the
-functions host itself down, a refused connection), no traceback.
+After each: every accepted payment is final exactly once through legal moves, every refund
+and dispute is final with a legal trail and refunded ≤ captured ≤ amount, every final
+object's webhooks were delivered once per endpoint and no webhook id with two bodies, nothing
+is stuck, and the load command's invariant check passes (with three webhook endpoints for the
+functions-host and QStash crashes: every endpoint's deliveries settled and the payment's
+webhook_status agrees). While the process is down the API answers in bounded time: 503
+naming the dependency (or, with the functions host itself down, a refused connection), no
+traceback.
 """
 
 from __future__ import annotations

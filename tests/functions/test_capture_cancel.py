@@ -203,3 +203,63 @@ async def test_an_uncaptured_authorization_expires_by_its_timer(
         "expire_authorization",
     )
     assert ("payment.canceled", "SUCCESS") in delivered_types(detail)
+
+
+@pytest.mark.parametrize(("action", "settled"), [("cancel", "CANCELED"), ("capture", "SUCCESS")])
+async def test_a_retried_request_mends_the_event_a_crash_lost(
+    create_api: httpx.AsyncClient,
+    payments_api: httpx.AsyncClient,
+    db: Any,
+    action: str,
+    settled: str,
+) -> None:
+    """A move and its audit event are two writes: a request that died between them (Mongo
+    killed) is retried, finds the move made and answers 409, writing the lost event first."""
+    held = await authorised(create_api, payments_api)
+    done = await payments_api.post(f"/v1/payments/{held['id']}/{action}")
+    assert done.status_code == 200, done.text
+    lost = await db["payment_events"].delete_many({"payment_id": held["id"], "to": settled})
+    assert lost.deleted_count == 1
+    again = await payments_api.post(f"/v1/payments/{held['id']}/{action}")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "invalid_state"
+    detail = (await payments_api.get(f"/v1/payments/{held['id']}")).json()
+    assert moves(detail)[-1] == ("REQUIRES_CAPTURE", settled)
+
+
+ENDPOINT_CACHE_S = 2.2  # the functions cache a merchant's endpoints for 2 s
+
+
+@pytest.mark.parametrize(("action", "settled"), [("cancel", "CANCELED"), ("capture", "SUCCESS")])
+async def test_an_authorization_whose_fan_out_a_crash_cut_short_is_still_sent(
+    create_api: httpx.AsyncClient,
+    payments_api: httpx.AsyncClient,
+    db: Any,
+    action: str,
+    settled: str,
+) -> None:
+    """The authorising move was saved but its process died before queueing its webhooks
+    (`fanout_pending` set, nothing queued): a capture or cancel coming before the sweeper sends
+    `payment.requires_capture` first, then its own event."""
+    endpoints = db["webhook_endpoints"]
+    demo = await endpoints.find_one({"_id": "we_demo"})
+    subscribed = list(demo["enabled_events"])
+    held_back = [e for e in subscribed if e != "payment.requires_capture"]
+    await endpoints.update_one({"_id": "we_demo"}, {"$set": {"enabled_events": held_back}})
+    try:
+        await asyncio.sleep(ENDPOINT_CACHE_S)
+        held = await authorised(create_api, payments_api)
+        assert delivered_types(held) == []
+        await endpoints.update_one({"_id": "we_demo"}, {"$set": {"enabled_events": subscribed}})
+        cut_short = {"fanout_pending": True, "webhook_status": "PENDING"}
+        await db["payments"].update_one({"_id": held["id"]}, {"$set": cut_short})
+        await asyncio.sleep(ENDPOINT_CACHE_S)
+        done = await payments_api.post(f"/v1/payments/{held['id']}/{action}")
+        assert done.status_code == 200, done.text
+        detail = await wait_status(payments_api, held["id"], (settled,))
+    finally:
+        await endpoints.update_one({"_id": "we_demo"}, {"$set": {"enabled_events": subscribed}})
+    event = "payment.canceled" if settled == "CANCELED" else "payment.succeeded"
+    assert sorted(delivered_types(detail)) == sorted(
+        [("payment.requires_capture", "SUCCESS"), (event, "SUCCESS")]
+    )
+    assert detail["webhook_status"] == "SUCCESS"
