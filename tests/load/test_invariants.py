@@ -318,6 +318,17 @@ def test_request_over_the_limit_accepted() -> None:
     assert run.check() == []
 
 
+def test_request_over_the_limit_accepted_because_another_refund_lost_its_room() -> None:
+    """A refund inserted before a crash and reserved after the probe: the probe took its room,
+    so that one ends FAILED `amount_too_large` — not an over-refund (the sums still hold)."""
+    run = MoneyRun()
+    over = run.plan("pay_manual").sent_refunds[-1]
+    over.accepted, over.refund_id, over.error, over.error_code = True, "re_x", None, None
+    run.refunds["re_m1"]["status"] = "FAILED"
+    run.refunds["re_m1"]["failure"] = {"code": "amount_too_large", "message": "no room left"}
+    assert "over_refunded" not in rules(run.check())
+
+
 def test_refund_reservation_not_the_pending_and_succeeded_refunds() -> None:
     run = MoneyRun()
     run.payments["pay_manual"]["refund_reserved"] = 500
