@@ -4,12 +4,15 @@ import { Layout } from "./components/Layout";
 import { Card, EmptyState, Spinner } from "./components/ui";
 import { useApiKey } from "./hooks/useApiKey";
 import { DevConfigProvider, useDevConfig } from "./hooks/useDevConfig";
+import { SimulatorProvider } from "./hooks/useSimulator";
 import { Link, useRoute } from "./lib/router";
+import { EventsPage } from "./pages/Events";
 import { DisputesPage, RefundsPage } from "./pages/MoneyLists";
 import { NewPaymentPage } from "./pages/NewPayment";
 import { OverviewPage } from "./pages/Overview";
 import { PaymentDetailPage } from "./pages/PaymentDetail";
 import { PaymentsPage } from "./pages/Payments";
+import { SimulatorPage } from "./pages/Simulator";
 import { WebhooksPage } from "./pages/Webhooks";
 
 function KeyGate() {
@@ -55,6 +58,10 @@ function Routes() {
     page = <NewPaymentPage />;
   } else if (first === "webhooks") {
     page = <WebhooksPage />;
+  } else if (first === "events") {
+    page = <EventsPage query={route.query} />;
+  } else if (first === "simulator") {
+    page = <SimulatorPage />;
   } else {
     page = (
       <EmptyState title="Page not found">
@@ -71,7 +78,9 @@ function Routes() {
 export function App() {
   return (
     <DevConfigProvider>
-      <Routes />
+      <SimulatorProvider>
+        <Routes />
+      </SimulatorProvider>
     </DevConfigProvider>
   );
 }

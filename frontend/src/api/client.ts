@@ -13,7 +13,7 @@ import { ApiError, errorFromResponse, networkError } from "./errors";
 import type {
   CancelBody,
   CaptureBody,
-  CreatePaymentBody,
+  CreatePaymentRequest,
   CreateRefundBody,
   DeletedObject,
   DevConfig,
@@ -29,9 +29,13 @@ import type {
   PaymentStatus,
   Refund,
   RefundList,
+  RecoverResult,
   RefundStatus,
+  Simulator,
+  SimulatorBody,
   WebhookDelivery,
   WebhookEndpoint,
+  WebhookEvent,
 } from "./types";
 
 export const DEFAULT_TIMEOUT_MS = 15_000;
@@ -193,7 +197,7 @@ export class ApiClient {
     return this.request<PaymentDetail>("GET", `/v1/payments/${encodeURIComponent(id)}`, { signal });
   }
 
-  createPayment(body: CreatePaymentBody, idempotencyKey: string) {
+  createPayment(body: CreatePaymentRequest, idempotencyKey: string) {
     return this.request<Payment>("POST", "/v1/payments", {
       body,
       headers: { "Idempotency-Key": idempotencyKey },
@@ -295,11 +299,72 @@ export class ApiClient {
     );
   }
 
+  updateWebhookEndpoint(id: string, body: { enabled_events: string[] }) {
+    return this.request<WebhookEndpoint>(
+      "POST",
+      `/v1/webhook_endpoints/${encodeURIComponent(id)}`,
+      { body },
+    );
+  }
+
+  recoverWebhookEndpoint(id: string, since: string) {
+    return this.request<RecoverResult>(
+      "POST",
+      `/v1/webhook_endpoints/${encodeURIComponent(id)}/recover`,
+      { body: { since } },
+    );
+  }
+
+  enableWebhookEndpoint(id: string) {
+    return this.request<WebhookEndpoint>(
+      "POST",
+      `/v1/webhook_endpoints/${encodeURIComponent(id)}/enable`,
+    );
+  }
+
   redeliver(deliveryId: string) {
     return this.request<WebhookDelivery>(
       "POST",
       `/v1/webhook_deliveries/${encodeURIComponent(deliveryId)}/redeliver`,
     );
+  }
+
+  // --- events ---------------------------------------------------------------------------
+
+  listEvents(
+    params: { type?: string; payment?: string; limit?: number; starting_after?: string },
+    signal?: AbortSignal,
+  ) {
+    return this.request<ListEnvelope<WebhookEvent>>("GET", "/v1/events", {
+      query: { ...params },
+      signal,
+    });
+  }
+
+  getEvent(id: string, signal?: AbortSignal) {
+    return this.request<WebhookEvent>("GET", `/v1/events/${encodeURIComponent(id)}`, { signal });
+  }
+
+  listEventDeliveries(id: string, signal?: AbortSignal) {
+    return this.request<ListEnvelope<WebhookDelivery>>(
+      "GET",
+      `/v1/events/${encodeURIComponent(id)}/deliveries`,
+      { signal },
+    );
+  }
+
+  // --- simulator ------------------------------------------------------------------------
+
+  getSimulator(signal?: AbortSignal) {
+    return this.request<Simulator>("GET", "/v1/simulator", { signal });
+  }
+
+  putSimulator(body: SimulatorBody) {
+    return this.request<Simulator>("PUT", "/v1/simulator", { body });
+  }
+
+  resetSimulator() {
+    return this.request<Simulator>("DELETE", "/v1/simulator");
   }
 
   // --- service --------------------------------------------------------------------------

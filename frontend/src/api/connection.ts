@@ -26,11 +26,12 @@ export class ConnectionStore {
     if (this.state.kind !== "online") this.set({ kind: "online" });
   }
 
+  /** A 503 the merchant asked for (Simulator `api.error_rate`) is an answer, not an outage. */
   reportError(err: ApiError): void {
     const since = this.state.kind === "online" ? Date.now() : this.state.since;
     if (err.isNetworkError) {
       this.set({ kind: "offline", message: err.message, since });
-    } else if (err.status === 503) {
+    } else if (err.status === 503 && err.code !== "simulated_outage") {
       this.reportDegraded(err.message);
     } else {
       this.reportOk();

@@ -18,7 +18,11 @@ export type Failure = Schemas["FailureOut"];
 export type PaymentEvent = Schemas["PaymentEventOut"];
 export type WebhookDelivery = Schemas["WebhookDeliveryOut"];
 export type DeliveryAttempt = Schemas["DeliveryAttemptOut"];
-export type WebhookEndpoint = Schemas["WebhookEndpointOut"];
+// TEMPORARY: the disable fields until g-events is merged and `make types` lists them.
+export type WebhookEndpoint = Schemas["WebhookEndpointOut"] & {
+  disabled_reason?: string | null;
+  disabled_at?: string | null;
+};
 export type DeletedObject = Schemas["DeletedOut"];
 export type SettlementReport = Schemas["SettlementReportOut"];
 export type ErrorEnvelope = Schemas["ErrorEnvelope"];
@@ -192,4 +196,57 @@ export interface ReceivedDelivery {
   received_at: string;
   body: unknown;
   body_sha256: string;
+}
+
+// --- Simulator settings and events -------------------------------------------------------
+// TEMPORARY: written from DESIGN.md until the g-sim and g-events routes are merged and
+// `make types` describes them; then these become aliases of the generated schemas.
+
+export type ApiErrorMode = "before_commit" | "after_commit";
+
+export interface Range {
+  min: number;
+  max: number;
+}
+
+export interface Simulator {
+  object: "simulator";
+  version: number;
+  updated_at: string | null;
+  expires_at: string | null;
+  seed: number | null;
+  outcome_weights: { success: number; timeout: number; hard_failure: number };
+  gateway_latency_ms: Range;
+  api: { error_rate: number; error_mode: ApiErrorMode; latency_ms: Range };
+  webhooks: {
+    drop_rate: number;
+    duplicate_rate: number;
+    bad_signature_rate: number;
+    delay_ms: Range;
+  };
+}
+
+/** The body of `PUT /v1/simulator`: the whole object, without what the server keeps. */
+export type SimulatorBody = Omit<Simulator, "object" | "version" | "updated_at">;
+
+export interface Simulate {
+  attempts?: string[];
+  gateway_latency_ms?: number | null;
+}
+
+/** `POST /v1/payments` with its optional `simulate` script. */
+export type CreatePaymentRequest = CreatePaymentBody & { simulate?: Simulate };
+
+export interface WebhookEvent {
+  id: string;
+  type: string;
+  created_at: string;
+  data: Record<string, unknown>;
+}
+
+export interface RecoverResult {
+  object: "recovery";
+  endpoint: string;
+  since: string;
+  count: number;
 }

@@ -15,6 +15,8 @@ export const ERROR_HINTS: Record<string, string> = {
     "The object is not in a state that allows this (it may have moved meanwhile): the page shows its current state. Retry needs FAILED, capture REQUIRES_CAPTURE, cancel CREATED, RETRYING or REQUIRES_CAPTURE, a refund SUCCESS, evidence and accepting a dispute NEEDS_RESPONSE.",
   amount_too_large:
     "The amount is more than the payment allows: a capture at most the authorized amount, refunds together at most what was captured (pending refunds count).",
+  simulated_outage:
+    "The Simulator's API error rate is on: this 503 was asked for. Change or reset it on the Simulator page; with error mode after_commit the request took effect, so send it again with the same idempotency key.",
   rate_limited: "Too many requests: wait and try again.",
   network_error: "The API did not answer. The dashboard keeps trying and recovers by itself.",
   service_unavailable: "A service the API depends on is down. The dashboard keeps trying.",

@@ -1,9 +1,20 @@
-import { CreditCard, LayoutDashboard, List, Plus, Gavel, Undo2, Webhook } from "lucide-react";
+import {
+  CreditCard,
+  FlaskConical,
+  Gavel,
+  LayoutDashboard,
+  List,
+  Plus,
+  ScrollText,
+  Undo2,
+  Webhook,
+} from "lucide-react";
 import type { ReactNode } from "react";
 import { useDevConfig } from "../hooks/useDevConfig";
 import { Link } from "../lib/router";
 import { ApiKeyControl } from "./ApiKeyControl";
 import { ConnectionBanner } from "./ConnectionBanner";
+import { SimulatorBanner } from "./SimulatorBanner";
 import { cx } from "./ui";
 
 export const NAV = [
@@ -13,6 +24,14 @@ export const NAV = [
   { to: "/disputes", label: "Disputes", short: "Disputes", icon: Gavel, section: "disputes" },
   { to: "/new", label: "New payment", short: "New", icon: Plus, section: "new" },
   { to: "/webhooks", label: "Webhooks", short: "Webhooks", icon: Webhook, section: "webhooks" },
+  { to: "/events", label: "Events", short: "Events", icon: ScrollText, section: "events" },
+  {
+    to: "/simulator",
+    label: "Simulator",
+    short: "Simulator",
+    icon: FlaskConical,
+    section: "simulator",
+  },
 ] as const;
 
 function Logo({ dark }: { dark?: boolean }) {
@@ -99,7 +118,7 @@ export function Layout({ section, children }: { section: string; children: React
             <ApiKeyControl />
           </div>
         </div>
-        <nav aria-label="Main" className="grid grid-cols-3 gap-1 px-2 pb-2 md:grid-cols-6">
+        <nav aria-label="Main" className="grid grid-cols-3 gap-1 px-2 pb-2 md:grid-cols-8">
           {NAV.map((item) => {
             const active = item.section === section;
             return (
@@ -123,6 +142,7 @@ export function Layout({ section, children }: { section: string; children: React
 
       <div className="sticky top-0 z-10 lg:top-0">
         <ConnectionBanner />
+        <SimulatorBanner />
       </div>
       <main
         id="main"

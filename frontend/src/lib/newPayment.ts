@@ -1,6 +1,6 @@
 // The new-payment form as data: defaults, the magic test values, and form → request body.
 
-import type { CaptureMethod, CreatePaymentBody, Scenario } from "../api/types";
+import type { CaptureMethod, CreatePaymentRequest, Scenario } from "../api/types";
 import { parseAmountToMinor } from "./format";
 
 export type MethodType = "card" | "upi" | "wallet";
@@ -18,7 +18,35 @@ export interface NewPaymentForm {
   /** manual: a successful payment waits in REQUIRES_CAPTURE for Capture or Cancel. */
   captureMethod: CaptureMethod;
   idempotencyKey: string;
+  /** `simulate.attempts`: what attempt n does (the last entry repeats); empty = no script. */
+  attempts: string[];
+  /** `simulate.gateway_latency_ms`; "" = the simulator's own latency. */
+  gatewayLatencyMs: string;
 }
+
+/** The failure codes a scripted `decline:<code>` may name (DESIGN.md's magic-card table). */
+export const DECLINE_CODES = [
+  "card_declined",
+  "insufficient_funds",
+  "lost_card",
+  "stolen_card",
+  "expired_card",
+  "incorrect_cvc",
+  "fraudulent",
+  "card_velocity_exceeded",
+] as const;
+
+/** Every entry `simulate.attempts` accepts, with what it does. */
+export const ATTEMPT_CHOICES: readonly { value: string; label: string }[] = [
+  { value: "success", label: "success" },
+  { value: "timeout", label: "timeout (retried)" },
+  { value: "processing_error", label: "processing_error (retried)" },
+  { value: "decline", label: "decline (final)" },
+  ...DECLINE_CODES.map((c) => ({ value: `decline:${c}`, label: `decline:${c}` })),
+];
+
+/** At most this many scripted entries (a run never has more attempts than max_attempts). */
+export const MAX_SCRIPTED_ATTEMPTS = 10;
 
 export const MAGIC_CARDS = [
   { number: "4242424242424242", outcome: "Succeeds", tone: "good" },
@@ -70,6 +98,8 @@ export function defaultForm(): NewPaymentForm {
     scenario: "",
     captureMethod: "automatic",
     idempotencyKey: newIdempotencyKey(),
+    attempts: [],
+    gatewayLatencyMs: "",
   };
 }
 
@@ -78,7 +108,7 @@ export type FormErrors = Partial<Record<keyof NewPaymentForm, string>>;
 /** Check what the browser can check; the API has the last word (and its errors are shown). */
 export function buildCreateBody(
   form: NewPaymentForm,
-): { ok: true; body: CreatePaymentBody; key: string } | { ok: false; errors: FormErrors } {
+): { ok: true; body: CreatePaymentRequest; key: string } | { ok: false; errors: FormErrors } {
   const errors: FormErrors = {};
   const amount = parseAmountToMinor(form.amount, form.currency);
   if (!amount.ok) errors.amount = amount.error;
@@ -88,7 +118,12 @@ export function buildCreateBody(
   else if (key.length > 255) errors.idempotencyKey = "At most 255 characters";
   else if (!/^[\x20-\x7e]+$/.test(key)) errors.idempotencyKey = "Printable ASCII characters only";
 
-  let payment_method: CreatePaymentBody["payment_method"];
+  const latencyText = form.gatewayLatencyMs.trim();
+  const latency = Number(latencyText);
+  if (latencyText && (!Number.isInteger(latency) || latency < 0))
+    errors.gatewayLatencyMs = "Whole milliseconds, 0 or more";
+
+  let payment_method: CreatePaymentRequest["payment_method"];
   if (form.method === "card") {
     const digits = form.cardNumber.replace(/[\s-]/g, "");
     if (!/^\d{12,19}$/.test(digits)) errors.cardNumber = "12 to 19 digits";
@@ -102,7 +137,7 @@ export function buildCreateBody(
   }
   if (Object.keys(errors).length || !amount.ok) return { ok: false, errors };
 
-  const body: CreatePaymentBody = {
+  const body: CreatePaymentRequest = {
     amount: amount.minor,
     currency: form.currency,
     payment_method,
@@ -112,5 +147,10 @@ export function buildCreateBody(
   if (form.scenario) body.scenario = form.scenario;
   // automatic is the API's default: left out, so older request bodies stay byte-identical
   if (form.captureMethod === "manual") body.capture_method = "manual";
+  if (form.attempts.length || latencyText) {
+    body.simulate = {};
+    if (form.attempts.length) body.simulate.attempts = [...form.attempts];
+    if (latencyText) body.simulate.gateway_latency_ms = latency;
+  }
   return { ok: true, body, key };
 }

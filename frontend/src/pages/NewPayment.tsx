@@ -3,6 +3,7 @@ import { useState, type FormEvent } from "react";
 import { api } from "../api/client";
 import { toApiError, type ApiError } from "../api/errors";
 import { CURRENCIES, SCENARIOS, type CaptureMethod, type Payment } from "../api/types";
+import { AttemptScript } from "../components/AttemptScript";
 import { ErrorBox } from "../components/ErrorBox";
 import { StatusBadge } from "../components/StatusBadge";
 import { Button, Card, Field, Mono, PageHeader, cx, inputClass } from "../components/ui";
@@ -355,6 +356,26 @@ export function NewPaymentPage() {
                     className={inputClass}
                     value={form.description}
                     onChange={(e) => set("description", e.target.value)}
+                  />
+                </Field>
+              </div>
+
+              <div className="grid gap-4 sm:grid-cols-2">
+                <AttemptScript attempts={form.attempts} onChange={(a) => set("attempts", a)} />
+                <Field
+                  label="Gateway latency (ms)"
+                  htmlFor="gateway-latency"
+                  error={errors.gatewayLatencyMs}
+                  hint="Optional: how long each simulated gateway call takes"
+                >
+                  <input
+                    id="gateway-latency"
+                    name="gateway_latency_ms"
+                    inputMode="numeric"
+                    autoComplete="off"
+                    className={cx(inputClass, "tabular-nums")}
+                    value={form.gatewayLatencyMs}
+                    onChange={(e) => set("gatewayLatencyMs", e.target.value)}
                   />
                 </Field>
               </div>

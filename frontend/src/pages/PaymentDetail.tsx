@@ -1,4 +1,4 @@
-import { ArrowLeft, RefreshCw, RotateCw, Send } from "lucide-react";
+import { ArrowLeft, RefreshCw, RotateCw } from "lucide-react";
 import { useState, type ReactNode } from "react";
 import { api } from "../api/client";
 import { toApiError, type ApiError } from "../api/errors";
@@ -7,17 +7,18 @@ import {
   type PaymentDetail,
   type MovedObjectType,
   type PaymentEvent,
-  type WebhookDelivery,
+  type Simulate,
 } from "../api/types";
 import { AuthorizationPanel } from "../components/AuthorizationPanel";
 import { CopyButton } from "../components/CopyButton";
+import { DeliveryCard } from "../components/DeliveryCard";
 import { DisputePanel } from "../components/DisputePanel";
 import { ErrorBox } from "../components/ErrorBox";
 import { JsonView } from "../components/JsonView";
 import { Money } from "../components/Money";
 import { LiveIndicator } from "../components/LiveIndicator";
 import { RefundPanel } from "../components/RefundPanel";
-import { HttpStatus, MOVE_COLORS, StatusBadge } from "../components/StatusBadge";
+import { MOVE_COLORS, StatusBadge } from "../components/StatusBadge";
 import { Button, Card, EmptyState, Mono, Skeleton, cx } from "../components/ui";
 import { usePolling } from "../hooks/usePolling";
 import {
@@ -149,110 +150,33 @@ export function Timeline({ events, createdAt }: { events: PaymentEvent[]; create
   );
 }
 
-function Delivery({ d, onRedelivered }: { d: WebhookDelivery; onRedelivered: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
-  const [queued, setQueued] = useState(false);
-  const redeliver = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await api.redeliver(d.id);
-      setQueued(true);
-      onRedelivered();
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+/** `simulate` as sent: the attempt script (the last entry repeats) and the latency. */
+export function SimulateSummary({ simulate }: { simulate: Simulate }) {
+  const attempts = simulate.attempts ?? [];
   return (
-    <li
-      data-testid="webhook-delivery"
-      data-delivery-id={d.id}
-      className="rounded-lg border border-slate-200"
-    >
-      <div className="flex flex-wrap items-center gap-2 border-b border-slate-100 px-3 py-2">
-        <Mono className="font-medium text-slate-800">{d.event_type}</Mono>
-        <StatusBadge status={d.status} testId="delivery-status" />
-        <span className="min-w-0 flex-1 truncate text-xs text-slate-500" title={d.endpoint_url}>
-          → {d.endpoint_url}
+    <span className="flex flex-wrap items-center gap-1">
+      {attempts.map((a, i) => (
+        <span key={i} className="inline-flex items-center gap-1">
+          {i > 0 && (
+            <span className="text-slate-400" aria-hidden>
+              →
+            </span>
+          )}
+          <code
+            data-testid="simulate-attempt"
+            className="rounded bg-slate-100 px-1.5 py-0.5 font-mono text-xs text-slate-700"
+          >
+            {a}
+          </code>
         </span>
-        {queued && <span className="text-xs text-emerald-700">redelivery queued</span>}
-        <Button
-          size="sm"
-          onClick={() => void redeliver()}
-          busy={busy}
-          aria-label={`Redeliver ${d.event_type} to ${d.endpoint_url}`}
-        >
-          <Send className="size-3.5" aria-hidden /> Redeliver
-        </Button>
-      </div>
-      {error && <ErrorBox error={error} title="Redeliver failed" compact className="m-3" />}
-      <div className="overflow-x-auto">
-        <table className="min-w-full text-xs">
-          <thead className="text-left text-slate-500">
-            <tr>
-              <th scope="col" className="px-3 py-1.5 font-medium">
-                Attempt
-              </th>
-              <th scope="col" className="px-3 py-1.5 font-medium">
-                Time
-              </th>
-              <th scope="col" className="px-3 py-1.5 font-medium">
-                Status
-              </th>
-              <th scope="col" className="px-3 py-1.5 text-right font-medium">
-                Duration
-              </th>
-              <th scope="col" className="px-3 py-1.5 font-medium">
-                Error
-              </th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {d.attempts.length === 0 && (
-              <tr>
-                <td colSpan={5} className="px-3 py-2 text-slate-400">
-                  No attempt yet
-                </td>
-              </tr>
-            )}
-            {d.attempts.map((a) => (
-              <tr key={`${a.attempt}-${a.at}`} data-testid="delivery-attempt">
-                <td className="px-3 py-1.5 tabular-nums">#{a.attempt}</td>
-                <td
-                  className="px-3 py-1.5 tabular-nums text-slate-600"
-                  title={formatDateTime(a.at)}
-                >
-                  {formatTime(a.at, { millis: true })}
-                </td>
-                <td className="px-3 py-1.5">
-                  <HttpStatus code={a.status_code} />
-                </td>
-                <td className="px-3 py-1.5 text-right tabular-nums text-slate-600">
-                  {formatDuration(a.duration_ms)}
-                </td>
-                <td
-                  className="max-w-xs truncate px-3 py-1.5 text-rose-700"
-                  title={a.error ?? undefined}
-                >
-                  {a.error ?? ""}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <details className="border-t border-slate-100 px-3 py-2 text-xs">
-        <summary className="cursor-pointer text-slate-500 hover:text-slate-800">
-          Event payload · <Mono>{d.event_id}</Mono>
-        </summary>
-        <div className="mt-2">
-          <JsonView value={d.payload} testId="delivery-payload" maxHeight="16rem" />
-        </div>
-      </details>
-    </li>
+      ))}
+      {attempts.length > 1 && <span className="text-xs text-slate-400">(last repeats)</span>}
+      {simulate.gateway_latency_ms != null && (
+        <span className="text-xs text-slate-500">
+          · gateway latency {simulate.gateway_latency_ms} ms
+        </span>
+      )}
+    </span>
   );
 }
 
@@ -311,6 +235,7 @@ export function PaymentDetailPage({ id }: { id: string }) {
     );
   }
 
+  const simulate = (p as PaymentDetail & { simulate?: Simulate | null }).simulate ?? null;
   const final = FINAL_STATUSES.includes(p.status);
   const showRefunds = p.status === "SUCCESS" || p.refunds.length > 0;
   const latency = msBetween(p.created_at, p.finalized_at);
@@ -401,6 +326,14 @@ export function PaymentDetailPage({ id }: { id: string }) {
               ` · ${formatAmount(p.amount_captured, p.currency)} captured`}
           </Fact>
           <Fact label="Scenario">{p.scenario ?? <span className="text-slate-400">—</span>}</Fact>
+          {simulate && (
+            <div className="col-span-2 min-w-0">
+              <dt className="text-xs font-medium text-slate-500">Scripted attempts</dt>
+              <dd data-testid="payment-simulate" className="mt-0.5 text-sm text-slate-900">
+                <SimulateSummary simulate={simulate} />
+              </dd>
+            </div>
+          )}
           <Fact label="Latency">
             {final ? (
               formatDuration(latency)
@@ -476,7 +409,7 @@ export function PaymentDetailPage({ id }: { id: string }) {
           {p.webhook_deliveries.length ? (
             <ul className="space-y-3" data-testid="webhook-deliveries">
               {p.webhook_deliveries.map((d) => (
-                <Delivery key={d.id} d={d} onRedelivered={detail.refresh} />
+                <DeliveryCard key={d.id} d={d} onRedelivered={detail.refresh} />
               ))}
             </ul>
           ) : (

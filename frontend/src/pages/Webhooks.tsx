@@ -23,6 +23,7 @@ import { useNow } from "../hooks/useNow";
 import { usePolling } from "../hooks/usePolling";
 import { formatDateTime, formatRelative, shortId } from "../lib/format";
 import { Link } from "../lib/router";
+import { localInputToIso, sameEvents, toLocalInput, toggleEvent } from "../lib/webhookEndpoints";
 
 function SecretReveal({
   endpoint,
@@ -52,6 +53,149 @@ function SecretReveal({
       <Button size="sm" variant="ghost" className="mt-2" onClick={onDismiss}>
         I saved it
       </Button>
+    </div>
+  );
+}
+
+/** One checkbox per event type (the add form and the enabled-events editor). */
+function EventCheckboxes({
+  legend,
+  value,
+  onChange,
+}: {
+  legend: string;
+  value: string[];
+  onChange: (events: string[]) => void;
+}) {
+  return (
+    <fieldset>
+      <legend className="text-sm font-medium text-slate-700">{legend}</legend>
+      <div className="mt-1.5 grid gap-1.5 sm:grid-cols-2">
+        {WEBHOOK_EVENT_TYPES.map((ev) => (
+          <label key={ev} className="flex items-center gap-2 text-sm">
+            <input
+              type="checkbox"
+              className="size-4 rounded border-slate-300 text-indigo-600 accent-indigo-600"
+              checked={value.includes(ev)}
+              onChange={(e) =>
+                onChange(toggleEvent(WEBHOOK_EVENT_TYPES, value, ev, e.target.checked))
+              }
+            />
+            <Mono>{ev}</Mono>
+          </label>
+        ))}
+      </div>
+    </fieldset>
+  );
+}
+
+function EnabledEventsEditor({
+  ep,
+  onSaved,
+  onClose,
+}: {
+  ep: WebhookEndpoint;
+  onSaved: () => void;
+  onClose: () => void;
+}) {
+  const [events, setEvents] = useState<string[]>(ep.enabled_events);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const save = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await api.updateWebhookEndpoint(ep.id, { enabled_events: events });
+      onSaved();
+      onClose();
+    } catch (err) {
+      setError(toApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div data-testid="enabled-events-editor" className="mt-3 rounded-lg bg-slate-50 p-3">
+      <EventCheckboxes legend="Enabled events" value={events} onChange={setEvents} />
+      {error && (
+        <ErrorBox error={error} title="Could not save the events" compact className="mt-2" />
+      )}
+      <div className="mt-3 flex gap-2">
+        <Button
+          size="sm"
+          variant="primary"
+          busy={busy}
+          disabled={sameEvents(events, ep.enabled_events)}
+          onClick={() => void save()}
+        >
+          Save events
+        </Button>
+        <Button size="sm" variant="ghost" onClick={onClose}>
+          Cancel
+        </Button>
+      </div>
+    </div>
+  );
+}
+
+function RecoverForm({ ep, onClose }: { ep: WebhookEndpoint; onClose: () => void }) {
+  const [since, setSince] = useState(() => toLocalInput(Date.now() - 3_600_000));
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [inputError, setInputError] = useState<string | null>(null);
+  const [count, setCount] = useState<number | null>(null);
+  const inputId = `recover-since-${ep.id}`;
+  const recover = async () => {
+    const iso = localInputToIso(since);
+    if (!iso) {
+      setInputError("Choose a date and time");
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    setCount(null);
+    try {
+      setCount((await api.recoverWebhookEndpoint(ep.id, iso)).data.count);
+    } catch (err) {
+      setError(toApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <div data-testid="recover-form" className="mt-3 rounded-lg bg-slate-50 p-3">
+      <Field
+        label="Recover since"
+        htmlFor={inputId}
+        error={inputError}
+        hint="Sends again every delivery to this endpoint that FAILED since then."
+      >
+        <div className="flex flex-wrap gap-2">
+          <input
+            id={inputId}
+            type="datetime-local"
+            className={cx(inputClass, "w-auto")}
+            value={since}
+            onChange={(e) => {
+              setSince(e.target.value);
+              setInputError(null);
+            }}
+          />
+          <Button size="sm" variant="primary" busy={busy} onClick={() => void recover()}>
+            Recover
+          </Button>
+          <Button size="sm" variant="ghost" onClick={onClose}>
+            Close
+          </Button>
+        </div>
+      </Field>
+      {count !== null && (
+        <p role="status" className="mt-2 text-sm text-emerald-800">
+          <strong data-testid="recover-count">{count}</strong>{" "}
+          {count === 1 ? "failed delivery" : "failed deliveries"} queued again.
+        </p>
+      )}
+      {error && <ErrorBox error={error} title="Recover failed" compact className="mt-2" />}
     </div>
   );
 }
@@ -111,26 +255,7 @@ function AddEndpointForm({ onCreated }: { onCreated: (e: WebhookEndpoint) => voi
           }}
         />
       </Field>
-      <fieldset>
-        <legend className="text-sm font-medium text-slate-700">Events</legend>
-        <div className="mt-1.5 grid gap-1.5 sm:grid-cols-2">
-          {WEBHOOK_EVENT_TYPES.map((ev) => (
-            <label key={ev} className="flex items-center gap-2 text-sm">
-              <input
-                type="checkbox"
-                className="size-4 rounded border-slate-300 text-indigo-600 accent-indigo-600"
-                checked={events.includes(ev)}
-                onChange={(e) =>
-                  setEvents((cur) =>
-                    e.target.checked ? [...cur, ev] : cur.filter((x) => x !== ev),
-                  )
-                }
-              />
-              <Mono>{ev}</Mono>
-            </label>
-          ))}
-        </div>
-      </fieldset>
+      <EventCheckboxes legend="Events" value={events} onChange={setEvents} />
       <Field label="Description" htmlFor="endpoint-description" hint="Optional">
         <input
           id="endpoint-description"
@@ -157,13 +282,16 @@ function EndpointRow({
   onSecret: (e: WebhookEndpoint) => void;
 }) {
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState<"" | "delete" | "rotate">("");
+  const [busy, setBusy] = useState<"" | "delete" | "rotate" | "enable">("");
   const [error, setError] = useState<ApiError | null>(null);
-  const act = async (kind: "delete" | "rotate") => {
+  const [open, setOpen] = useState<"" | "events" | "recover">("");
+  const disabled = ep.status === "disabled";
+  const act = async (kind: "delete" | "rotate" | "enable") => {
     setBusy(kind);
     setError(null);
     try {
       if (kind === "delete") await api.deleteWebhookEndpoint(ep.id);
+      else if (kind === "enable") await api.enableWebhookEndpoint(ep.id);
       else onSecret((await api.rotateWebhookSecret(ep.id)).data);
       onChanged();
     } catch (err) {
@@ -179,15 +307,31 @@ function EndpointRow({
         <div className="min-w-0 flex-1 basis-72">
           <div className="flex items-center gap-2">
             <span
+              data-testid="endpoint-status"
+              data-status={ep.status}
               className={cx(
-                "size-2 shrink-0 rounded-full",
-                ep.status === "enabled" ? "bg-emerald-500" : "bg-slate-300",
+                "inline-flex shrink-0 items-center gap-1 rounded-full px-2 py-0.5 text-[0.6875rem] font-semibold",
+                disabled ? "bg-rose-50 text-rose-700" : "bg-emerald-50 text-emerald-700",
               )}
-              title={ep.status}
-            />
+            >
+              <span
+                className={cx("size-1.5 rounded-full", disabled ? "bg-rose-500" : "bg-emerald-500")}
+              />
+              {ep.status}
+            </span>
             <Mono className="truncate font-medium text-slate-900">{ep.url}</Mono>
           </div>
-          <div className="mt-1 flex flex-wrap items-center gap-1.5 text-xs text-slate-500">
+          {disabled && (
+            <p data-testid="endpoint-disabled-reason" className="mt-1 text-xs text-rose-700">
+              {ep.disabled_reason ?? "Disabled"}
+              {ep.disabled_at && ` · since ${formatDateTime(ep.disabled_at)}`}. No new deliveries
+              are sent until it is enabled again.
+            </p>
+          )}
+          <div
+            data-testid="endpoint-events"
+            className="mt-1 flex flex-wrap items-center gap-1.5 text-xs text-slate-500"
+          >
             {ep.enabled_events.map((ev) => (
               <span
                 key={ev}
@@ -219,6 +363,30 @@ function EndpointRow({
             </>
           ) : (
             <>
+              {disabled && (
+                <Button
+                  size="sm"
+                  variant="primary"
+                  busy={busy === "enable"}
+                  onClick={() => void act("enable")}
+                >
+                  Enable
+                </Button>
+              )}
+              <Button
+                size="sm"
+                aria-expanded={open === "events"}
+                onClick={() => setOpen(open === "events" ? "" : "events")}
+              >
+                Edit events
+              </Button>
+              <Button
+                size="sm"
+                aria-expanded={open === "recover"}
+                onClick={() => setOpen(open === "recover" ? "" : "recover")}
+              >
+                Recover since…
+              </Button>
               <Button size="sm" busy={busy === "rotate"} onClick={() => void act("rotate")}>
                 Rotate secret
               </Button>
@@ -229,6 +397,10 @@ function EndpointRow({
           )}
         </div>
       </div>
+      {open === "events" && (
+        <EnabledEventsEditor ep={ep} onSaved={onChanged} onClose={() => setOpen("")} />
+      )}
+      {open === "recover" && <RecoverForm ep={ep} onClose={() => setOpen("")} />}
       {error && <ErrorBox error={error} compact className="mt-2" />}
     </li>
   );
