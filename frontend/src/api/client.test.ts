@@ -364,3 +364,22 @@ describe("money movements", () => {
     expect(err.code).toBe("amount_too_large");
   });
 });
+
+describe("simulated outages", () => {
+  it("a 503 simulated_outage is an answer, not a degraded API", async () => {
+    const store = new ConnectionStore();
+    const { fetch } = stub(
+      json(
+        503,
+        { error: { type: "api_error", code: "simulated_outage", message: "simulated" } },
+        { "Retry-After": "2" },
+      ),
+    );
+    const err = await client(fetch, { connection: store })
+      .request("POST", "/v1/payments", { body: {} })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApiError);
+    expect((err as ApiError).retryAfter).toBe(2);
+    expect(store.getSnapshot().kind).toBe("online");
+  });
+});

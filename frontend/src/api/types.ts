@@ -214,6 +214,7 @@ export interface Simulator {
   version: number;
   updated_at: string | null;
   expires_at: string | null;
+  is_default: boolean;
   seed: number | null;
   outcome_weights: { success: number; timeout: number; hard_failure: number };
   gateway_latency_ms: Range;
@@ -227,7 +228,7 @@ export interface Simulator {
 }
 
 /** The body of `PUT /v1/simulator`: the whole object, without what the server keeps. */
-export type SimulatorBody = Omit<Simulator, "object" | "version" | "updated_at">;
+export type SimulatorBody = Omit<Simulator, "object" | "version" | "updated_at" | "is_default">;
 
 export interface Simulate {
   attempts?: string[];

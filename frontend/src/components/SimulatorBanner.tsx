@@ -3,15 +3,14 @@ import { useSimulator } from "../hooks/useSimulator";
 import { useNow } from "../hooks/useNow";
 import { formatDateTime, formatRelative } from "../lib/format";
 import { Link } from "../lib/router";
-import { describeChanges, settingsOf } from "../lib/simulator";
+import { describeSettings, settingsOf } from "../lib/simulator";
 
 /** On every page while the simulator runs anything but its defaults: what, until when, where. */
 export function SimulatorBanner() {
   const { data } = useSimulator();
   const now = useNow(5000);
-  if (!data) return null;
-  const changes = describeChanges(settingsOf(data));
-  if (!changes.length) return null;
+  if (!data || data.is_default) return null;
+  const changes = describeSettings(settingsOf(data));
   return (
     <div
       role="status"

@@ -85,3 +85,26 @@ describe("buildCreateBody", () => {
     expect(buildCreateBody({ ...defaultForm(), idempotencyKey: "x".repeat(255) }).ok).toBe(true);
   });
 });
+
+describe("scripted attempts", () => {
+  it("sends simulate only when a script or a latency is given", () => {
+    const plain = buildCreateBody(defaultForm());
+    expect(plain.ok && "simulate" in plain.body).toBe(false);
+    const scripted = buildCreateBody({
+      ...defaultForm(),
+      attempts: ["timeout", "decline:insufficient_funds"],
+      gatewayLatencyMs: "250",
+    });
+    expect(scripted.ok && scripted.body.simulate).toEqual({
+      attempts: ["timeout", "decline:insufficient_funds"],
+      gateway_latency_ms: 250,
+    });
+    const latencyOnly = buildCreateBody({ ...defaultForm(), gatewayLatencyMs: "0" });
+    expect(latencyOnly.ok && latencyOnly.body.simulate).toEqual({ gateway_latency_ms: 0 });
+  });
+
+  it("refuses a latency that is not whole milliseconds", () => {
+    const r = buildCreateBody({ ...defaultForm(), gatewayLatencyMs: "1.5" });
+    expect(r).toEqual({ ok: false, errors: { gatewayLatencyMs: "Whole milliseconds, 0 or more" } });
+  });
+});

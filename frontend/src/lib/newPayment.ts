@@ -24,7 +24,7 @@ export interface NewPaymentForm {
   gatewayLatencyMs: string;
 }
 
-/** The failure codes a scripted `decline:<code>` may name (DESIGN.md's magic-card table). */
+/** The failure codes a scripted `decline:<code>` may name (DESIGN.md's decline catalog). */
 export const DECLINE_CODES = [
   "card_declined",
   "insufficient_funds",
@@ -34,6 +34,7 @@ export const DECLINE_CODES = [
   "incorrect_cvc",
   "fraudulent",
   "card_velocity_exceeded",
+  "upi_declined",
 ] as const;
 
 /** Every entry `simulate.attempts` accepts, with what it does. */

@@ -3,21 +3,6 @@
 
 import type { ApiErrorMode, Simulator, SimulatorBody } from "../api/types";
 
-/** The settings `DELETE /v1/simulator` goes back to (DESIGN.md, "Simulator"). */
-export const DEFAULT_SETTINGS: SimulatorBody = {
-  expires_at: null,
-  seed: null,
-  outcome_weights: { success: 70, timeout: 15, hard_failure: 15 },
-  gateway_latency_ms: { min: 5, max: 40 },
-  api: { error_rate: 0, error_mode: "before_commit", latency_ms: { min: 0, max: 0 } },
-  webhooks: {
-    drop_rate: 0,
-    duplicate_rate: 0,
-    bad_signature_rate: 0,
-    delay_ms: { min: 0, max: 0 },
-  },
-};
-
 export const ERROR_MODES: readonly { value: ApiErrorMode; label: string; help: string }[] = [
   {
     value: "before_commit",
@@ -183,30 +168,31 @@ export function fieldForParam(param: string | null | undefined): string | null {
   return null;
 }
 
-/** Human lines for every dial that differs from the defaults (empty = defaults in force). */
-export function describeChanges(s: SimulatorBody): string[] {
+/**
+ * What the banner says about settings that are not the defaults (`is_default` false): every
+ * chaos dial that is on (their defaults are all off); with none on, the outcome mix, gateway
+ * latency and seed, whose defaults are the deployment's (PAYGATE_OUTCOME_WEIGHTS, …).
+ */
+export function describeSettings(s: SimulatorBody): string[] {
   const out: string[] = [];
   const pct = (v: number) => `${Math.round(v * 1000) / 10}%`;
-  const w = s.outcome_weights;
-  const dw = DEFAULT_SETTINGS.outcome_weights;
-  if (w.success !== dw.success || w.timeout !== dw.timeout || w.hard_failure !== dw.hard_failure)
-    out.push(`outcomes ${w.success}/${w.timeout}/${w.hard_failure}`);
-  const range = (
-    label: string,
-    r: { min: number; max: number },
-    d: { min: number; max: number },
-  ) => (r.min !== d.min || r.max !== d.max ? [`${label} ${r.min}–${r.max} ms`] : []);
-  out.push(...range("gateway latency", s.gateway_latency_ms, DEFAULT_SETTINGS.gateway_latency_ms));
+  const range = (label: string, r: { min: number; max: number }) =>
+    r.min !== 0 || r.max !== 0 ? [`${label} ${r.min}–${r.max} ms`] : [];
   if (s.api.error_rate !== 0)
     out.push(`API errors ${pct(s.api.error_rate)} (${s.api.error_mode.replace("_", " ")})`);
-  out.push(...range("API latency", s.api.latency_ms, DEFAULT_SETTINGS.api.latency_ms));
+  out.push(...range("API latency", s.api.latency_ms));
   const wh = s.webhooks;
   if (wh.drop_rate !== 0) out.push(`webhook drops ${pct(wh.drop_rate)}`);
   if (wh.duplicate_rate !== 0) out.push(`webhook duplicates ${pct(wh.duplicate_rate)}`);
   if (wh.bad_signature_rate !== 0) out.push(`bad signatures ${pct(wh.bad_signature_rate)}`);
-  out.push(...range("webhook delay", wh.delay_ms, DEFAULT_SETTINGS.webhooks.delay_ms));
-  if (s.seed !== null) out.push(`seed ${s.seed}`);
-  return out;
+  out.push(...range("webhook delay", wh.delay_ms));
+  if (out.length) return out;
+  const w = s.outcome_weights;
+  return [
+    `outcomes ${w.success}/${w.timeout}/${w.hard_failure}`,
+    `gateway latency ${s.gateway_latency_ms.min}–${s.gateway_latency_ms.max} ms`,
+    s.seed === null ? "no seed" : `seed ${s.seed}`,
+  ];
 }
 
 /** The settings object without what the server keeps, for comparing and for the form. */

@@ -114,4 +114,45 @@ describe("NewPaymentPage", () => {
     const [, init] = fetch.mock.calls[0] as [string, RequestInit];
     expect(JSON.parse(init.body as string)).toMatchObject({ capture_method: "manual" });
   });
+
+  it("scripts attempts: add, change and remove entries, with a gateway latency", async () => {
+    const fetch = vi.spyOn(globalThis, "fetch").mockResolvedValueOnce(respond(201, PAYMENT));
+    render(<NewPaymentPage />);
+    fireEvent.click(screen.getByRole("button", { name: "Add attempt" }));
+    fireEvent.click(screen.getByRole("button", { name: "Add attempt" }));
+    fireEvent.click(screen.getByRole("button", { name: "Add attempt" }));
+    expect(screen.getAllByTestId("attempt-entry")).toHaveLength(3);
+    fireEvent.change(screen.getByLabelText("Attempt 2"), {
+      target: { value: "decline:insufficient_funds" },
+    });
+    fireEvent.click(screen.getByRole("button", { name: "Remove attempt 3" }));
+    fireEvent.change(screen.getByLabelText("Gateway latency (ms)"), { target: { value: "250" } });
+    fireEvent.click(screen.getByRole("button", { name: "Create payment" }));
+    await screen.findByText("Payment created");
+    const [, init] = fetch.mock.calls[0] as [string, RequestInit];
+    expect(JSON.parse(init.body as string)).toMatchObject({
+      simulate: { attempts: ["timeout", "decline:insufficient_funds"], gateway_latency_ms: 250 },
+    });
+  });
+
+  it("shows a simulated outage as the API's 503 with what to do", async () => {
+    vi.spyOn(globalThis, "fetch").mockResolvedValueOnce(
+      respond(
+        503,
+        {
+          error: {
+            type: "api_error",
+            code: "simulated_outage",
+            message: "Simulated outage (simulator api.error_rate)",
+          },
+        },
+        { "Retry-After": "1" },
+      ),
+    );
+    render(<NewPaymentPage />);
+    fireEvent.click(screen.getByRole("button", { name: "Create payment" }));
+    expect((await screen.findByTestId("api-error-code")).textContent).toBe("simulated_outage");
+    expect(screen.getByTestId("api-error").textContent).toContain("HTTP 503");
+    expect(screen.getByTestId("api-error").textContent).toContain("Simulator");
+  });
 });

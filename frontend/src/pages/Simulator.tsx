@@ -10,7 +10,6 @@ import { formatDateTime } from "../lib/format";
 import {
   DIAL_GROUPS,
   ERROR_MODES,
-  describeChanges,
   fieldForParam,
   formFromSettings,
   settingsFromForm,
@@ -150,8 +149,6 @@ function SimulatorEditor({ current, onSaved }: { current: Simulator; onSaved: ()
     }
   };
 
-  const changes = describeChanges(settingsOf(current));
-
   return (
     <form
       onSubmit={(e) => void save(e)}
@@ -176,10 +173,12 @@ function SimulatorEditor({ current, onSaved }: { current: Simulator; onSaved: ()
             data-testid="simulator-state"
             className={cx(
               "rounded-full px-2 py-0.5 text-xs font-semibold",
-              changes.length ? "bg-violet-100 text-violet-800" : "bg-emerald-50 text-emerald-700",
+              current.is_default
+                ? "bg-emerald-50 text-emerald-700"
+                : "bg-violet-100 text-violet-800",
             )}
           >
-            {changes.length ? "custom settings" : "defaults"}
+            {current.is_default ? "defaults" : "custom settings"}
           </span>
           {dirty && <span className="text-xs text-amber-700">unsaved changes</span>}
         </div>
