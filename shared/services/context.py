@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from shared.services.cache import TTLCache
 from shared.services.ports import (
+    Counter,
     DisputeStore,
     HostResolver,
     Lock,
@@ -61,5 +62,6 @@ class Gateway:
     resolver: HostResolver
     refunds: RefundStore
     disputes: DisputeStore
+    counters: Counter
     merchant_cache: TTLCache = field(default_factory=lambda: TTLCache(30.0))
     endpoint_cache: TTLCache = field(default_factory=lambda: TTLCache(2.0))

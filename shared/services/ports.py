@@ -273,6 +273,11 @@ class ReplayGuard(Protocol):
         """True the first time `token_id` is seen within the guard's window."""
 
 
+class Counter(Protocol):
+    async def incr(self, key: str, ttl_s: int) -> int:
+        """`key`'s count after adding one (1 the first time; forgotten `ttl_s` after that)."""
+
+
 class RateLimit(Protocol):
     async def check(self, merchant_id: str) -> int | None:
         """None when the request may pass, else the seconds to wait."""

@@ -109,6 +109,7 @@ def build_clients(settings: Settings) -> Clients:
         resolver=resolver,
         refunds=RefundRepository(db),
         disputes=DisputeRepository(db),
+        counters=upstash.RequestCounter(redis, timeout),
     )
     gateway.merchant_cache.ttl_s = settings.auth_cache_s
     return Clients(

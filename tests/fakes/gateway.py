@@ -9,6 +9,7 @@ from shared.domain.clock import utcnow
 from shared.domain.webhooks import EVENT_TYPES
 from shared.services.context import Gateway, LifecycleConfig
 from tests.fakes.edges import (
+    FakeCounter,
     FakeLock,
     FakeQueue,
     FakeReplayGuard,
@@ -69,6 +70,7 @@ def fake_gateway(*, endpoints: int = 1, sender: FakeSender | None = None, **conf
         resolver=FakeResolver({"merchant.example": ["93.184.215.14"]}),
         refunds=FakeRefunds(payments),
         disputes=FakeDisputes(payments.events),
+        counters=FakeCounter(),
     )
     gw.endpoint_cache.ttl_s = 0  # every read sees the fake store
     return gw
