@@ -105,7 +105,9 @@ class RequestCounter:
 
     async def incr(self, key: str, ttl_s: int) -> int:
         async with redis_call(self.timeout_s):
-            count = await self.redis.eval(INCR_WITH_TTL, keys=[self.prefix + key], args=[ttl_s])
+            count = await self.redis.eval(
+                INCR_WITH_TTL, keys=[self.prefix + key], args=[str(ttl_s)]
+            )
         return int(count)
 
 

@@ -15,6 +15,7 @@ from shared.services.ports import (
     RateLimit,
     RefundStore,
     ReplayGuard,
+    SimulatorStore,
     TaskQueue,
     WebhookSender,
     WebhookStore,
@@ -63,5 +64,8 @@ class Gateway:
     refunds: RefundStore
     disputes: DisputeStore
     counters: Counter
+    simulator: SimulatorStore
     merchant_cache: TTLCache = field(default_factory=lambda: TTLCache(30.0))
     endpoint_cache: TTLCache = field(default_factory=lambda: TTLCache(2.0))
+    # ≤ 1 s, so a settings change is in force in every process within 2 s (DESIGN.md).
+    simulator_cache: TTLCache = field(default_factory=lambda: TTLCache(1.0))

@@ -18,7 +18,13 @@ from tests.fakes.edges import (
     NoRateLimit,
 )
 from tests.fakes.refunds import FakeRefunds
-from tests.fakes.stores import FakeDisputes, FakeMerchants, FakePayments, FakeWebhooks
+from tests.fakes.stores import (
+    FakeDisputes,
+    FakeMerchants,
+    FakePayments,
+    FakeSimulator,
+    FakeWebhooks,
+)
 
 CONFIG = LifecycleConfig(
     max_amount=1_000_000,
@@ -71,6 +77,8 @@ def fake_gateway(*, endpoints: int = 1, sender: FakeSender | None = None, **conf
         refunds=FakeRefunds(payments),
         disputes=FakeDisputes(payments.events),
         counters=FakeCounter(),
+        simulator=FakeSimulator(),
     )
     gw.endpoint_cache.ttl_s = 0  # every read sees the fake store
+    gw.simulator_cache.ttl_s = 0
     return gw
