@@ -44,8 +44,9 @@ def chaos_key(delivery: dict[str, Any]) -> str:
 
 
 async def delivery_chaos(gw: Gateway, delivery: dict[str, Any]) -> DeliveryChaos:
-    """The chaos for the delivery's next attempt: drop and bad signature hit its first attempt
-    only (the retries go through as usual), duplicate the attempt that delivers it."""
+    """The chaos for the delivery's next attempt: a drop hits its first attempt, a bad
+    signature the first attempt actually sent (the second when the first was dropped), a
+    duplicate the attempt that delivers it; every other attempt goes as usual."""
     if delivery.get("round", 0) != 0:
         return NO_CHAOS
     settings = await settings_in_force(gw, delivery["merchant_id"])
@@ -53,10 +54,12 @@ async def delivery_chaos(gw: Gateway, delivery: dict[str, Any]) -> DeliveryChaos
     if hooks == NO_WEBHOOK_CHAOS:
         return NO_CHAOS
     key, seed = chaos_key(delivery), settings.seed
-    first = delivery.get("attempt_count", 0) == 0
+    sent_before = delivery.get("attempt_count", 0)
+    dropped = chance(hooks.drop_rate, seed, key, 0, DROP)
+    first_sent = sent_before == (1 if dropped else 0)
     return DeliveryChaos(
-        drop=first and chance(hooks.drop_rate, seed, key, 0, DROP),
-        bad_signature=first and chance(hooks.bad_signature_rate, seed, key, 0, BAD_SIGNATURE),
+        drop=dropped and sent_before == 0,
+        bad_signature=first_sent and chance(hooks.bad_signature_rate, seed, key, 0, BAD_SIGNATURE),
         duplicate=chance(hooks.duplicate_rate, seed, key, 0, DUPLICATE),
     )
 

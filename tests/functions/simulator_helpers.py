@@ -1,12 +1,22 @@
-"""Setting the demo merchant's simulator dials in a test, and putting them back."""
+"""Setting the demo merchant's simulator dials in a test, and putting them back.
+
+A change is in force at once in the process that made it and within the settings cache's
+time to live everywhere else (the relay's functions run on an event loop of their own, with
+their own cache): `simulator()` waits that long after each change.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
+
+from shared.services.simulator_settings import SETTINGS_CACHE_TTL_S
+
+PROPAGATED_S = SETTINGS_CACHE_TTL_S + 0.2  # every process's cached copy has expired
 
 
 def simulator_body(
@@ -38,19 +48,21 @@ def simulator_body(
     }
 
 
-async def put_simulator(api: httpx.AsyncClient, **dials: Any) -> dict[str, Any]:
-    response = await api.put("/v1/simulator", json=simulator_body(**dials))
+async def put_simulator(client: httpx.AsyncClient, /, **dials: Any) -> dict[str, Any]:
+    response = await client.put("/v1/simulator", json=simulator_body(**dials))
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
 
 
 @asynccontextmanager
-async def simulator(api: httpx.AsyncClient, **dials: Any) -> AsyncIterator[dict[str, Any]]:
+async def simulator(client: httpx.AsyncClient, /, **dials: Any) -> AsyncIterator[dict[str, Any]]:
     """The dials in force for the block, the defaults again after it (whatever happened)."""
-    settings = await put_simulator(api, **dials)
+    settings = await put_simulator(client, **dials)
+    await asyncio.sleep(PROPAGATED_S)
     try:
         yield settings
     finally:
-        reset = await api.delete("/v1/simulator")
+        reset = await client.delete("/v1/simulator")
         assert reset.status_code == 200, reset.text
+        await asyncio.sleep(PROPAGATED_S)

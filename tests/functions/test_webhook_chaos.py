@@ -9,8 +9,9 @@ from typing import Any
 
 import httpx
 
+from shared.domain.simulator_settings import chance
 from shared.services.lifecycle_messages import DISPATCH_PATH
-from shared.services.webhook_chaos import DROPPED
+from shared.services.webhook_chaos import DROP, DROPPED
 from tests.functions.helpers import new_key, payment_body, wait_settled
 from tests.functions.simulator_helpers import simulator
 from tests.harness import QStashRelay
@@ -103,3 +104,52 @@ async def _chaos_delivery(
     detail = await wait_settled(payments_api, created.json()["id"])
     [delivery] = [d for d in detail["webhook_deliveries"] if d["event_type"] == "payment.succeeded"]
     return delivery
+
+
+async def test_drop_and_bad_signature_together_each_hit_one_attempt(
+    create_api: httpx.AsyncClient,
+    payments_api: httpx.AsyncClient,
+    fn_env: dict[str, str],
+    relay: QStashRelay,
+) -> None:
+    """The drop takes the first attempt, the bad signature the first one sent, then it goes."""
+    dials = {"drop_rate": 1.0, "bad_signature_rate": 1.0}
+    async with simulator(payments_api, webhooks=dials):
+        created = await create_api.post(
+            "/v1/payments", json=payment_body(), headers={"Idempotency-Key": new_key()}
+        )
+        relay.expect_5xx(created.json()["id"], DISPATCH_PATH, 2)
+        detail = await wait_settled(payments_api, created.json()["id"])
+    [delivery] = detail["webhook_deliveries"]
+    answers = [(a["status_code"], a["error"]) for a in delivery["attempts"]]
+    assert answers[0] == (None, DROPPED)
+    assert [status for status, _ in answers[1:]] == [400, 200]
+    got = await received(fn_env, delivery["event_id"])
+    assert [d["valid_signature"] for d in got] == [False, True]
+
+
+async def test_seeded_chaos_hits_the_share_the_draws_say(
+    create_api: httpx.AsyncClient,
+    payments_api: httpx.AsyncClient,
+    relay: QStashRelay,
+) -> None:
+    """At rate 0.5 with a seed, a delivery is dropped exactly when the draw for its payment's
+    idempotency key says so (not for ids the stack made up)."""
+    seed = 77
+    keys = [new_key() for _ in range(6)]
+    dropped = {key: chance(0.5, seed, f"{key}:payment.succeeded:g1:0", 0, DROP) for key in keys}
+    async with simulator(payments_api, seed=seed, webhooks={"drop_rate": 0.5}):
+        ids = {}
+        for key in keys:
+            created = await create_api.post(
+                "/v1/payments", json=payment_body(), headers={"Idempotency-Key": key}
+            )
+            ids[key] = created.json()["id"]
+            if dropped[key]:
+                relay.expect_5xx(ids[key], DISPATCH_PATH, 1)
+        details = {key: await wait_settled(payments_api, pid) for key, pid in ids.items()}
+    seen = {
+        key: d["webhook_deliveries"][0]["attempts"][0]["error"] == DROPPED
+        for key, d in details.items()
+    }
+    assert seen == dropped
