@@ -12,7 +12,12 @@ def settings(*, seed: int | None, api: dict[str, Any], webhooks: dict[str, Any])
         "seed": seed,
         "outcome_weights": {"success": 70, "timeout": 15, "hard_failure": 15},
         "gateway_latency_ms": {"min": 0, "max": 20},
-        "api": {"error_rate": 0.0, "error_mode": "before_commit", **api},
+        "api": {
+            "error_rate": 0.0,
+            "error_mode": "before_commit",
+            "latency_ms": {"min": 0, "max": 0},
+            **api,
+        },
         "webhooks": {
             "drop_rate": 0.0,
             "duplicate_rate": 0.0,
