@@ -53,7 +53,7 @@ def _iso_string(value: object) -> object:
     return value
 
 
-Rate = Annotated[StrictFloat | StrictInt, Field(ge=0, le=1, allow_inf_nan=False)]
+Rate = Annotated[StrictFloat, Field(ge=0, le=1, allow_inf_nan=False)]
 Millis = Annotated[StrictInt, Field(ge=0, le=MAX_LATENCY_MS)]
 Weight = Annotated[StrictInt, Field(ge=0, le=MAX_WEIGHT)]
 Moment = Annotated[AwareDatetime | None, BeforeValidator(_iso_string)]
@@ -164,6 +164,17 @@ def check_settings_bounds(
             )
     if settings.expires_at is not None and settings.expires_at <= now:
         raise InvalidRequest("expires_at: must be in the future", param="expires_at")
+
+
+def check_simulate_latency(simulate: SimulateIn | None, function_timeout_s: float) -> None:
+    """A payment's scripted `simulate.gateway_latency_ms` fits under the function deadline."""
+    limit = latency_limit_ms(function_timeout_s)
+    if simulate is not None and (simulate.gateway_latency_ms or 0) > limit:
+        param = "simulate.gateway_latency_ms"
+        raise InvalidRequest(
+            f"{param}: must be at most {limit} (the function deadline less a margin)",
+            param=param,
+        )
 
 
 class SimulateIn(BaseModel):

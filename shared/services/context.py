@@ -21,6 +21,9 @@ from shared.services.ports import (
     WebhookStore,
 )
 
+# ≤ 1 s, so a simulator settings change is in force in every process within 2 s (DESIGN.md).
+SIMULATOR_CACHE_TTL_S = 1.0
+
 
 @dataclass(frozen=True)
 class LifecycleConfig:
@@ -67,5 +70,4 @@ class Gateway:
     simulator: SimulatorStore
     merchant_cache: TTLCache = field(default_factory=lambda: TTLCache(30.0))
     endpoint_cache: TTLCache = field(default_factory=lambda: TTLCache(2.0))
-    # ≤ 1 s, so a settings change is in force in every process within 2 s (DESIGN.md).
-    simulator_cache: TTLCache = field(default_factory=lambda: TTLCache(1.0))
+    simulator_cache: TTLCache = field(default_factory=lambda: TTLCache(SIMULATOR_CACHE_TTL_S))

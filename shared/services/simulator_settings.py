@@ -1,9 +1,9 @@
 """Use cases: a merchant's simulator settings — read them (cached), replace them, reset them.
 
-Every function reads the settings in force through `settings_in_force`, which keeps them in a
-per-process cache for at most `SETTINGS_CACHE_TTL_S`: a change made through any function is in
-force in every other within 2 s (DESIGN.md), at the cost of one small read per merchant per
-second per warm process.
+Every function reads the settings in force through `settings_in_force`, which keeps them in
+a per-process cache for at most `SIMULATOR_CACHE_TTL_S` (1 s): a change made through any
+function is in force in every other within 2 s (DESIGN.md), at the cost of one small read
+per merchant per second per warm process.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from shared.domain.simulator_settings import (
     OutcomeWeights,
     SimulatorSettings,
 )
-from shared.services.context import Gateway, LifecycleConfig
+from shared.services.context import SIMULATOR_CACHE_TTL_S, Gateway, LifecycleConfig
 from shared.services.validation import parse_model
 
-SETTINGS_CACHE_TTL_S = 1.0
+SETTINGS_CACHE_TTL_S = SIMULATOR_CACHE_TTL_S
 
 
 def baseline_of(config: LifecycleConfig) -> Baseline:

@@ -60,7 +60,7 @@ def create_function_app(
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
         allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Paygate-Fault"],
         expose_headers=["Idempotent-Replayed", "Retry-After", "X-Request-Id"],
         max_age=600,
