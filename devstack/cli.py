@@ -137,6 +137,16 @@ def load(
         help="Share on the dispute card: half the disputes answered with winning evidence, "
         "the others lost (accepted, or other evidence).",
     ),
+    simulator: Path | None = typer.Option(
+        None,
+        help="Simulator settings (the PUT /v1/simulator JSON) in force for the run; the "
+        "previous ones are put back at its end.",
+    ),
+    key_prefix: str | None = typer.Option(
+        None,
+        help="Idempotency keys <prefix>-<n> instead of load-<run id>-<n>: with --seed and a "
+        "seeded --simulator, a fresh stack replays the same run.",
+    ),
 ) -> None:
     """Send N payments, carry out the money movements, wait until everything settles, check
     the invariants, print a summary. `--captures 0 --refunds 0 --disputes 0`: payments only."""
@@ -146,9 +156,11 @@ def load(
 
     from devstack.load import run_load
     from devstack.load_console import render
+    from devstack.load_simulator import read_settings
 
     try:
         money = MoneyShares(captures, refunds, disputes)
+        settings = read_settings(simulator) if simulator is not None else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
 
@@ -167,6 +179,8 @@ def load(
             seed=seed,
             endpoints=endpoints,
             money=money,
+            simulator=settings,
+            key_prefix=key_prefix,
         )
     )
     console = Console()

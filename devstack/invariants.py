@@ -68,6 +68,7 @@ def check_invariants(
     disputes: dict[str, Doc] | None = None,
     object_trails: dict[str, list[Doc]] | None = None,
     api_refunds: dict[str, Doc] | None = None,
+    bad_signatures: bool = False,
 ) -> list[Violation]:
     """Every broken invariant; see the module docstring for the rules.
 
@@ -77,7 +78,9 @@ def check_invariants(
     only the API view is known), `receiver_records` what the demo receiver recorded
     (`GET /deliveries`); `endpoints` how many endpoints of the merchant subscribe to each
     event type (a number for all, a mapping per type; None: at least one); `refunds` and
-    `disputes` by id (with `payment`), `object_trails` their moves by object id.
+    `disputes` by id (with `payment`), `object_trails` their moves by object id;
+    `bad_signatures`: the simulator's `webhooks.bad_signature_rate` was on (a delivery's first
+    arrival may carry a bad signature, rejected, if a correctly signed one followed).
     """
     check = Check()
     refunds, disputes = refunds or {}, disputes or {}
@@ -105,7 +108,7 @@ def check_invariants(
             check_object_webhooks(
                 check, payment_id, object_id, objects.get(object_id, []), sent_by_it, endpoints
             )
-    check_receiver(check, payments, deliveries, receiver_records)
+    check_receiver(check, payments, deliveries, receiver_records, bad_signatures=bad_signatures)
     check_money(check, sent, payments, refunds, disputes, object_trails or {}, api_refunds)
     if api_payments is not None:
         _check_api(check, payments, api_payments)

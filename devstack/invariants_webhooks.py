@@ -18,7 +18,12 @@ The events an object must have sent: a payment its final event (`payment.succeed
 - `webhook_status_mismatch`: the payment's `webhook_status` disagrees with its latest
   settling event's deliveries;
 - `invalid_signature`, `redelivery_body_changed`: the receiver saw a bad signature, or a webhook
-  id whose bytes differ between receptions or from the stored body.
+  id whose bytes differ between receptions or from the stored body. Under the simulator's
+  `webhooks.bad_signature_rate` a webhook id's FIRST arrival may carry a bad signature, if the
+  receiver refused it and a correctly signed arrival followed; any other bad one still counts.
+
+The simulator's other dials need no exception: a dropped first attempt never reaches the
+receiver, a duplicate is the same webhook id again (counted once), a delay only reorders.
 """
 
 from __future__ import annotations
@@ -151,6 +156,8 @@ def check_receiver(
     payments: dict[str, Doc],
     deliveries: dict[str, list[Doc]],
     records: Iterable[Doc],
+    *,
+    bad_signatures: bool = False,
 ) -> None:
     received: dict[str, list[Doc]] = defaultdict(list)
     for record in records:
@@ -165,8 +172,9 @@ def check_receiver(
                 f"{webhook_id}: {len(arrivals)} receptions with different bodies",
                 payment_id,
             )
+        allowed = _simulated_bad_signature(arrivals) if bad_signatures else None
         for record in arrivals:
-            if not record.get("valid_signature"):
+            if not record.get("valid_signature") and record is not allowed:
                 check.add(
                     "invalid_signature", f"{webhook_id} arrived with a bad signature", payment_id
                 )
@@ -178,6 +186,16 @@ def check_receiver(
             _check_delivered(
                 check, payment_id, delivery, received.get(delivery.get("event_id", ""), [])
             )
+
+
+def _simulated_bad_signature(arrivals: list[Doc]) -> Doc | None:
+    """The arrival the simulator signed wrongly on purpose: a webhook id's first, refused
+    (4xx), with a correctly signed arrival after it; None when the arrivals do not look so."""
+    ordered = sorted(arrivals, key=lambda r: int(r.get("attempt") or 0))  # the receiver's count
+    first = ordered[0]
+    refused = 400 <= int(first.get("status_code") or 0) < 500
+    followed = any(r.get("valid_signature") for r in ordered[1:])
+    return first if not first.get("valid_signature") and refused and followed else None
 
 
 def _taken(record: Doc) -> bool:

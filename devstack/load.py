@@ -46,6 +46,7 @@ from devstack.load_client import Timings, api_client, send_until_accepted
 from devstack.load_collect import ApiSource, Collected, MongoSource, collect
 from devstack.load_mix import KINDS, MoneyShares, parse_mix, pick_kinds, plan_money, request_body
 from devstack.load_money import MoneyDriver, stop
+from devstack.load_simulator import Chaos, applied
 from devstack.load_stats import summarise
 from shared.domain.requests import DEFAULT_EVENT_TYPES
 
@@ -112,14 +113,17 @@ def plan_requests(
     concurrency: int,
     rng: random.Random,
     money: MoneyShares | None = None,
+    key_prefix: str | None = None,
 ) -> tuple[str, list[SentPayment]]:
-    """The run id and the requests in sending order (duplicates after their original)."""
+    """The run id and the requests in sending order (duplicates after their original).
+    Keys are `load-<run id>-<n>`, or `<key_prefix>-<n>` (the same keys on every stack)."""
     run_id = time.strftime("%Y%m%d%H%M%S") + secrets.token_hex(3)
     user_id = f"load_{run_id}"
+    prefix = key_prefix or f"load-{run_id}"
     kinds, plans = plan_money(pick_kinds(n, mix, rng), money or MoneyShares.none(), rng)
     originals = [
         SentPayment(
-            key=f"load-{run_id}-{index:06d}",
+            key=f"{prefix}-{index:06d}",
             kind=kind,
             body=request_body(
                 KINDS[kind], user_id, run_id, index, manual=plan is not None and plan.manual
@@ -158,12 +162,16 @@ async def run_load(
     on_progress: ProgressHook | None = None,
     endpoints: int = 1,
     money: MoneyShares | None = None,
+    simulator: dict[str, Any] | None = None,
+    key_prefix: str | None = None,
 ) -> LoadReport:
     """Send, settle, collect, check. See the module docstring."""
     weights = mix if isinstance(mix, dict) else parse_mix(mix)
     shares = MoneyShares() if money is None else money
     rng = random.Random(seed)
-    run_id, plan = plan_requests(n, weights, duplicate_share, concurrency, rng, shares)
+    run_id, plan = plan_requests(
+        n, weights, duplicate_share, concurrency, rng, shares, key_prefix=key_prefix
+    )
     user_id = f"load_{run_id}"
     config = {
         "base_url": base_url,
@@ -180,10 +188,15 @@ async def run_load(
             "refunds": shares.refunds,
             "disputes": shares.disputes,
         },
+        "key_prefix": key_prefix,
+        "simulator": simulator,
     }
     display = _Display(progress, on_progress)
     timings = Timings.empty()
-    async with api_client(base_url, api_key, concurrency + 8) as client:
+    async with (
+        api_client(base_url, api_key, concurrency + 8) as client,
+        applied(client, simulator) as in_force,
+    ):
         source: MongoSource | ApiSource = (
             MongoSource(mongodb_uri, mongodb_db) if mongodb_uri else ApiSource(client)
         )
@@ -239,6 +252,7 @@ async def run_load(
             disputes=data.disputes,
             object_trails=data.object_events,
             api_refunds=data.api_refunds,
+            bad_signatures=Chaos.of(in_force).bad_signatures,
         )
     summary = summarise(plan, timings, data, send_s, settle_s)
     return LoadReport(run_id, config, plan, violations, summary, settled_at is not None, data)

@@ -1,5 +1,5 @@
 """payments_api: the read side and merchant actions — payments, refunds, disputes, metrics,
-webhooks.
+webhooks, simulator settings.
 
 It also serves `/openapi.json` and `/docs` for the whole public API (every function's routes).
 """
@@ -7,8 +7,15 @@ It also serves `/openapi.json` and `/docs` for the whole public API (every funct
 from mangum import Mangum
 
 from shared.web.app import create_function_app
-from shared.web.routes import disputes, metrics, payments, refunds, webhooks
+from shared.web.routes import disputes, metrics, payments, refunds, simulator, webhooks
 
-routers = (payments.router, refunds.router, disputes.router, metrics.router, webhooks.router)
+routers = (
+    payments.router,
+    refunds.router,
+    disputes.router,
+    metrics.router,
+    webhooks.router,
+    simulator.router,
+)
 app = create_function_app(*routers, title="paygate", document_public_api=True)
 handler = Mangum(app, lifespan="off")

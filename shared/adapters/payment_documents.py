@@ -10,11 +10,12 @@ from dataclasses import fields
 from typing import Any
 
 from shared.domain.payment import Failure, Payment, StoredResponse, Transition
+from shared.domain.simulator import Simulate
 from shared.domain.states import PaymentStatus, WebhookStatus
 
 Doc = dict[str, Any]
 FIELD_NAMES = tuple(f.name for f in fields(Payment))
-NESTED = {"failure", "last_transition", "status", "webhook_status"}
+NESTED = {"failure", "last_transition", "simulate", "status", "webhook_status"}
 
 
 def failure_document(failure: Failure | None) -> Doc | None:
@@ -39,8 +40,27 @@ def transition_document(transition: Transition | None) -> Doc | None:
     }
 
 
+def simulate_document(simulate: Simulate | None) -> Doc | None:
+    if simulate is None:
+        return None
+    attempts = None if simulate.attempts is None else list(simulate.attempts)
+    return {"attempts": attempts, "gateway_latency_ms": simulate.gateway_latency_ms}
+
+
+def _simulate(doc: Doc | None) -> Simulate | None:
+    if not doc:
+        return None
+    attempts = doc.get("attempts")
+    return Simulate(
+        attempts=None if attempts is None else tuple(str(a) for a in attempts),
+        gateway_latency_ms=doc.get("gateway_latency_ms"),
+    )
+
+
 def field_value(name: str, value: Any) -> Any:
     """One attribute of a Payment as it is stored."""
+    if name == "simulate":
+        return simulate_document(value)
     if name == "failure":
         return failure_document(value)
     if name == "last_transition":
@@ -102,6 +122,7 @@ def from_document(doc: Doc) -> Payment:
         webhook_status=WebhookStatus(doc.get("webhook_status") or WebhookStatus.PENDING),
         failure=_failure(doc.get("failure")),
         last_transition=_transition(doc.get("last_transition")),
+        simulate=_simulate(doc.get("simulate")),
     )
 
 

@@ -1,4 +1,5 @@
-"""Upstash Redis over REST: the client, the idempotency lock and the per-merchant rate limit.
+"""Upstash Redis over REST: the client, the idempotency lock, request counters and the
+per-merchant rate limit.
 
 The lock is `SET key token NX PX ttl` and is released by a compare-and-delete script, so a
 request never deletes a lock another request took over after its own expired.
@@ -25,6 +26,11 @@ from shared.domain.errors import DependencyUnavailable
 RELEASE_IF_OWNER = (
     "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) "
     "else return 0 end"
+)
+# One command: INCR, and the key's time to live set by the call that created it.
+INCR_WITH_TTL = (
+    "local n = redis.call('INCR', KEYS[1]) "
+    "if n == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end return n"
 )
 REST_RETRY_INTERVAL_S = 0.05
 
@@ -87,6 +93,22 @@ class ReplayGuard:
         async with redis_call(self.timeout_s):
             fresh = await self.redis.set(f"qstash:jti:{token_id}", "1", nx=True, ex=self.ttl_s)
         return bool(fresh)
+
+
+class RequestCounter:
+    """Counts requests per key (the simulator's n-th request with one idempotency key)."""
+
+    def __init__(self, redis: Redis, timeout_s: float, prefix: str = "paygate:count:") -> None:
+        self.redis = redis
+        self.timeout_s = timeout_s
+        self.prefix = prefix
+
+    async def incr(self, key: str, ttl_s: int) -> int:
+        async with redis_call(self.timeout_s):
+            count = await self.redis.eval(
+                INCR_WITH_TTL, keys=[self.prefix + key], args=[str(ttl_s)]
+            )
+        return int(count)
 
 
 class MerchantRateLimit:

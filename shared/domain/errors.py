@@ -16,6 +16,7 @@ PaygateError                      type / code / message / param / http_status
 │   └── DuplicateRefund           the same, for a refund
 ├── IllegalTransition             409 illegal_transition (a bug if it ever reaches a client)
 ├── RateLimited                   429 rate_limited (+ retry_after seconds)
+├── SimulatedOutage               503 simulated_outage (the merchant's simulator said so)
 └── DependencyUnavailable         503 service_unavailable (names the dependency)
 """
 
@@ -126,6 +127,22 @@ class RateLimited(PaygateError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class SimulatedOutage(PaygateError):
+    """An API fault the merchant's simulator settings (or `Paygate-Fault`) asked for."""
+
+    http_status = 503
+    type = "api_error"
+    code = "simulated_outage"
+    retry_after = 1
+
+    def __init__(self, mode: str) -> None:
+        super().__init__(
+            f"simulated outage ({mode}): the simulator settings failed this request; "
+            "retry it with the same Idempotency-Key"
+        )
+        self.mode = mode
 
 
 class DependencyUnavailable(PaygateError):

@@ -44,6 +44,9 @@ def payment_fingerprint(request: PaymentCreate, card_key: str) -> str:
     same request; any field that differs (a different card included) is another request.
     """
     normalised = request.model_dump(mode="json")
+    if normalised.get("simulate") is None:
+        # Absent, as before `simulate` existed: a stored fingerprint stays valid.
+        normalised.pop("simulate", None)
     method = normalised["payment_method"]
     if method.get("card_number") is not None:
         method["card_number"] = card_digest(method["card_number"], card_key)

@@ -14,7 +14,7 @@ from typing import Any
 
 from shared.domain.payment_methods import stored_method
 from shared.domain.requests import PaymentCreate
-from shared.domain.simulator import magic_outcome_key
+from shared.domain.simulator import Simulate, magic_outcome_key
 from shared.domain.states import (
     CANCELABLE_STATES,
     PaymentStatus,
@@ -88,6 +88,7 @@ class Payment:
     metadata: dict[str, str] = field(default_factory=dict)
     scenario: str | None = None
     magic: str | None = None  # which magic test value it carries (never the value)
+    simulate: Simulate | None = None  # the request's scripted attempts / latency
     capture_method: str = AUTOMATIC
     amount_captured: int = 0
     # Succeeded refunds; the store counts them (and reserves pending ones) atomically.
@@ -140,6 +141,7 @@ class Payment:
             metadata=dict(request.metadata),
             scenario=request.scenario.value if request.scenario else None,
             magic=magic_outcome_key(method),
+            simulate=request.simulate.to_domain() if request.simulate else None,
             capture_method=request.capture_method,
             max_attempts=max_attempts,
             created_at=now,
@@ -155,6 +157,11 @@ class Payment:
     def can_retry(self) -> bool:
         """Only a FAILED payment may be retried by the merchant."""
         return self.status == PaymentStatus.FAILED
+
+    @property
+    def attempt_number(self) -> int:
+        """The current attempt counted across generations (1 for the very first)."""
+        return self.retry_count + 1
 
     @property
     def on_last_attempt(self) -> bool:

@@ -19,6 +19,7 @@ from pydantic import (
 
 from shared.domain.errors import InvalidRequest
 from shared.domain.payment_methods import normalise_card_number
+from shared.domain.simulator_requests import SimulateIn
 
 MAX_METADATA_KEYS = 20
 MAX_METADATA_KEY_LENGTH = 40
@@ -117,6 +118,9 @@ class PaymentCreate(BaseModel):
     metadata: dict[str, str] = Field(default_factory=dict)
     scenario: Scenario | None = None
     capture_method: Literal["automatic", "manual"] = "automatic"
+    simulate: SimulateIn | None = Field(
+        None, description="Scripted attempts and latency; overrides scenario and magic values"
+    )
 
     @field_validator("metadata")
     @classmethod

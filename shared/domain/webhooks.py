@@ -76,6 +76,13 @@ class EventSource:
     generation: int = 1
     occurrence: int = 0  # tells apart repeats of one event type (payment.retrying per attempt)
     summarised: bool = False
+    # The simulator's draw key: the client's idempotency key behind the event (never an id the
+    # stack generated), so a seeded run's webhook chaos is the same on any stack.
+    chaos_key: str | None = None
+
+    def delivery_chaos_key(self, event_type: str) -> str:
+        base = self.chaos_key or self.object_id
+        return f"{base}:{event_type}:g{self.generation}:{self.occurrence}"
 
 
 @dataclass(frozen=True)

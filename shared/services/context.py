@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from shared.services.cache import TTLCache
 from shared.services.ports import (
+    Counter,
     DisputeStore,
     HostResolver,
     Lock,
@@ -14,10 +15,14 @@ from shared.services.ports import (
     RateLimit,
     RefundStore,
     ReplayGuard,
+    SimulatorStore,
     TaskQueue,
     WebhookSender,
     WebhookStore,
 )
+
+# ≤ 1 s, so a simulator settings change is in force in every process within 2 s (DESIGN.md).
+SIMULATOR_CACHE_TTL_S = 1.0
 
 
 @dataclass(frozen=True)
@@ -61,5 +66,8 @@ class Gateway:
     resolver: HostResolver
     refunds: RefundStore
     disputes: DisputeStore
+    counters: Counter
+    simulator: SimulatorStore
     merchant_cache: TTLCache = field(default_factory=lambda: TTLCache(30.0))
     endpoint_cache: TTLCache = field(default_factory=lambda: TTLCache(2.0))
+    simulator_cache: TTLCache = field(default_factory=lambda: TTLCache(SIMULATOR_CACHE_TTL_S))

@@ -20,6 +20,7 @@ from shared.domain.fingerprint import payment_fingerprint
 from shared.domain.money import validate_amount, validate_currency
 from shared.domain.payment import Payment, StoredResponse
 from shared.domain.requests import PaymentCreate, valid_idempotency_key
+from shared.domain.simulator_requests import check_simulate_latency
 from shared.services.context import Gateway
 from shared.services.lifecycle_messages import process_message
 from shared.services.validation import parse_model
@@ -54,6 +55,7 @@ def parse_payment(raw_body: Any, gw: Gateway) -> PaymentCreate:
     request = parse_model(PaymentCreate, raw_body)
     validate_amount(request.amount, gw.config.max_amount)
     request.currency = validate_currency(request.currency, gw.config.currencies)
+    check_simulate_latency(request.simulate, gw.config.function_timeout_s)
     return request
 
 

@@ -7,16 +7,21 @@ sent is the one stored when the delivery was created, so every attempt carries t
 
 from __future__ import annotations
 
+import base64
 import time
 from typing import Any
 
 from shared.domain import ids
 from shared.domain.clock import utcnow
 from shared.domain.states import DeliveryStatus
-from shared.domain.webhooks import signature_header
+from shared.domain.webhooks import SendResult, signature_header
 from shared.services.context import Gateway
 from shared.services.results import StepResult
+from shared.services.webhook_chaos import DROPPED, delivery_chaos
 from shared.services.webhook_fanout import merchant_endpoints, refresh_webhook_status
+
+# The simulator's bad signature: a well-formed signature by a secret no endpoint has.
+WRONG_SECRET = "whsec_" + base64.b64encode(b"paygate simulator: not your secret").decode()
 
 
 def active_secrets(endpoint: dict[str, Any]) -> list[str]:
@@ -56,16 +61,11 @@ async def dispatch_webhook(
     if endpoint is None:
         await _mark(gw, delivery, DeliveryStatus.FAILED, {"last_error": "endpoint deleted"})
         return StepResult(200, "endpoint_deleted")
-    timestamp = int(time.time())
-    headers = {
-        "content-type": "application/json",
-        "webhook-id": delivery["event_id"],
-        "webhook-timestamp": str(timestamp),
-        "webhook-signature": signature_header(
-            active_secrets(endpoint), delivery["event_id"], timestamp, delivery["body"]
-        ),
-    }
-    result = await gw.sender.send(endpoint["url"], delivery["body"], headers)
+    chaos = await delivery_chaos(gw, delivery)
+    if chaos.drop:  # the simulator's: not sent, answered like an endpoint that failed
+        result = SendResult(None, 0.0, DROPPED)
+    else:
+        result = await _send(gw, endpoint, delivery, bad_signature=chaos.bad_signature)
     last_attempt = retried >= max_retries
     status = (
         DeliveryStatus.SUCCESS
@@ -84,6 +84,46 @@ async def dispatch_webhook(
         },
         inc={"attempt_count": 1},
     )
+    await _record_attempt(gw, delivery, updated, round_, retried, message_id, result)
+    if chaos.duplicate and updated is not None and status == DeliveryStatus.SUCCESS:
+        # The simulator's duplicate: the same webhook-id and body once more, its own attempt.
+        again = await _send(gw, endpoint, delivery, bad_signature=False)
+        await _record_attempt(gw, delivery, None, round_, retried, message_id, again)
+    if updated is not None and status != DeliveryStatus.PENDING and delivery["final_event"]:
+        await refresh_webhook_status(gw, delivery["payment_id"], delivery["generation"])
+    if result.ok:
+        return StepResult(200, "delivered")
+    return StepResult(502, DROPPED if chaos.drop else "endpoint_failed")
+
+
+async def _send(
+    gw: Gateway, endpoint: dict[str, Any], delivery: dict[str, Any], *, bad_signature: bool
+) -> SendResult:
+    """One signed POST of the delivery's stored body (signed with a wrong secret on request)."""
+    timestamp = int(time.time())
+    secrets = [WRONG_SECRET] if bad_signature else active_secrets(endpoint)
+    headers = {
+        "content-type": "application/json",
+        "webhook-id": delivery["event_id"],
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signature_header(
+            secrets, delivery["event_id"], timestamp, delivery["body"]
+        ),
+    }
+    return await gw.sender.send(endpoint["url"], delivery["body"], headers)
+
+
+async def _record_attempt(
+    gw: Gateway,
+    delivery: dict[str, Any],
+    updated: dict[str, Any] | None,
+    round_: int,
+    retried: int,
+    message_id: str | None,
+    result: SendResult,
+) -> None:
+    """One attempt row. `updated` is the delivery as this attempt's guarded update left it."""
+    delivery_id = delivery["_id"]
     counted = updated
     if counted is None:
         # Settled (or redelivered) meanwhile by a concurrent dispatch of the same delivery; this
@@ -108,11 +148,6 @@ async def dispatch_webhook(
             "qstash_message_id": message_id,
         }
     )
-    if updated is not None and status != DeliveryStatus.PENDING and delivery["final_event"]:
-        await refresh_webhook_status(gw, delivery["payment_id"], delivery["generation"])
-    if result.ok:
-        return StepResult(200, "delivered")
-    return StepResult(502, "endpoint_failed")
 
 
 async def _take_round(gw: Gateway, delivery: dict[str, Any], round_: int) -> dict[str, Any] | None:

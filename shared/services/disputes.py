@@ -134,20 +134,24 @@ async def decide_dispute(gw: Gateway, dispute_id: str) -> StepResult:
     return StepResult(200, dispute.status.value.lower(), dispute.payment_id, dispute.status.value)
 
 
-def dispute_source(dispute: Dispute) -> EventSource:
-    """A dispute's event: listed with its payment, carrying the dispute."""
+def dispute_source(dispute: Dispute, payment_key: str | None = None) -> EventSource:
+    """A dispute's event: listed with its payment, carrying the dispute; `payment_key` is the
+    payment's idempotency key (the simulator's draw key)."""
     return EventSource(
         merchant_id=dispute.merchant_id,
         payment_id=dispute.payment_id,
         object_id=dispute.id,
         data=DisputeOut.from_domain(dispute).as_json(),
         summarised=False,
+        chaos_key=None if payment_key is None else "dispute:" + payment_key,
     )
 
 
 async def complete_dispute_fan_out(gw: Gateway, dispute: Dispute) -> None:
     """Queue the webhooks of the event the dispute's state sends, then clear its flag."""
-    await fan_out_event(gw, dispute_source(dispute), dispute.event_type)
+    payment = await gw.payments.get(dispute.payment_id)
+    key = payment.idempotency_key if payment is not None else None
+    await fan_out_event(gw, dispute_source(dispute, key), dispute.event_type)
     await gw.disputes.finish_fan_out(dispute)
 
 

@@ -87,10 +87,14 @@ def decide_dispute_message(dispute: Dispute, delay_s: int) -> Message:
 
 
 def dispatch_message(
-    delivery: dict[str, Any], webhook_max_attempts: int, suffix: str = ""
+    delivery: dict[str, Any],
+    webhook_max_attempts: int,
+    suffix: str = "",
+    delay_s: int | None = None,
 ) -> Message:
     """Dedup id = delivery + round: a redelivery (next round) is a new message, a repeat is
-    not; the sweeper adds a suffix when it re-publishes a round whose message is gone."""
+    not; the sweeper adds a suffix when it re-publishes a round whose message is gone.
+    `delay_s`: the simulator's `webhooks.delay_ms` for a new delivery."""
     round_ = delivery.get("round", 0)
     return Message(
         path=DISPATCH_PATH,
@@ -103,4 +107,5 @@ def dispatch_message(
         deduplication_id=f"dispatch-{delivery['_id']}-r{round_}{suffix}",
         retries=max(webhook_max_attempts - 1, 0),
         failure_path=DISPATCH_FAILURE_PATH,
+        delay_s=delay_s,
     )

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from shared.domain.dispute import Dispute
 from shared.domain.payment import Payment, StoredResponse
 from shared.domain.refund import Refund
+from shared.domain.simulator_settings import Baseline, SimulatorSettings
 from shared.domain.states import WebhookStatus
 from shared.domain.tasks import Message
 from shared.domain.webhooks import SendResult
@@ -234,6 +235,24 @@ class WebhookStore(Protocol):
     async def attempts_of(self, delivery_ids: list[str]) -> list[Doc]: ...
 
 
+class SimulatorStore(Protocol):
+    """Each merchant's simulator settings (one document, versioned)."""
+
+    async def load(self, merchant_id: str, baseline: Baseline) -> SimulatorSettings | None:
+        """The stored settings (a reset reads as `baseline`'s defaults); None if never set."""
+
+    async def save(
+        self,
+        merchant_id: str,
+        settings: SimulatorSettings | None,
+        *,
+        now: datetime,
+        baseline: Baseline,
+    ) -> SimulatorSettings:
+        """One atomic write: the values (None: back to the defaults), updated_at = now and
+        the version + 1; returns what is now stored."""
+
+
 class MerchantStore(Protocol):
     async def by_key_hash(self, api_key_hash: str) -> Doc | None: ...
 
@@ -271,6 +290,11 @@ class HostResolver(Protocol):
 class ReplayGuard(Protocol):
     async def first_use(self, token_id: str) -> bool:
         """True the first time `token_id` is seen within the guard's window."""
+
+
+class Counter(Protocol):
+    async def incr(self, key: str, ttl_s: int) -> int:
+        """`key`'s count after adding one (1 the first time; forgotten `ttl_s` after that)."""
 
 
 class RateLimit(Protocol):

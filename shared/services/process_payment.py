@@ -21,16 +21,17 @@ from shared.domain.simulator import (
     decide_outcome,
     simulated_latency_s,
 )
+from shared.domain.simulator_requests import DEADLINE_MARGIN_S
 from shared.domain.states import PaymentStatus, WebhookStatus
 from shared.domain.webhooks import RETRYING
 from shared.services.context import Gateway
 from shared.services.disputes import schedule_dispute
 from shared.services.results import StepResult
 from shared.services.settling import commit_settling_move, schedule_expiry
+from shared.services.simulator_settings import settings_in_force
 from shared.services.webhook_fanout import complete_fan_out, fan_out
 
 log = logging.getLogger("paygate.process_payment")
-DEADLINE_MARGIN_S = 1.0
 
 
 async def process_payment(
@@ -82,18 +83,25 @@ async def _claim(gw: Gateway, payment: Payment, message_id: str | None) -> Payme
 
 
 async def _simulate(gw: Gateway, payment: Payment, deadline: float) -> Outcome:
-    cfg = gw.config
+    settings = await settings_in_force(gw, payment.merchant_id)
+    simulate = payment.simulate
     sim = SimulationInput(
-        payment_id=payment.id,
-        generation=payment.generation,
+        idempotency_key=payment.idempotency_key,
         attempt=payment.attempts,
+        number=payment.attempt_number,
         scenario=payment.scenario,
         magic=payment.magic,
+        script=simulate.attempts if simulate else None,
+        method_type=payment.payment_method.get("type", "card"),
     )
-    outcome = decide_outcome(sim, list(cfg.outcome_weights), cfg.simulator_seed)
+    outcome = decide_outcome(sim, settings.outcome_weights.as_list(), settings.seed)
     budget = deadline - time.monotonic()
     delay = simulated_latency_s(
-        sim, list(cfg.gateway_latency_ms), cfg.simulator_seed, budget - DEADLINE_MARGIN_S
+        sim,
+        settings.gateway_latency_ms,
+        settings.seed,
+        budget - DEADLINE_MARGIN_S,
+        fixed_ms=simulate.gateway_latency_ms if simulate else None,
     )
     if delay > 0:
         await asyncio.sleep(delay)
@@ -105,7 +113,9 @@ async def _settle(
 ) -> StepResult:
     if outcome.kind == OutcomeKind.SUCCESS:
         return await finalise(gw, payment, PaymentStatus.SUCCESS, None, message_id)
-    failure = Failure(outcome.code or outcome.kind.value, outcome.message or "")
+    failure = Failure(
+        outcome.code or outcome.kind.value, outcome.message or "", outcome.advice_code
+    )
     if not outcome.retryable:
         return await finalise(gw, payment, PaymentStatus.FAILED, failure, message_id)
     if payment.on_last_attempt:

@@ -29,6 +29,7 @@ def refund_source(refund: Refund) -> EventSource:
         object_id=refund.id,
         data=RefundOut.from_domain(refund).as_json(),
         summarised=False,
+        chaos_key="refund:" + refund.idempotency_key,
     )
 
 

@@ -12,8 +12,14 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _param(loc: tuple[int | str, ...]) -> str | None:
-    parts = [str(part) for part in loc if not str(part).startswith("function-")]
-    return ".".join(parts) or None
+    """`simulate.attempts[2]`: fields joined by dots, list positions in brackets."""
+    param = ""
+    for part in loc:
+        if isinstance(part, int):
+            param += f"[{part}]"
+        elif not part.startswith("function-"):
+            param += f".{part}" if param else part
+    return param or None
 
 
 def parse_model[M: BaseModel](model: type[M], data: Any) -> M:

@@ -16,6 +16,8 @@ from shared.domain.clock import iso
 from shared.domain.dispute import Dispute
 from shared.domain.payment import Failure, Payment
 from shared.domain.refund import Refund
+from shared.domain.simulator import Simulate
+from shared.domain.simulator_settings import LatencyRange, SimulatorSettings
 
 Doc = dict[str, Any]
 
@@ -47,6 +49,20 @@ class FailureOut(BaseModel):
         return cls(code=failure.code, message=failure.message, advice_code=failure.advice_code)
 
 
+class SimulateOut(BaseModel):
+    """The request's `simulate`, as it was accepted."""
+
+    attempts: list[str] | None
+    gateway_latency_ms: int | None
+
+    @classmethod
+    def of(cls, simulate: Simulate | None) -> Self | None:
+        if simulate is None:
+            return None
+        attempts = None if simulate.attempts is None else list(simulate.attempts)
+        return cls(attempts=attempts, gateway_latency_ms=simulate.gateway_latency_ms)
+
+
 class PaymentOut(BaseModel):
     id: str = Field(examples=["pay_01JDV6ZQ6Y4V9J2M7ZB3N8K1QX"])
     object: Literal["payment"]
@@ -73,6 +89,9 @@ class PaymentOut(BaseModel):
     idempotency_key: str
     metadata: dict[str, str]
     scenario: str | None
+    simulate: SimulateOut | None = Field(
+        description="Scripted attempts and gateway latency, as sent; null when not scripted"
+    )
     created_at: str
     updated_at: str
     finalized_at: str | None
@@ -106,6 +125,7 @@ class PaymentOut(BaseModel):
             idempotency_key=payment.idempotency_key,
             metadata=payment.metadata,
             scenario=payment.scenario,
+            simulate=SimulateOut.of(payment.simulate),
             created_at=iso(payment.created_at) or "",
             updated_at=iso(payment.updated_at) or "",
             finalized_at=iso(payment.finalized_at),
@@ -385,3 +405,74 @@ class SettlementReportOut(BaseModel):
     date: str = Field(examples=["2026-01-31"])
     url: str = Field(description="Presigned S3 GET URL of the CSV")
     expires_at: str = Field(description="When the URL stops working (ISO-8601 UTC)")
+
+
+class LatencyRangeOut(BaseModel):
+    min: int = Field(description="Milliseconds")
+    max: int = Field(description="Milliseconds")
+
+    @classmethod
+    def of(cls, span: LatencyRange) -> Self:
+        return cls(min=span.min, max=span.max)
+
+
+class OutcomeWeightsOut(BaseModel):
+    success: int
+    timeout: int
+    hard_failure: int
+
+
+class ApiFaultsOut(BaseModel):
+    error_rate: float = Field(description="Share of the merchant's POSTs answering 503")
+    error_mode: Literal["before_commit", "after_commit"]
+    latency_ms: LatencyRangeOut
+
+
+class WebhookChaosOut(BaseModel):
+    drop_rate: float
+    duplicate_rate: float
+    bad_signature_rate: float
+    delay_ms: LatencyRangeOut
+
+
+class SimulatorOut(BaseModel):
+    """The merchant's simulator settings in force (after `expires_at`: the defaults, with the
+    past `expires_at` shown, and `is_default` true)."""
+
+    object: Literal["simulator"]
+    version: int = Field(description="Bumped by every PUT and DELETE; 0: never set")
+    updated_at: str | None
+    expires_at: str | None = Field(description="When these settings fall back to the defaults")
+    is_default: bool = Field(description="Whether every dial is at its default now")
+    seed: int | None = Field(description="null: not deterministic")
+    outcome_weights: OutcomeWeightsOut
+    gateway_latency_ms: LatencyRangeOut
+    api: ApiFaultsOut
+    webhooks: WebhookChaosOut
+
+    @classmethod
+    def from_domain(cls, settings: SimulatorSettings) -> Self:
+        weights, api, hooks = settings.outcome_weights, settings.api, settings.webhooks
+        return cls(
+            object="simulator",
+            version=settings.version,
+            updated_at=iso(settings.updated_at),
+            expires_at=iso(settings.expires_at),
+            is_default=settings.is_default,
+            seed=settings.seed,
+            outcome_weights=OutcomeWeightsOut(
+                success=weights.success, timeout=weights.timeout, hard_failure=weights.hard_failure
+            ),
+            gateway_latency_ms=LatencyRangeOut.of(settings.gateway_latency_ms),
+            api=ApiFaultsOut(
+                error_rate=api.error_rate,
+                error_mode="after_commit" if api.error_mode == "after_commit" else "before_commit",
+                latency_ms=LatencyRangeOut.of(api.latency_ms),
+            ),
+            webhooks=WebhookChaosOut(
+                drop_rate=hooks.drop_rate,
+                duplicate_rate=hooks.duplicate_rate,
+                bad_signature_rate=hooks.bad_signature_rate,
+                delay_ms=LatencyRangeOut.of(hooks.delay_ms),
+            ),
+        )

@@ -25,6 +25,7 @@ from shared.domain.webhooks import RETRYING, EventSource, build_event
 from shared.services.context import Gateway
 from shared.services.lifecycle_messages import dispatch_message
 from shared.services.views import PaymentOut
+from shared.services.webhook_chaos import delivery_delays_s
 
 
 async def merchant_endpoints(gw: Gateway, merchant_id: str) -> list[dict[str, Any]]:
@@ -54,6 +55,7 @@ def payment_source(payment: Payment, event_type: str) -> EventSource:
         # One payment.retrying per attempt; a settling event once per settled state.
         occurrence=payment.attempts if event_type == RETRYING else 0,
         summarised=event_type != RETRYING,
+        chaos_key=payment.idempotency_key,
     )
 
 
@@ -73,6 +75,7 @@ def _delivery(source: EventSource, endpoint: dict[str, Any], event_type: str) ->
         "endpoint_url": endpoint["url"],
         "event_id": message_id,
         "event_type": event_type,
+        "chaos_key": source.delivery_chaos_key(event_type),
         "final_event": source.summarised,
         "body": json.dumps(event, separators=(",", ":")),
         "status": DeliveryStatus.PENDING.value,
@@ -106,7 +109,11 @@ async def fan_out_event(
         return 0
     deliveries = [_delivery(source, endpoint, event_type) for endpoint in endpoints]
     await gw.webhooks.insert_deliveries(deliveries)
-    messages = [dispatch_message(d, gw.config.webhook_max_attempts) for d in deliveries]
+    delays = await delivery_delays_s(gw, source.merchant_id, deliveries)
+    messages = [
+        dispatch_message(d, gw.config.webhook_max_attempts, delay_s=delay)
+        for d, delay in zip(deliveries, delays, strict=True)
+    ]
     try:
         await gw.queue.publish_many(messages)
     except DependencyUnavailable:

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from shared.config import get_settings
 from shared.web import bootstrap, logs
 from shared.web.errors import register_error_handlers
+from shared.web.faults import SimulatedFaultMiddleware
 from shared.web.health import dependency_health
 from shared.web.middleware import (
     BodySizeLimitMiddleware,
@@ -53,13 +54,14 @@ def create_function_app(
 
         _document_also(app, PUBLIC)
     register_error_handlers(app)
+    app.add_middleware(SimulatedFaultMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeaderSizeLimitMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
-        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-        allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+        allow_methods=["GET", "POST", "PUT", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "Paygate-Fault"],
         expose_headers=["Idempotent-Replayed", "Retry-After", "X-Request-Id"],
         max_age=600,
     )

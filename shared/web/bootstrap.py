@@ -24,6 +24,7 @@ from shared.adapters.payment_repository import PaymentRepository
 from shared.adapters.refund_repository import RefundRepository
 from shared.adapters.settlement_repository import SettlementRepository
 from shared.adapters.settlement_store import SettlementStore, default_store
+from shared.adapters.simulator_repository import SimulatorRepository
 from shared.adapters.webhook_repository import WebhookRepository
 from shared.config import Settings, get_settings
 from shared.domain.retry_budget import webhook_redrive_after_s
@@ -109,6 +110,8 @@ def build_clients(settings: Settings) -> Clients:
         resolver=resolver,
         refunds=RefundRepository(db),
         disputes=DisputeRepository(db),
+        counters=upstash.RequestCounter(redis, timeout),
+        simulator=SimulatorRepository(db),
     )
     gateway.merchant_cache.ttl_s = settings.auth_cache_s
     return Clients(

@@ -14,6 +14,7 @@ from shared.domain.errors import InvalidRequest, UnsupportedMediaType
 from shared.services.context import Gateway
 from shared.services.merchants import authenticate
 from shared.web import bootstrap, logs
+from shared.web.faults import apply_api_faults
 from shared.web.json_input import decode_json
 
 
@@ -25,11 +26,14 @@ GatewayDep = Annotated[Gateway, Depends(_gateway)]
 
 
 async def _merchant(
+    request: Request,
     gw: GatewayDep,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> dict[str, Any]:
+    """The calling merchant, once its simulator's API faults (if any) were applied."""
     merchant = await authenticate(gw, authorization)
     logs.bind(merchant_id=merchant["_id"])
+    await apply_api_faults(request, gw, merchant["_id"])
     return merchant
 
 

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from shared.domain.errors import PaygateError, RateLimited
+from shared.domain.errors import PaygateError, RateLimited, SimulatedOutage
 
 log = logging.getLogger("paygate.errors")
 
@@ -36,7 +36,8 @@ def error_response(
 
 
 def paygate_error_response(exc: PaygateError) -> JSONResponse:
-    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    retry_after = exc.retry_after if isinstance(exc, RateLimited | SimulatedOutage) else None
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return error_response(exc.http_status, exc.type, exc.code, exc.message, exc.param, headers)
 
 

@@ -52,7 +52,7 @@ def opened() -> Dispute:
 def test_the_dispute_card_succeeds_and_is_remembered_as_a_dispute() -> None:
     key = magic_outcome_key({"card_number": "4000000000000259"})
     assert key == MAGIC_DISPUTE
-    sim = Sim(payment_id="pay_x", generation=1, attempt=1, scenario=None, magic=key)
+    sim = Sim(idempotency_key="key_x", attempt=1, scenario=None, magic=key)
     assert decide_outcome(sim, [0, 100, 0]).kind == OutcomeKind.SUCCESS
 
 

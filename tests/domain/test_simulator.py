@@ -15,6 +15,7 @@ from shared.domain.simulator import (
     magic_outcome_key,
     simulated_latency_s,
 )
+from shared.domain.simulator_settings import LatencyRange
 
 WEIGHTS = [70, 15, 15]
 
@@ -23,11 +24,9 @@ def sim(
     scenario: str | None = None,
     magic: str | None = None,
     attempt: int = 1,
-    payment_id: str = "pay_1",
+    key: str = "key_1",
 ) -> SimulationInput:
-    return SimulationInput(
-        payment_id=payment_id, generation=1, attempt=attempt, scenario=scenario, magic=magic
-    )
+    return SimulationInput(idempotency_key=key, attempt=attempt, scenario=scenario, magic=magic)
 
 
 @pytest.mark.parametrize(
@@ -73,8 +72,8 @@ def test_ordinary_card_is_not_magic() -> None:
 
 
 def test_seeded_mix_replays_and_follows_weights() -> None:
-    draws = [decide_outcome(sim(payment_id=f"pay_{i}"), WEIGHTS, seed=7).kind for i in range(3000)]
-    again = [decide_outcome(sim(payment_id=f"pay_{i}"), WEIGHTS, seed=7).kind for i in range(3000)]
+    draws = [decide_outcome(sim(key=f"key_{i}"), WEIGHTS, seed=7).kind for i in range(3000)]
+    again = [decide_outcome(sim(key=f"key_{i}"), WEIGHTS, seed=7).kind for i in range(3000)]
     assert draws == again
     share = Counter(draws)
     assert 0.66 < share[OutcomeKind.SUCCESS] / 3000 < 0.74
@@ -83,7 +82,7 @@ def test_seeded_mix_replays_and_follows_weights() -> None:
 
 
 def test_latency_never_exceeds_the_budget() -> None:
-    assert simulated_latency_s(sim(), [100, 200], 1, budget_s=0.05) == 0.05
-    assert 0.1 <= simulated_latency_s(sim(), [100, 200], 1, budget_s=10) <= 0.2
-    assert simulated_latency_s(sim(), [0, 0], None, budget_s=10) == 0.0
-    assert simulated_latency_s(sim(), [50, 60], None, budget_s=-1) == 0.0
+    assert simulated_latency_s(sim(), LatencyRange(100, 200), 1, budget_s=0.05) == 0.05
+    assert 0.1 <= simulated_latency_s(sim(), LatencyRange(100, 200), 1, budget_s=10) <= 0.2
+    assert simulated_latency_s(sim(), LatencyRange(0, 0), None, budget_s=10) == 0.0
+    assert simulated_latency_s(sim(), LatencyRange(50, 60), None, budget_s=-1) == 0.0

@@ -80,6 +80,15 @@ class FakeReplayGuard:
         return fresh
 
 
+class FakeCounter:
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+
+    async def incr(self, key: str, ttl_s: int) -> int:
+        self.counts[key] = self.counts.get(key, 0) + 1
+        return self.counts[key]
+
+
 class NoRateLimit:
     async def check(self, merchant_id: str) -> int | None:
         return None

@@ -9,6 +9,7 @@ from shared.domain.clock import utcnow
 from shared.domain.webhooks import EVENT_TYPES
 from shared.services.context import Gateway, LifecycleConfig
 from tests.fakes.edges import (
+    FakeCounter,
     FakeLock,
     FakeQueue,
     FakeReplayGuard,
@@ -17,7 +18,13 @@ from tests.fakes.edges import (
     NoRateLimit,
 )
 from tests.fakes.refunds import FakeRefunds
-from tests.fakes.stores import FakeDisputes, FakeMerchants, FakePayments, FakeWebhooks
+from tests.fakes.stores import (
+    FakeDisputes,
+    FakeMerchants,
+    FakePayments,
+    FakeSimulator,
+    FakeWebhooks,
+)
 
 CONFIG = LifecycleConfig(
     max_amount=1_000_000,
@@ -69,6 +76,9 @@ def fake_gateway(*, endpoints: int = 1, sender: FakeSender | None = None, **conf
         resolver=FakeResolver({"merchant.example": ["93.184.215.14"]}),
         refunds=FakeRefunds(payments),
         disputes=FakeDisputes(payments.events),
+        counters=FakeCounter(),
+        simulator=FakeSimulator(),
     )
     gw.endpoint_cache.ttl_s = 0  # every read sees the fake store
+    gw.simulator_cache.ttl_s = 0
     return gw

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from shared.domain.dispute import Dispute, DisputeStatus
 from shared.domain.errors import DuplicatePayment
 from shared.domain.payment import Payment, StoredResponse
+from shared.domain.simulator_settings import Baseline, SimulatorSettings
 from shared.domain.states import PaymentStatus, WebhookStatus
 
 Doc = dict[str, Any]
@@ -404,3 +406,27 @@ def _replace_dispute(dispute: Dispute, **changes: Any) -> Dispute:
     from dataclasses import replace
 
     return replace(dispute, **changes)
+
+
+class FakeSimulator:
+    """Merchants' simulator settings, kept as the domain objects."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, SimulatorSettings] = {}
+
+    async def load(self, merchant_id: str, baseline: Baseline) -> SimulatorSettings | None:
+        found = self.rows.get(merchant_id)
+        return None if found is None else found.with_baseline(baseline)
+
+    async def save(
+        self,
+        merchant_id: str,
+        settings: SimulatorSettings | None,
+        *,
+        now: datetime,
+        baseline: Baseline,
+    ) -> SimulatorSettings:
+        version = self.rows[merchant_id].version + 1 if merchant_id in self.rows else 1
+        base = settings or SimulatorSettings.defaults(baseline)
+        self.rows[merchant_id] = replace(base, version=version, updated_at=now, baseline=baseline)
+        return self.rows[merchant_id]

@@ -123,6 +123,36 @@ def test_invalid_signature() -> None:
     assert "invalid_signature" in rules(found)
 
 
+def _badly_signed_first(run: Run, then_valid: bool = True, status: int = 400) -> None:
+    """pay_success's webhook arrives first with a bad signature (refused), then as recorded."""
+    good = run.receiver[0]
+    good["attempt"] = 2
+    good["valid_signature"] = then_valid
+    run.receiver.insert(0, {**good, "attempt": 1, "valid_signature": False, "status_code": status})
+
+
+def test_a_simulated_bad_signature_is_allowed_only_on_a_refused_first_arrival() -> None:
+    run = Run()
+    _badly_signed_first(run)
+    assert rules(run.check()) == {"invalid_signature"}  # the dial was off: a violation
+    assert run.check(bad_signatures=True) == []
+
+
+def test_under_the_bad_signature_dial_other_bad_arrivals_still_count() -> None:
+    accepted = Run()
+    _badly_signed_first(accepted, status=200)  # the receiver took a bad signature
+    assert "invalid_signature" in rules(accepted.check(bad_signatures=True))
+    never_fixed = Run()
+    _badly_signed_first(never_fixed, then_valid=False)  # no correctly signed arrival followed
+    assert "invalid_signature" in rules(never_fixed.check(bad_signatures=True))
+    later = Run()
+    later.receiver[0]["attempt"] = 1
+    later.receiver.insert(
+        1, {**later.receiver[0], "attempt": 2, "valid_signature": False, "status_code": 400}
+    )
+    assert "invalid_signature" in rules(later.check(bad_signatures=True))
+
+
 def test_webhook_still_pending() -> None:
     run = Run()
     run.deliveries["pay_flaky"][0]["status"] = "PENDING"
