@@ -7,8 +7,15 @@ It also serves `/openapi.json` and `/docs` for the whole public API (every funct
 from mangum import Mangum
 
 from shared.web.app import create_function_app
-from shared.web.routes import disputes, metrics, payments, refunds, webhooks
+from shared.web.routes import disputes, events, metrics, payments, refunds, webhooks
 
-routers = (payments.router, refunds.router, disputes.router, metrics.router, webhooks.router)
+routers = (
+    payments.router,
+    refunds.router,
+    disputes.router,
+    metrics.router,
+    webhooks.router,
+    events.router,
+)
 app = create_function_app(*routers, title="paygate", document_public_api=True)
 handler = Mangum(app, lifespan="off")

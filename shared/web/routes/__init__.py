@@ -7,6 +7,7 @@ it whichever function serves it.
 from shared.web.routes import (
     create_payment,
     disputes,
+    events,
     metrics,
     payments,
     refunds,
@@ -21,6 +22,7 @@ PUBLIC = (
     disputes.router,
     metrics.router,
     webhooks.router,
+    events.router,
     settlements.router,
 )
 
