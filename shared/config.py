@@ -175,6 +175,12 @@ class Settings(SecretsLocation):
     webhook_secret_overlap_s: int = Field(
         86_400, validation_alias=AliasChoices("PAYGATE_WEBHOOK_SECRET_OVERLAP_S"), ge=0
     )
+    webhook_disable_after: int = Field(
+        20,
+        validation_alias=AliasChoices("PAYGATE_WEBHOOK_DISABLE_AFTER"),
+        ge=1,
+        description="Consecutive FAILED deliveries after which an endpoint is disabled.",
+    )
     webhook_redrive_after_s: float | None = Field(
         None,
         validation_alias=AliasChoices("PAYGATE_WEBHOOK_REDRIVE_AFTER_S"),

@@ -7,7 +7,7 @@ It also serves `/openapi.json` and `/docs` for the whole public API (every funct
 from mangum import Mangum
 
 from shared.web.app import create_function_app
-from shared.web.routes import disputes, metrics, payments, refunds, simulator, webhooks
+from shared.web.routes import disputes, events, metrics, payments, refunds, simulator, webhooks
 
 routers = (
     payments.router,
@@ -16,6 +16,7 @@ routers = (
     metrics.router,
     webhooks.router,
     simulator.router,
+    events.router,
 )
 app = create_function_app(*routers, title="paygate", document_public_api=True)
 handler = Mangum(app, lifespan="off")

@@ -58,6 +58,13 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], dict[str, Any]]]] = {
         ([("payment_id", ASCENDING)], {}),
         ([("merchant_id", ASCENDING), ("status", ASCENDING)], {}),
         ([("status", ASCENDING), ("updated_at", ASCENDING)], {}),  # the sweeper's stranded
+        ([("event_id", ASCENDING)], {}),
+        ([("endpoint_id", ASCENDING), ("status", ASCENDING), ("created_at", ASCENDING)], {}),
+    ],
+    "events": [
+        ([("merchant_id", ASCENDING), ("sort_key", ASCENDING)], {}),
+        ([("merchant_id", ASCENDING), ("type", ASCENDING), ("sort_key", ASCENDING)], {}),
+        ([("merchant_id", ASCENDING), ("payment_id", ASCENDING), ("sort_key", ASCENDING)], {}),
     ],
     "webhook_attempts": [([("delivery_id", ASCENDING)], {})],
 }

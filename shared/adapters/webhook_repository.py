@@ -1,4 +1,9 @@
-"""Webhook endpoints, deliveries (one per endpoint and event) and delivery attempts."""
+"""Webhook events (one per occurrence), endpoints, deliveries (one per event and endpoint) and
+delivery attempts.
+
+Events are listed newest first by `sort_key` (`<created_at ISO ms>|<id>`): one string field
+orders them by time with the id breaking ties, so a cursor is a single `$lt`.
+"""
 
 from __future__ import annotations
 
@@ -24,6 +29,45 @@ class WebhookRepository:
         self.endpoints = db["webhook_endpoints"]
         self.deliveries = db["webhook_deliveries"]
         self.attempts = db["webhook_attempts"]
+        self.events = db["events"]
+
+    # --- events ---------------------------------------------------------------------
+    async def insert_event(self, event: Doc) -> Doc:
+        """Store the event once; a retried fan-out gets the stored one (same bytes) back."""
+        if await insert_once(self.events, event):
+            return event
+        stored = await self.events.find_one({"_id": event["_id"]})
+        return stored if stored is not None else event
+
+    async def event(self, event_id: str, merchant_id: str) -> Doc | None:
+        return await self.events.find_one({"_id": event_id, "merchant_id": merchant_id})
+
+    async def events_page(
+        self,
+        merchant_id: str,
+        *,
+        limit: int,
+        event_type: str | None = None,
+        payment_id: str | None = None,
+        before_key: str | None = None,
+        from_key: str | None = None,
+    ) -> tuple[list[Doc], bool]:
+        """Newest first; `before_key` excludes it and newer, `from_key` keeps it and newer."""
+        query: Doc = {"merchant_id": merchant_id}
+        if event_type is not None:
+            query["type"] = event_type
+        if payment_id is not None:
+            query["payment_id"] = payment_id
+        bounds: Doc = {}
+        if before_key is not None:
+            bounds["$lt"] = before_key
+        if from_key is not None:
+            bounds["$gte"] = from_key
+        if bounds:
+            query["sort_key"] = bounds
+        cursor = self.events.find(query).sort("sort_key", DESCENDING).limit(limit + 1)
+        docs = await cursor.to_list(length=limit + 1)
+        return docs[:limit], len(docs) > limit
 
     # --- endpoints ------------------------------------------------------------------
     async def insert_endpoint(self, endpoint: Doc) -> None:
@@ -43,6 +87,35 @@ class WebhookRepository:
         return await self.endpoints.find_one_and_update(
             {"_id": endpoint_id, "merchant_id": merchant_id, "deleted": NOT_DELETED},
             {"$set": fields},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def count_outcome(self, endpoint_id: str, *, ok: bool) -> Doc | None:
+        """A delivery to the endpoint settled: a success resets its run of failures, a failure
+        adds one (atomically); the endpoint after a failure, None after a success."""
+        if ok:
+            await self.endpoints.update_one(
+                {"_id": endpoint_id, "consecutive_failures": {"$gt": 0}},
+                {"$set": {"consecutive_failures": 0}},
+            )
+            return None
+        return await self.endpoints.find_one_and_update(
+            {"_id": endpoint_id, "deleted": NOT_DELETED},
+            {"$inc": {"consecutive_failures": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def disable_endpoint(self, endpoint_id: str, threshold: int, fields: Doc) -> Doc | None:
+        """Disable an enabled endpoint whose run of failures still reaches `threshold` (a
+        success meanwhile reset it: then nothing changes)."""
+        return await self.endpoints.find_one_and_update(
+            {
+                "_id": endpoint_id,
+                "status": "enabled",
+                "deleted": NOT_DELETED,
+                "consecutive_failures": {"$gte": threshold},
+            },
+            {"$set": {"status": "disabled", **fields}},
             return_document=ReturnDocument.AFTER,
         )
 
@@ -82,6 +155,23 @@ class WebhookRepository:
         return await self.deliveries.find_one_and_update(
             {"_id": delivery_id, **guard}, update, return_document=ReturnDocument.AFTER
         )
+
+    async def deliveries_of_event(self, event_id: str, merchant_id: str) -> list[Doc]:
+        query = {"event_id": event_id, "merchant_id": merchant_id}
+        return await self.deliveries.find(query).sort("_id", 1).to_list(None)
+
+    async def failed_deliveries(
+        self, endpoint_id: str, *, since: datetime, settled_before: datetime, limit: int
+    ) -> list[Doc]:
+        """FAILED deliveries of the endpoint created since `since` and last touched before
+        `settled_before` (so one recovery never picks up what it re-sent itself)."""
+        query = {
+            "endpoint_id": endpoint_id,
+            "status": "FAILED",
+            "created_at": {"$gte": since},
+            "updated_at": {"$lt": settled_before},
+        }
+        return await self.deliveries.find(query).sort("_id", 1).limit(limit).to_list(limit)
 
     async def mark_unpublished(self, delivery_ids: list[str]) -> None:
         """Their publish failed: the sweeper publishes PENDING deliveries marked so."""

@@ -11,7 +11,7 @@ REFUND = "re"
 DISPUTE = "dp"
 WEBHOOK_ENDPOINT = "we"
 WEBHOOK_DELIVERY = "whd"
-WEBHOOK_MESSAGE = "msg"
+EVENT = "evt"  # a webhook event (its `webhook-id`)
 ATTEMPT = "wha"
 
 

@@ -231,5 +231,25 @@ class WebhookEndpointCreate(BaseModel):
     description: Annotated[Text, Field(max_length=500)] | None = None
 
 
+class WebhookEndpointUpdate(BaseModel):
+    """Body of `POST /v1/webhook_endpoints/{id}`: the fields given are replaced."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled_events: list[EventType] | None = Field(None, min_length=1)
+    description: Annotated[Text, Field(max_length=500)] | None = None
+
+
+class WebhookRecover(BaseModel):
+    """Body of `POST /v1/webhook_endpoints/{id}/recover`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    since: Annotated[
+        Text,
+        Field(min_length=1, max_length=40, description="ISO-8601 time, e.g. 2026-01-31T12:00:00Z"),
+    ]
+
+
 def valid_idempotency_key(key: str | None) -> bool:
     return key is not None and bool(IDEMPOTENCY_KEY_PATTERN.match(key))

@@ -48,6 +48,7 @@ class LifecycleConfig:
     dispute_delay_s: int = 5
     dispute_decision_delay_s: int = 5
     dispute_evidence_days: int = 7
+    webhook_disable_after: int = 20
 
 
 @dataclass

@@ -1,7 +1,9 @@
 """Use case: send one webhook delivery attempt, signed, and record it.
 
 2xx → the delivery is SUCCESS. Anything else → recorded, and a 5xx back to QStash so it
-retries; the last attempt (or QStash's failure callback) marks the delivery FAILED. The body
+retries; the last attempt (or QStash's failure callback) marks the delivery FAILED. Each settled
+delivery counts towards its endpoint's run of failures (`endpoint_health`); a delivery whose
+endpoint is disabled is not sent but FAILED at once (`recover` sends it after `enable`). The body
 sent is the one stored when the delivery was created, so every attempt carries the same bytes.
 """
 
@@ -16,6 +18,7 @@ from shared.domain.clock import utcnow
 from shared.domain.states import DeliveryStatus
 from shared.domain.webhooks import SendResult, signature_header
 from shared.services.context import Gateway
+from shared.services.endpoint_health import count_delivery_outcome
 from shared.services.results import StepResult
 from shared.services.webhook_chaos import DROPPED, delivery_chaos
 from shared.services.webhook_fanout import merchant_endpoints, refresh_webhook_status
@@ -61,6 +64,12 @@ async def dispatch_webhook(
     if endpoint is None:
         await _mark(gw, delivery, DeliveryStatus.FAILED, {"last_error": "endpoint deleted"})
         return StepResult(200, "endpoint_deleted")
+    if endpoint.get("status") == "disabled":
+        # The cache may be a moment behind an `enable`: ask the store before failing it.
+        endpoint = await gw.webhooks.endpoint(delivery["endpoint_id"]) or endpoint
+    if endpoint.get("status") == "disabled":
+        await _mark(gw, delivery, DeliveryStatus.FAILED, {"last_error": "endpoint disabled"})
+        return StepResult(200, "endpoint_disabled")
     chaos = await delivery_chaos(gw, delivery)
     if chaos.drop:  # the simulator's: not sent, answered like an endpoint that failed
         result = SendResult(None, 0.0, DROPPED)
@@ -89,8 +98,12 @@ async def dispatch_webhook(
         # The simulator's duplicate: the same webhook-id and body once more, its own attempt.
         again = await _send(gw, endpoint, delivery, bad_signature=False)
         await _record_attempt(gw, delivery, None, round_, retried, message_id, again)
-    if updated is not None and status != DeliveryStatus.PENDING and delivery["final_event"]:
-        await refresh_webhook_status(gw, delivery["payment_id"], delivery["generation"])
+    if updated is not None and status != DeliveryStatus.PENDING:
+        await count_delivery_outcome(
+            gw, delivery["merchant_id"], delivery["endpoint_id"], ok=result.ok
+        )
+        if delivery["final_event"]:
+            await refresh_webhook_status(gw, delivery["payment_id"], delivery["generation"])
     if result.ok:
         return StepResult(200, "delivered")
     return StepResult(502, DROPPED if chaos.drop else "endpoint_failed")
@@ -190,6 +203,7 @@ async def give_up_delivery(gw: Gateway, delivery_id: str, round_: int) -> StepRe
         delivery,
         DeliveryStatus.FAILED,
         {"last_error": delivery.get("last_error") or "retries exhausted"},
+        count=True,
     )
     return StepResult(200, "failed")
 
@@ -202,12 +216,25 @@ async def _settled_again(gw: Gateway, delivery: dict[str, Any]) -> None:
 
 
 async def _mark(
-    gw: Gateway, delivery: dict[str, Any], status: DeliveryStatus, fields: dict[str, Any]
+    gw: Gateway,
+    delivery: dict[str, Any],
+    status: DeliveryStatus,
+    fields: dict[str, Any],
+    *,
+    count: bool = False,
 ) -> None:
+    """Settle the delivery (guarded); `count` it towards the endpoint's run of failures."""
     updated = await gw.webhooks.update_delivery(
         delivery["_id"],
         {"round": delivery.get("round", 0), "status": delivery["status"]},
         {"status": status.value, **fields},
     )
+    if updated is not None and count:
+        await count_delivery_outcome(
+            gw,
+            delivery["merchant_id"],
+            delivery["endpoint_id"],
+            ok=status == DeliveryStatus.SUCCESS,
+        )
     if updated is not None and delivery["final_event"]:
         await refresh_webhook_status(gw, delivery["payment_id"], delivery["generation"])

@@ -200,7 +200,37 @@ class RefundStore(Protocol):
 
 
 class WebhookStore(Protocol):
-    """Webhook endpoints, deliveries (one per event and endpoint) and their attempts."""
+    """Webhook events, endpoints, deliveries (one per event and endpoint) and their attempts."""
+
+    async def insert_event(self, event: Doc) -> Doc:
+        """Store the event once; if it exists, the stored one."""
+
+    async def event(self, event_id: str, merchant_id: str) -> Doc | None: ...
+
+    async def events_page(
+        self,
+        merchant_id: str,
+        *,
+        limit: int,
+        event_type: str | None = None,
+        payment_id: str | None = None,
+        before_key: str | None = None,
+        from_key: str | None = None,
+    ) -> tuple[list[Doc], bool]:
+        """Newest first by `sort_key`, below `before_key`, at or above `from_key`."""
+
+    async def count_outcome(self, endpoint_id: str, *, ok: bool) -> Doc | None:
+        """Reset (success) or add one to (failure) the endpoint's run of failed deliveries."""
+
+    async def disable_endpoint(
+        self, endpoint_id: str, threshold: int, fields: Doc
+    ) -> Doc | None: ...
+
+    async def deliveries_of_event(self, event_id: str, merchant_id: str) -> list[Doc]: ...
+
+    async def failed_deliveries(
+        self, endpoint_id: str, *, since: datetime, settled_before: datetime, limit: int
+    ) -> list[Doc]: ...
 
     async def insert_endpoint(self, endpoint: Doc) -> None: ...
 

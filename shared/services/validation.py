@@ -22,6 +22,11 @@ def _param(loc: tuple[int | str, ...]) -> str | None:
     return param or None
 
 
+def _short(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def parse_model[M: BaseModel](model: type[M], data: Any) -> M:
     if not isinstance(data, dict):
         raise InvalidRequest("the request body must be a JSON object", code="parameter_invalid")
@@ -34,6 +39,8 @@ def parse_model[M: BaseModel](model: type[M], data: Any) -> M:
         if error["type"] == "extra_forbidden":
             code = "parameter_unknown"
         message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "literal_error":  # name the bad value: "enabled_events.1: 'x' …"
+            message = f"{_short(error.get('input'))} is not allowed; {message}"
         raise InvalidRequest(
             f"{param}: {message}" if param else message, code=code, param=param
         ) from None

@@ -342,7 +342,14 @@ class WebhookEndpointOut(BaseModel):
     url: str
     enabled_events: list[str]
     description: str | None
-    status: str
+    status: Literal["enabled", "disabled"]
+    disabled_reason: str | None = Field(
+        None, description="Why the endpoint was disabled (null while enabled)"
+    )
+    disabled_at: str | None = None
+    consecutive_failures: int = Field(
+        0, description="FAILED deliveries in a row; PAYGATE_WEBHOOK_DISABLE_AFTER disables it"
+    )
     created_at: str | None
     secret: str | None = Field(None, description="Only in the create and rotate responses")
     previous_secret_expires_at: str | None = Field(
@@ -359,7 +366,10 @@ class WebhookEndpointOut(BaseModel):
             url=record["url"],
             enabled_events=record.get("enabled_events", []),
             description=record.get("description"),
-            status=record.get("status", "enabled"),
+            status="disabled" if record.get("status") == "disabled" else "enabled",
+            disabled_reason=record.get("disabled_reason"),
+            disabled_at=iso(record.get("disabled_at")),
+            consecutive_failures=record.get("consecutive_failures", 0),
             created_at=iso(record.get("created_at")),
             **secret,
         )
@@ -370,6 +380,41 @@ class WebhookEndpointListOut(BaseModel):
     url: str
     data: list[WebhookEndpointOut]
     has_more: bool
+
+
+class EventOut(BaseModel):
+    """An event exactly as its webhooks carried it (the stored body, parsed)."""
+
+    id: str = Field(examples=["evt_3f1c9a0b7d2e4c6a8b0f1e2d3c"])
+    type: str = Field(examples=["payment.succeeded"])
+    created_at: str
+    data: dict[str, Any] = Field(description="The payment, refund or dispute, as it was then")
+
+    @classmethod
+    def from_record(cls, record: Doc) -> Self:
+        """From a stored `events` document."""
+        return cls.model_validate(json.loads(record["body"]))
+
+
+class EventListOut(BaseModel):
+    object: Literal["list"]
+    url: str
+    data: list[EventOut]
+    has_more: bool
+
+
+class WebhookDeliveryListOut(BaseModel):
+    object: Literal["list"]
+    url: str
+    data: list[WebhookDeliveryOut]
+    has_more: bool
+
+
+class RecoveryOut(BaseModel):
+    object: Literal["recovery"]
+    endpoint: str
+    since: str
+    count: int = Field(description="FAILED deliveries this call queued again")
 
 
 class DeletedOut(BaseModel):

@@ -1,4 +1,5 @@
-"""Use cases: a merchant's webhook endpoints — create (secret shown once), list, delete, rotate."""
+"""Use cases: a merchant's webhook endpoints — create (secret shown once), list, update, delete,
+rotate the secret, enable again after an automatic disable."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from typing import Any
 
 from shared.domain import ids
 from shared.domain.clock import iso, utcnow
-from shared.domain.errors import NotFound
-from shared.domain.requests import WebhookEndpointCreate
+from shared.domain.errors import InvalidRequest, NotFound
+from shared.domain.requests import WebhookEndpointCreate, WebhookEndpointUpdate
 from shared.domain.webhooks import generate_secret
 from shared.services.context import Gateway
 from shared.services.destinations import check_destination
@@ -43,6 +44,50 @@ async def list_endpoints(gw: Gateway, merchant_id: str) -> WebhookEndpointListOu
         data=[WebhookEndpointOut.from_record(e) for e in endpoints],
         has_more=False,
     )
+
+
+async def update_endpoint(
+    gw: Gateway, merchant_id: str, endpoint_id: str, raw_body: Any
+) -> WebhookEndpointOut:
+    """Replace `enabled_events` and/or `description` (null clears it)."""
+    request = parse_model(WebhookEndpointUpdate, raw_body)
+    fields: dict[str, Any] = {}
+    if "enabled_events" in request.model_fields_set:
+        if request.enabled_events is None:
+            raise InvalidRequest(
+                "enabled_events: give at least one event type", param="enabled_events"
+            )
+        fields["enabled_events"] = list(dict.fromkeys(request.enabled_events))
+    if "description" in request.model_fields_set:
+        fields["description"] = request.description
+    if not fields:
+        raise InvalidRequest(
+            "nothing to update: give enabled_events and/or description",
+            code="parameter_missing",
+        )
+    updated = await gw.webhooks.update_endpoint(endpoint_id, merchant_id, fields)
+    if updated is None:
+        raise NotFound(f"no webhook endpoint {endpoint_id}", param="id")
+    gw.endpoint_cache.drop(merchant_id)
+    return WebhookEndpointOut.from_record(updated)
+
+
+async def enable_endpoint(gw: Gateway, merchant_id: str, endpoint_id: str) -> WebhookEndpointOut:
+    """Turn a disabled endpoint back on with a fresh failure count (a no-op if enabled)."""
+    updated = await gw.webhooks.update_endpoint(
+        endpoint_id,
+        merchant_id,
+        {
+            "status": "enabled",
+            "consecutive_failures": 0,
+            "disabled_reason": None,
+            "disabled_at": None,
+        },
+    )
+    if updated is None:
+        raise NotFound(f"no webhook endpoint {endpoint_id}", param="id")
+    gw.endpoint_cache.drop(merchant_id)
+    return WebhookEndpointOut.from_record(updated)
 
 
 async def delete_endpoint(gw: Gateway, merchant_id: str, endpoint_id: str) -> DeletedOut:

@@ -1,9 +1,12 @@
-"""Creating a payment event's webhook deliveries (one per subscribed endpoint) and queueing them.
+"""Storing an event, then creating its webhook deliveries (one per subscribed endpoint) and
+queueing them.
 
-Delivery ids and event ids are derived from (payment, generation, event, endpoint), so running
-this twice — a redelivered QStash message after a crash — creates nothing new and sends the
-same body with the same `webhook-id`. A publish that fails marks the deliveries
-`published: False`, so the next sweep publishes them.
+The event id is derived from (object, generation, type, occurrence) and each delivery id from
+that and the endpoint, so running this twice — a redelivered QStash message after a crash —
+creates nothing new: the stored event (its bytes, its `created_at`) is reused and every endpoint
+gets the same body under the same `webhook-id`. The event is stored first, even with no
+endpoint subscribed (`GET /v1/events` and `paygate listen` see every event). A publish that
+fails marks the deliveries `published: False`, so the next sweep publishes them.
 
 A payment's `webhook_status` only moves forward: PENDING → SUCCESS | FAILED, never back, except
 on a new generation (manual retry) or a redelivery of a final event, which reopen it and bump
@@ -41,7 +44,11 @@ async def subscribed_endpoints(
     gw: Gateway, merchant_id: str, event_type: str
 ) -> list[dict[str, Any]]:
     endpoints = await merchant_endpoints(gw, merchant_id)
-    return [e for e in endpoints if event_type in e.get("enabled_events", ())]
+    return [
+        e
+        for e in endpoints
+        if event_type in e.get("enabled_events", ()) and e.get("status", "enabled") == "enabled"
+    ]
 
 
 def payment_source(payment: Payment, event_type: str) -> EventSource:
@@ -59,12 +66,43 @@ def payment_source(payment: Payment, event_type: str) -> EventSource:
     )
 
 
-def _delivery(source: EventSource, endpoint: dict[str, Any], event_type: str) -> dict[str, Any]:
+def _occurrence(source: EventSource, event_type: str) -> tuple[object, ...]:
+    return (source.object_id, source.generation, event_type, source.occurrence)
+
+
+def sort_key(created_at: str, event_id: str) -> str:
+    """Newest-first order of events: fixed-width ISO time, then the id to break ties."""
+    return f"{created_at}|{event_id}"
+
+
+async def store_event(gw: Gateway, source: EventSource, event_type: str) -> dict[str, Any]:
+    """The occurrence's event, stored once (a re-run gets the stored one back)."""
     now = utcnow()
-    parts = (source.object_id, source.generation, event_type, source.occurrence, endpoint["_id"])
-    delivery_id = ids.derived_id(ids.WEBHOOK_DELIVERY, *parts)
-    message_id = ids.derived_id(ids.WEBHOOK_MESSAGE, *parts)
-    event = build_event(message_id, event_type, iso(now) or "", source.data)
+    created_at = iso(now) or ""
+    event_id = ids.derived_id(ids.EVENT, *_occurrence(source, event_type))
+    body = build_event(event_id, event_type, created_at, source.data)
+    return await gw.webhooks.insert_event(
+        {
+            "_id": event_id,
+            "merchant_id": source.merchant_id,
+            "type": event_type,
+            "payment_id": source.payment_id,
+            "object_id": source.object_id,
+            "created_at": now,
+            "sort_key": sort_key(created_at, event_id),
+            "body": json.dumps(body, separators=(",", ":")),
+        }
+    )
+
+
+def _delivery(
+    source: EventSource, endpoint: dict[str, Any], event: dict[str, Any]
+) -> dict[str, Any]:
+    now = utcnow()
+    event_type = event["type"]
+    delivery_id = ids.derived_id(
+        ids.WEBHOOK_DELIVERY, *_occurrence(source, event_type), endpoint["_id"]
+    )
     return {
         "_id": delivery_id,
         "merchant_id": source.merchant_id,
@@ -73,11 +111,11 @@ def _delivery(source: EventSource, endpoint: dict[str, Any], event_type: str) ->
         "generation": source.generation,
         "endpoint_id": endpoint["_id"],
         "endpoint_url": endpoint["url"],
-        "event_id": message_id,
+        "event_id": event["_id"],
         "event_type": event_type,
         "chaos_key": source.delivery_chaos_key(event_type),
         "final_event": source.summarised,
-        "body": json.dumps(event, separators=(",", ":")),
+        "body": event["body"],
         "status": DeliveryStatus.PENDING.value,
         "attempt_count": 0,
         "round": 0,
@@ -102,12 +140,14 @@ async def fan_out_event(
     event_type: str,
     endpoints: list[dict[str, Any]] | None = None,
 ) -> int:
-    """Ensure the event's deliveries exist and are queued; returns how many endpoints."""
+    """Ensure the event is stored and its deliveries exist and are queued; returns how many
+    endpoints."""
+    event = await store_event(gw, source, event_type)
     if endpoints is None:
         endpoints = await subscribed_endpoints(gw, source.merchant_id, event_type)
     if not endpoints:
         return 0
-    deliveries = [_delivery(source, endpoint, event_type) for endpoint in endpoints]
+    deliveries = [_delivery(source, endpoint, event) for endpoint in endpoints]
     await gw.webhooks.insert_deliveries(deliveries)
     delays = await delivery_delays_s(gw, source.merchant_id, deliveries)
     messages = [

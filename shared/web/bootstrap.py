@@ -68,6 +68,7 @@ def lifecycle_config(settings: Settings) -> LifecycleConfig:
         stale_after_s=settings.stale_after_s,
         authorization_ttl_s=settings.authorization_ttl_s,
         webhook_secret_overlap_s=settings.webhook_secret_overlap_s,
+        webhook_disable_after=settings.webhook_disable_after,
         webhook_redrive_after_s=settings.webhook_redrive_after_s
         or webhook_redrive_after_s(
             settings.webhook_max_attempts,

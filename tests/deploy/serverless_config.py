@@ -31,6 +31,7 @@ PATH_SAMPLES = {
     "delivery_id": "whd_missing",
     "refund_id": "re_missing",
     "dispute_id": "dp_missing",
+    "event_id": "evt_missing",
     "date": "2026-01-01",
 }
 

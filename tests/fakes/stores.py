@@ -215,6 +215,78 @@ class FakeWebhooks:
         self.endpoints: dict[str, Doc] = {}
         self.deliveries: dict[str, Doc] = {}
         self.attempts: dict[str, Doc] = {}
+        self.events: dict[str, Doc] = {}
+
+    async def insert_event(self, event: Doc) -> Doc:
+        return copy.deepcopy(self.events.setdefault(event["_id"], copy.deepcopy(event)))
+
+    async def event(self, event_id: str, merchant_id: str) -> Doc | None:
+        found = self.events.get(event_id)
+        return copy.deepcopy(found) if found and found["merchant_id"] == merchant_id else None
+
+    async def events_page(
+        self,
+        merchant_id: str,
+        *,
+        limit: int,
+        event_type: str | None = None,
+        payment_id: str | None = None,
+        before_key: str | None = None,
+        from_key: str | None = None,
+    ) -> tuple[list[Doc], bool]:
+        found = [
+            e
+            for e in self.events.values()
+            if e["merchant_id"] == merchant_id
+            and event_type in (None, e["type"])
+            and payment_id in (None, e["payment_id"])
+            and (before_key is None or e["sort_key"] < before_key)
+            and (from_key is None or e["sort_key"] >= from_key)
+        ]
+        found.sort(key=lambda e: e["sort_key"], reverse=True)
+        return copy.deepcopy(found[:limit]), len(found) > limit
+
+    async def count_outcome(self, endpoint_id: str, *, ok: bool) -> Doc | None:
+        found = self.endpoints.get(endpoint_id)
+        if found is None:
+            return None
+        if ok:
+            found["consecutive_failures"] = 0
+            return None
+        found["consecutive_failures"] = found.get("consecutive_failures", 0) + 1
+        return copy.deepcopy(found)
+
+    async def disable_endpoint(self, endpoint_id: str, threshold: int, fields: Doc) -> Doc | None:
+        found = self.endpoints.get(endpoint_id)
+        if (
+            found is None
+            or found.get("status") != "enabled"
+            or found.get("consecutive_failures", 0) < threshold
+        ):
+            return None
+        found.update({"status": "disabled", **copy.deepcopy(fields)})
+        return copy.deepcopy(found)
+
+    async def deliveries_of_event(self, event_id: str, merchant_id: str) -> list[Doc]:
+        found = [
+            d
+            for d in self.deliveries.values()
+            if d["event_id"] == event_id and d["merchant_id"] == merchant_id
+        ]
+        return copy.deepcopy(sorted(found, key=lambda d: d["_id"]))
+
+    async def failed_deliveries(
+        self, endpoint_id: str, *, since: datetime, settled_before: datetime, limit: int
+    ) -> list[Doc]:
+        found = [
+            d
+            for d in self.deliveries.values()
+            if d["endpoint_id"] == endpoint_id
+            and d["status"] == "FAILED"
+            and d["created_at"] >= since
+            and d["updated_at"] < settled_before
+        ]
+        return copy.deepcopy(sorted(found, key=lambda d: d["_id"])[:limit])
 
     async def insert_endpoint(self, endpoint: Doc) -> None:
         self.endpoints.setdefault(endpoint["_id"], copy.deepcopy(endpoint))

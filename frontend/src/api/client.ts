@@ -13,7 +13,11 @@ import { ApiError, errorFromResponse, networkError } from "./errors";
 import type {
   CancelBody,
   CaptureBody,
-  CreatePaymentRequest,
+  CreatePaymentBody,
+  EventList,
+  SimulatorPutBody,
+  WebhookDeliveryList,
+  WebhookEndpointUpdateBody,
   CreateRefundBody,
   DeletedObject,
   DevConfig,
@@ -32,7 +36,6 @@ import type {
   RecoverResult,
   RefundStatus,
   Simulator,
-  SimulatorBody,
   WebhookDelivery,
   WebhookEndpoint,
   WebhookEvent,
@@ -197,7 +200,7 @@ export class ApiClient {
     return this.request<PaymentDetail>("GET", `/v1/payments/${encodeURIComponent(id)}`, { signal });
   }
 
-  createPayment(body: CreatePaymentRequest, idempotencyKey: string) {
+  createPayment(body: CreatePaymentBody, idempotencyKey: string) {
     return this.request<Payment>("POST", "/v1/payments", {
       body,
       headers: { "Idempotency-Key": idempotencyKey },
@@ -299,7 +302,7 @@ export class ApiClient {
     );
   }
 
-  updateWebhookEndpoint(id: string, body: { enabled_events: string[] }) {
+  updateWebhookEndpoint(id: string, body: WebhookEndpointUpdateBody) {
     return this.request<WebhookEndpoint>(
       "POST",
       `/v1/webhook_endpoints/${encodeURIComponent(id)}`,
@@ -335,7 +338,7 @@ export class ApiClient {
     params: { type?: string; payment?: string; limit?: number; starting_after?: string },
     signal?: AbortSignal,
   ) {
-    return this.request<ListEnvelope<WebhookEvent>>("GET", "/v1/events", {
+    return this.request<EventList>("GET", "/v1/events", {
       query: { ...params },
       signal,
     });
@@ -346,7 +349,7 @@ export class ApiClient {
   }
 
   listEventDeliveries(id: string, signal?: AbortSignal) {
-    return this.request<ListEnvelope<WebhookDelivery>>(
+    return this.request<WebhookDeliveryList>(
       "GET",
       `/v1/events/${encodeURIComponent(id)}/deliveries`,
       { signal },
@@ -359,7 +362,7 @@ export class ApiClient {
     return this.request<Simulator>("GET", "/v1/simulator", { signal });
   }
 
-  putSimulator(body: SimulatorBody) {
+  putSimulator(body: SimulatorPutBody) {
     return this.request<Simulator>("PUT", "/v1/simulator", { body });
   }
 

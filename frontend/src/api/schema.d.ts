@@ -272,9 +272,47 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        post?: never;
+        /** Update an endpoint's enabled_events and/or description */
+        post: operations["post_update_endpoint_v1_webhook_endpoints__endpoint_id__post"];
         /** Remove a webhook endpoint */
         delete: operations["remove_endpoint_v1_webhook_endpoints__endpoint_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook_endpoints/{endpoint_id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Turn a disabled endpoint back on (its failure count starts afresh) */
+        post: operations["post_enable_v1_webhook_endpoints__endpoint_id__enable_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhook_endpoints/{endpoint_id}/recover": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send again every FAILED delivery of the endpoint created since a time
+         * @description Each FAILED delivery created at or after `since` is queued again once (same event id, same body), however many recoveries race; `count` is how many this call queued. A disabled endpoint is 409 `invalid_state`: enable it first.
+         */
+        post: operations["post_recover_v1_webhook_endpoints__endpoint_id__recover_post"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -314,6 +352,79 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List events, newest first
+         * @description Every event, whether or not an endpoint subscribed to it, exactly as its webhooks carried it. `created[gte]` keeps events created at or after a time (millisecond precision): a follower such as `paygate listen` polls with it, looking back a little, because events committed by different instances can arrive out of order.
+         */
+        get: operations["get_events_v1_events_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One event, exactly as its webhooks carried it */
+        get: operations["get_one_event_v1_events__event_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/events/{event_id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The event's deliveries (one per endpoint) with their attempts */
+        get: operations["get_event_deliveries_v1_events__event_id__deliveries_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/simulator": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The simulator settings in force */
+        get: operations["get_settings_v1_simulator_get"];
+        /** Replace the simulator settings (the whole object; version + 1) */
+        put: operations["put_settings_v1_simulator_put"];
+        post?: never;
+        /** Back to the default simulator settings (version + 1) */
+        delete: operations["delete_settings_v1_simulator_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/settlements/{date}": {
         parameters: {
             query?: never;
@@ -335,6 +446,20 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ApiFaultsOut */
+        ApiFaultsOut: {
+            /**
+             * Error Rate
+             * @description Share of the merchant's POSTs answering 503
+             */
+            error_rate: number;
+            /**
+             * Error Mode
+             * @enum {string}
+             */
+            error_mode: "before_commit" | "after_commit";
+            latency_ms: components["schemas"]["LatencyRangeOut"];
+        };
         /** DeletedOut */
         DeletedOut: {
             /** Id */
@@ -436,6 +561,45 @@ export interface components {
         ErrorEnvelope: {
             error: components["schemas"]["ErrorDetail"];
         };
+        /** EventListOut */
+        EventListOut: {
+            /**
+             * Object
+             * @constant
+             */
+            object: "list";
+            /** Url */
+            url: string;
+            /** Data */
+            data: components["schemas"]["EventOut"][];
+            /** Has More */
+            has_more: boolean;
+        };
+        /**
+         * EventOut
+         * @description An event exactly as its webhooks carried it (the stored body, parsed).
+         */
+        EventOut: {
+            /**
+             * Id
+             * @example evt_3f1c9a0b7d2e4c6a8b0f1e2d3c
+             */
+            id: string;
+            /**
+             * Type
+             * @example payment.succeeded
+             */
+            type: string;
+            /** Created At */
+            created_at: string;
+            /**
+             * Data
+             * @description The payment, refund or dispute, as it was then
+             */
+            data: {
+                [key: string]: unknown;
+            };
+        };
         /** FailureOut */
         FailureOut: {
             /** Code */
@@ -449,6 +613,19 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /** LatencyRangeOut */
+        LatencyRangeOut: {
+            /**
+             * Min
+             * @description Milliseconds
+             */
+            min: number;
+            /**
+             * Max
+             * @description Milliseconds
+             */
+            max: number;
         };
         /** MetricsOut */
         MetricsOut: {
@@ -486,6 +663,15 @@ export interface components {
                 [key: string]: string | number;
             }[];
             refunds: components["schemas"]["RefundMetricsOut"];
+        };
+        /** OutcomeWeightsOut */
+        OutcomeWeightsOut: {
+            /** Success */
+            success: number;
+            /** Timeout */
+            timeout: number;
+            /** Hard Failure */
+            hard_failure: number;
         };
         /** PaymentDetailOut */
         PaymentDetailOut: {
@@ -552,6 +738,8 @@ export interface components {
             };
             /** Scenario */
             scenario: string | null;
+            /** @description Scripted attempts and gateway latency, as sent; null when not scripted */
+            simulate: components["schemas"]["SimulateOut"] | null;
             /** Created At */
             created_at: string;
             /** Updated At */
@@ -699,12 +887,31 @@ export interface components {
             };
             /** Scenario */
             scenario: string | null;
+            /** @description Scripted attempts and gateway latency, as sent; null when not scripted */
+            simulate: components["schemas"]["SimulateOut"] | null;
             /** Created At */
             created_at: string;
             /** Updated At */
             updated_at: string;
             /** Finalized At */
             finalized_at: string | null;
+        };
+        /** RecoveryOut */
+        RecoveryOut: {
+            /**
+             * Object
+             * @constant
+             */
+            object: "recovery";
+            /** Endpoint */
+            endpoint: string;
+            /** Since */
+            since: string;
+            /**
+             * Count
+             * @description FAILED deliveries this call queued again
+             */
+            count: number;
         };
         /** RefundListOut */
         RefundListOut: {
@@ -797,6 +1004,54 @@ export interface components {
              */
             expires_at: string;
         };
+        /**
+         * SimulateOut
+         * @description The request's `simulate`, as it was accepted.
+         */
+        SimulateOut: {
+            /** Attempts */
+            attempts: string[] | null;
+            /** Gateway Latency Ms */
+            gateway_latency_ms: number | null;
+        };
+        /**
+         * SimulatorOut
+         * @description The merchant's simulator settings in force (after `expires_at`: the defaults, with the
+         *     past `expires_at` shown, and `is_default` true).
+         */
+        SimulatorOut: {
+            /**
+             * Object
+             * @constant
+             */
+            object: "simulator";
+            /**
+             * Version
+             * @description Bumped by every PUT and DELETE; 0: never set
+             */
+            version: number;
+            /** Updated At */
+            updated_at: string | null;
+            /**
+             * Expires At
+             * @description When these settings fall back to the defaults
+             */
+            expires_at: string | null;
+            /**
+             * Is Default
+             * @description Whether every dial is at its default now
+             */
+            is_default: boolean;
+            /**
+             * Seed
+             * @description null: not deterministic
+             */
+            seed: number | null;
+            outcome_weights: components["schemas"]["OutcomeWeightsOut"];
+            gateway_latency_ms: components["schemas"]["LatencyRangeOut"];
+            api: components["schemas"]["ApiFaultsOut"];
+            webhooks: components["schemas"]["WebhookChaosOut"];
+        };
         /** ValidationError */
         ValidationError: {
             /** Location */
@@ -809,6 +1064,30 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
+        };
+        /** WebhookChaosOut */
+        WebhookChaosOut: {
+            /** Drop Rate */
+            drop_rate: number;
+            /** Duplicate Rate */
+            duplicate_rate: number;
+            /** Bad Signature Rate */
+            bad_signature_rate: number;
+            delay_ms: components["schemas"]["LatencyRangeOut"];
+        };
+        /** WebhookDeliveryListOut */
+        WebhookDeliveryListOut: {
+            /**
+             * Object
+             * @constant
+             */
+            object: "list";
+            /** Url */
+            url: string;
+            /** Data */
+            data: components["schemas"]["WebhookDeliveryOut"][];
+            /** Has More */
+            has_more: boolean;
         };
         /** WebhookDeliveryOut */
         WebhookDeliveryOut: {
@@ -876,8 +1155,24 @@ export interface components {
             enabled_events: string[];
             /** Description */
             description: string | null;
-            /** Status */
-            status: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "enabled" | "disabled";
+            /**
+             * Disabled Reason
+             * @description Why the endpoint was disabled (null while enabled)
+             */
+            disabled_reason?: string | null;
+            /** Disabled At */
+            disabled_at?: string | null;
+            /**
+             * Consecutive Failures
+             * @description FAILED deliveries in a row; PAYGATE_WEBHOOK_DISABLE_AFTER disables it
+             * @default 0
+             */
+            consecutive_failures: number;
             /** Created At */
             created_at: string | null;
             /**
@@ -1065,6 +1360,16 @@ export interface operations {
                      * @enum {string}
                      */
                     capture_method?: "automatic" | "manual";
+                    /** @description Scripted attempts and latency; overrides scenario and magic values */
+                    simulate?: {
+                        /**
+                         * Attempts
+                         * @description Attempt n takes entry n, the last repeats: success, timeout, processing_error, decline or decline:<failure code>
+                         */
+                        attempts?: string[] | null;
+                        /** Gateway Latency Ms */
+                        gateway_latency_ms?: number | null;
+                    } | null;
                 };
             };
         };
@@ -2743,6 +3048,127 @@ export interface operations {
             };
         };
     };
+    post_update_endpoint_v1_webhook_endpoints__endpoint_id__post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Enabled Events */
+                    enabled_events?: ("payment.succeeded" | "payment.failed" | "payment.retrying" | "payment.requires_capture" | "payment.canceled" | "refund.succeeded" | "refund.failed" | "dispute.created" | "dispute.closed")[] | null;
+                    /** Description */
+                    description?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointOut"];
+                };
+            };
+            /** @description Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid API key, or invalid QStash signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object for this merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A request header, or all of them together, too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
     remove_endpoint_v1_webhook_endpoints__endpoint_id__delete: {
         parameters: {
             query?: never;
@@ -2792,6 +3218,240 @@ export interface operations {
             };
             /** @description Request body too large */
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A request header, or all of them together, too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    post_enable_v1_webhook_endpoints__endpoint_id__enable_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookEndpointOut"];
+                };
+            };
+            /** @description Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid API key, or invalid QStash signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object for this merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A request header, or all of them together, too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    post_recover_v1_webhook_endpoints__endpoint_id__recover_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                endpoint_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * Since
+                     * @description ISO-8601 time, e.g. 2026-01-31T12:00:00Z
+                     */
+                    since: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryOut"];
+                };
+            };
+            /** @description Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid API key, or invalid QStash signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object for this merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Idempotency key in use, or the object is in the wrong state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2998,6 +3658,681 @@ export interface operations {
             };
             /** @description Idempotency key in use, or the object is in the wrong state */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A request header, or all of them together, too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_events_v1_events_get: {
+        parameters: {
+            query?: {
+                /** @description an event type */
+                type?: string | null;
+                /** @description pay_ id */
+                payment?: string | null;
+                /** @description 1-100 */
+                limit?: number;
+                /** @description evt_ id */
+                starting_after?: string | null;
+                /** @description ISO-8601 time */
+                "created[gte]"?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventListOut"];
+                };
+            };
+            /** @description Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid API key, or invalid QStash signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A request header, or all of them together, too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_one_event_v1_events__event_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventOut"];
+                };
+            };
+            /** @description Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid API key, or invalid QStash signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object for this merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A request header, or all of them together, too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_event_deliveries_v1_events__event_id__deliveries_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WebhookDeliveryListOut"];
+                };
+            };
+            /** @description Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid API key, or invalid QStash signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object for this merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A request header, or all of them together, too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_settings_v1_simulator_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulatorOut"];
+                };
+            };
+            /** @description Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid API key, or invalid QStash signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A request header, or all of them together, too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    put_settings_v1_simulator_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Object */
+                    object?: "simulator" | null;
+                    /**
+                     * Version
+                     * @description Read-only; ignored
+                     */
+                    version?: unknown;
+                    /**
+                     * Updated At
+                     * @description Read-only; ignored
+                     */
+                    updated_at?: unknown;
+                    /**
+                     * Is Default
+                     * @description Read-only; ignored
+                     */
+                    is_default?: unknown;
+                    /**
+                     * Expires At
+                     * @description In the future; then back to defaults. null: never
+                     */
+                    expires_at: string | null;
+                    /**
+                     * Seed
+                     * @description null: not deterministic
+                     */
+                    seed: number | null;
+                    /** OutcomeWeightsIn */
+                    outcome_weights: {
+                        /** Success */
+                        success: number;
+                        /** Timeout */
+                        timeout: number;
+                        /** Hard Failure */
+                        hard_failure: number;
+                    };
+                    /** LatencyRangeIn */
+                    gateway_latency_ms: {
+                        /** Min */
+                        min: number;
+                        /** Max */
+                        max: number;
+                    };
+                    /** ApiFaultsIn */
+                    api: {
+                        /** Error Rate */
+                        error_rate: number;
+                        /**
+                         * Error Mode
+                         * @enum {string}
+                         */
+                        error_mode: "before_commit" | "after_commit";
+                        /** LatencyRangeIn */
+                        latency_ms: {
+                            /** Min */
+                            min: number;
+                            /** Max */
+                            max: number;
+                        };
+                    };
+                    /** WebhookChaosIn */
+                    webhooks: {
+                        /** Drop Rate */
+                        drop_rate: number;
+                        /** Duplicate Rate */
+                        duplicate_rate: number;
+                        /** Bad Signature Rate */
+                        bad_signature_rate: number;
+                        /** LatencyRangeIn */
+                        delay_ms: {
+                            /** Min */
+                            min: number;
+                            /** Max */
+                            max: number;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulatorOut"];
+                };
+            };
+            /** @description Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid API key, or invalid QStash signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A request header, or all of them together, too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_settings_v1_simulator_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulatorOut"];
+                };
+            };
+            /** @description Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid API key, or invalid QStash signature */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

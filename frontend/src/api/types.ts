@@ -18,11 +18,7 @@ export type Failure = Schemas["FailureOut"];
 export type PaymentEvent = Schemas["PaymentEventOut"];
 export type WebhookDelivery = Schemas["WebhookDeliveryOut"];
 export type DeliveryAttempt = Schemas["DeliveryAttemptOut"];
-// TEMPORARY: the disable fields until g-events is merged and `make types` lists them.
-export type WebhookEndpoint = Schemas["WebhookEndpointOut"] & {
-  disabled_reason?: string | null;
-  disabled_at?: string | null;
-};
+export type WebhookEndpoint = Schemas["WebhookEndpointOut"];
 export type DeletedObject = Schemas["DeletedOut"];
 export type SettlementReport = Schemas["SettlementReportOut"];
 export type ErrorEnvelope = Schemas["ErrorEnvelope"];
@@ -133,7 +129,7 @@ export const CURRENCIES = [
   "KWD",
 ] as const;
 
-type WebhookEventType = NonNullable<
+export type WebhookEventType = NonNullable<
   NonNullable<
     paths["/v1/webhook_endpoints"]["post"]["requestBody"]
   >["content"]["application/json"]["enabled_events"]
@@ -198,56 +194,21 @@ export interface ReceivedDelivery {
   body_sha256: string;
 }
 
-// --- Simulator settings and events -------------------------------------------------------
-// TEMPORARY: written from DESIGN.md until the g-sim and g-events routes are merged and
-// `make types` describes them; then these become aliases of the generated schemas.
+// --- Simulator settings and events ---------------------------------------------------------
 
-export type ApiErrorMode = "before_commit" | "after_commit";
-
-export interface Range {
-  min: number;
-  max: number;
-}
-
-export interface Simulator {
-  object: "simulator";
-  version: number;
-  updated_at: string | null;
-  expires_at: string | null;
-  is_default: boolean;
-  seed: number | null;
-  outcome_weights: { success: number; timeout: number; hard_failure: number };
-  gateway_latency_ms: Range;
-  api: { error_rate: number; error_mode: ApiErrorMode; latency_ms: Range };
-  webhooks: {
-    drop_rate: number;
-    duplicate_rate: number;
-    bad_signature_rate: number;
-    delay_ms: Range;
-  };
-}
-
-/** The body of `PUT /v1/simulator`: the whole object, without what the server keeps. */
+export type Simulator = Schemas["SimulatorOut"];
+export type ApiErrorMode = Simulator["api"]["error_mode"];
+export type Range = Schemas["LatencyRangeOut"];
+/** The body of `PUT /v1/simulator`: the whole object (read-only fields left out). */
 export type SimulatorBody = Omit<Simulator, "object" | "version" | "updated_at" | "is_default">;
-
-export interface Simulate {
-  attempts?: string[];
-  gateway_latency_ms?: number | null;
-}
-
-/** `POST /v1/payments` with its optional `simulate` script. */
-export type CreatePaymentRequest = CreatePaymentBody & { simulate?: Simulate };
-
-export interface WebhookEvent {
-  id: string;
-  type: string;
-  created_at: string;
-  data: Record<string, unknown>;
-}
-
-export interface RecoverResult {
-  object: "recovery";
-  endpoint: string;
-  since: string;
-  count: number;
-}
+export type SimulatorPutBody =
+  paths["/v1/simulator"]["put"]["requestBody"]["content"]["application/json"];
+/** `simulate` as the payment shows it. */
+export type Simulate = Schemas["SimulateOut"];
+export type WebhookEvent = Schemas["EventOut"];
+export type EventList = Schemas["EventListOut"];
+export type WebhookDeliveryList = Schemas["WebhookDeliveryListOut"];
+export type RecoverResult = Schemas["RecoveryOut"];
+export type WebhookEndpointUpdateBody = NonNullable<
+  paths["/v1/webhook_endpoints/{endpoint_id}"]["post"]["requestBody"]
+>["content"]["application/json"];

@@ -1,6 +1,6 @@
 // The new-payment form as data: defaults, the magic test values, and form → request body.
 
-import type { CaptureMethod, CreatePaymentRequest, Scenario } from "../api/types";
+import type { CaptureMethod, CreatePaymentBody, Scenario } from "../api/types";
 import { parseAmountToMinor } from "./format";
 
 export type MethodType = "card" | "upi" | "wallet";
@@ -109,7 +109,7 @@ export type FormErrors = Partial<Record<keyof NewPaymentForm, string>>;
 /** Check what the browser can check; the API has the last word (and its errors are shown). */
 export function buildCreateBody(
   form: NewPaymentForm,
-): { ok: true; body: CreatePaymentRequest; key: string } | { ok: false; errors: FormErrors } {
+): { ok: true; body: CreatePaymentBody; key: string } | { ok: false; errors: FormErrors } {
   const errors: FormErrors = {};
   const amount = parseAmountToMinor(form.amount, form.currency);
   if (!amount.ok) errors.amount = amount.error;
@@ -124,7 +124,7 @@ export function buildCreateBody(
   if (latencyText && (!Number.isInteger(latency) || latency < 0))
     errors.gatewayLatencyMs = "Whole milliseconds, 0 or more";
 
-  let payment_method: CreatePaymentRequest["payment_method"];
+  let payment_method: CreatePaymentBody["payment_method"];
   if (form.method === "card") {
     const digits = form.cardNumber.replace(/[\s-]/g, "");
     if (!/^\d{12,19}$/.test(digits)) errors.cardNumber = "12 to 19 digits";
@@ -138,7 +138,7 @@ export function buildCreateBody(
   }
   if (Object.keys(errors).length || !amount.ok) return { ok: false, errors };
 
-  const body: CreatePaymentRequest = {
+  const body: CreatePaymentBody = {
     amount: amount.minor,
     currency: form.currency,
     payment_method,

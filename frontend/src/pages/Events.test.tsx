@@ -23,12 +23,26 @@ const DELIVERY: WebhookDelivery = {
   attempt_count: 2,
   created_at: "2026-12-02T12:00:00Z",
   updated_at: "2026-12-02T12:00:05Z",
-  payload: EVENT as unknown as Record<string, unknown>,
+  payload: EVENT,
   attempts: [
-    { attempt: 1, at: "2026-12-02T12:00:01Z", status_code: 500, duration_ms: 12, error: null },
-    { attempt: 2, at: "2026-12-02T12:00:05Z", status_code: 500, duration_ms: 9, error: null },
+    {
+      attempt: 1,
+      round: 0,
+      at: "2026-12-02T12:00:01Z",
+      status_code: 500,
+      duration_ms: 12,
+      error: null,
+    },
+    {
+      attempt: 2,
+      round: 0,
+      at: "2026-12-02T12:00:05Z",
+      status_code: 500,
+      duration_ms: 9,
+      error: null,
+    },
   ],
-} as WebhookDelivery;
+};
 
 function respond(status: number, body: unknown) {
   return new Response(JSON.stringify(body), {

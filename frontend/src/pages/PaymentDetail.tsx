@@ -235,7 +235,7 @@ export function PaymentDetailPage({ id }: { id: string }) {
     );
   }
 
-  const simulate = (p as PaymentDetail & { simulate?: Simulate | null }).simulate ?? null;
+  const simulate = p.simulate;
   const final = FINAL_STATUSES.includes(p.status);
   const showRefunds = p.status === "SUCCESS" || p.refunds.length > 0;
   const latency = msBetween(p.created_at, p.finalized_at);

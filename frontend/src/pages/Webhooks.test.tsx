@@ -13,6 +13,7 @@ const ENDPOINT: WebhookEndpoint = {
   status: "disabled",
   disabled_reason: "the last 20 deliveries failed",
   disabled_at: "2026-12-02T12:00:00Z",
+  consecutive_failures: 20,
   created_at: "2026-12-01T12:00:00Z",
 };
 

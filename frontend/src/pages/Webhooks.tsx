@@ -2,7 +2,12 @@ import { CircleX, Inbox, KeyRound, Plus, ShieldCheck, Trash, Webhook } from "luc
 import { useMemo, useState, type FormEvent } from "react";
 import { api, ApiClient } from "../api/client";
 import { toApiError, type ApiError } from "../api/errors";
-import { WEBHOOK_EVENT_TYPES, type ReceivedDelivery, type WebhookEndpoint } from "../api/types";
+import {
+  WEBHOOK_EVENT_TYPES,
+  type ReceivedDelivery,
+  type WebhookEndpoint,
+  type WebhookEventType,
+} from "../api/types";
 import { CopyButton } from "../components/CopyButton";
 import { ErrorBox } from "../components/ErrorBox";
 import { HttpStatus } from "../components/StatusBadge";
@@ -105,7 +110,8 @@ function EnabledEventsEditor({
     setBusy(true);
     setError(null);
     try {
-      await api.updateWebhookEndpoint(ep.id, { enabled_events: events });
+      // the checkboxes only offer WEBHOOK_EVENT_TYPES
+      await api.updateWebhookEndpoint(ep.id, { enabled_events: events as WebhookEventType[] });
       onSaved();
       onClose();
     } catch (err) {

@@ -7,10 +7,12 @@ it whichever function serves it.
 from shared.web.routes import (
     create_payment,
     disputes,
+    events,
     metrics,
     payments,
     refunds,
     settlements,
+    simulator,
     webhooks,
 )
 
@@ -21,6 +23,8 @@ PUBLIC = (
     disputes.router,
     metrics.router,
     webhooks.router,
+    events.router,
+    simulator.router,
     settlements.router,
 )
 

@@ -1,4 +1,5 @@
-"""Webhook endpoints (create, list, delete, rotate the secret) and redelivery."""
+"""Webhook endpoints (create, list, update, delete, rotate the secret, enable, recover) and
+redelivery."""
 
 from __future__ import annotations
 
@@ -6,18 +7,22 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from shared.domain.requests import WebhookEndpointCreate
+from shared.domain.requests import WebhookEndpointCreate, WebhookEndpointUpdate, WebhookRecover
+from shared.services.recover_webhooks import recover_endpoint
 from shared.services.redeliver_webhook import redeliver_webhook
 from shared.services.webhook_endpoints import (
     create_endpoint,
     delete_endpoint,
+    enable_endpoint,
     list_endpoints,
     rotate_secret,
+    update_endpoint,
 )
 from shared.web.deps import GatewayDep, JsonBody, Merchant
 from shared.web.openapi import errors, json_request_body
 from shared.web.schemas import (
     DeletedOut,
+    RecoveryOut,
     WebhookDeliveryOut,
     WebhookEndpointListOut,
     WebhookEndpointOut,
@@ -50,6 +55,49 @@ async def post_endpoint(gw: GatewayDep, merchant: Merchant, body: JsonBody) -> A
 )
 async def get_endpoints(gw: GatewayDep, merchant: Merchant) -> Any:
     return await list_endpoints(gw, merchant["_id"])
+
+
+@router.post(
+    "/v1/webhook_endpoints/{endpoint_id}",
+    tags=["webhooks"],
+    summary="Update an endpoint's enabled_events and/or description",
+    response_model=WebhookEndpointOut,
+    response_model_exclude_unset=True,
+    responses=errors(404, 415),
+    openapi_extra=json_request_body(WebhookEndpointUpdate),
+)
+async def post_update_endpoint(
+    endpoint_id: str, gw: GatewayDep, merchant: Merchant, body: JsonBody
+) -> Any:
+    return await update_endpoint(gw, merchant["_id"], endpoint_id, body)
+
+
+@router.post(
+    "/v1/webhook_endpoints/{endpoint_id}/enable",
+    tags=["webhooks"],
+    summary="Turn a disabled endpoint back on (its failure count starts afresh)",
+    response_model=WebhookEndpointOut,
+    response_model_exclude_unset=True,
+    responses=errors(404),
+)
+async def post_enable(endpoint_id: str, gw: GatewayDep, merchant: Merchant) -> Any:
+    return await enable_endpoint(gw, merchant["_id"], endpoint_id)
+
+
+@router.post(
+    "/v1/webhook_endpoints/{endpoint_id}/recover",
+    tags=["webhooks"],
+    status_code=202,
+    summary="Send again every FAILED delivery of the endpoint created since a time",
+    description="Each FAILED delivery created at or after `since` is queued again once (same "
+    "event id, same body), however many recoveries race; `count` is how many this call "
+    "queued. A disabled endpoint is 409 `invalid_state`: enable it first.",
+    response_model=RecoveryOut,
+    responses=errors(404, 409, 415),
+    openapi_extra=json_request_body(WebhookRecover),
+)
+async def post_recover(endpoint_id: str, gw: GatewayDep, merchant: Merchant, body: JsonBody) -> Any:
+    return await recover_endpoint(gw, merchant["_id"], endpoint_id, body)
 
 
 @router.delete(
