@@ -1,7 +1,7 @@
 """Webhook events (one per occurrence), endpoints, deliveries (one per event and endpoint) and
 delivery attempts.
 
-Events are listed newest first by `sort_key` (`<created_at ISO ms>|<id>`): one string field
+Events are listed newest first by `sort_key` (`t<created_at ISO ms>|<id>`): one string field
 orders them by time with the id breaking ties, so a cursor is a single `$lt`.
 """
 
