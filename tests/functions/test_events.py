@@ -21,12 +21,20 @@ import httpx
 import pytest
 
 from shared.config import get_settings
-from shared.domain.clock import iso
+from shared.domain import ids
+from shared.domain.clock import iso, utcnow
+from shared.domain.payment import Payment, StoredResponse
+from shared.domain.requests import PaymentCreate
+from shared.domain.states import PaymentStatus
 from shared.services.context import Gateway
 from shared.services.lifecycle_messages import DISPATCH_PATH
+from shared.services.process_payment import finalise
+from shared.services.views import PaymentOut
 from shared.services.webhook_fanout import fan_out
 from shared.web import bootstrap
 from tests.functions.helpers import new_key, payment_body, wait_settled
+from tests.functions.test_webhook_redrive import _DeadQueue as DeadQueue
+from tests.functions.test_webhook_redrive import _sweep as sweep
 from tests.harness import QStashRelay, asgi_client
 from tests.sink import WebhookSink
 
@@ -417,3 +425,77 @@ async def test_recover_refuses_bad_input(
         "/v1/webhook_endpoints/we_missing/recover", json={"since": "2026-01-01T00:00:00Z"}
     )
     assert missing.status_code == 404
+
+
+async def test_an_event_a_crash_kept_from_being_stored_is_stored_by_the_sweep(
+    merchant_factory: Callable[[], Any],
+    db: Any,
+    fn_env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No endpoint subscribes: the settled payment still owes its event (`fanout_pending`)."""
+    m: Merchant = await merchant_factory()
+    gw: Gateway = await bootstrap.gateway()
+    payment = Payment.create(
+        payment_id=ids.new_id(ids.PAYMENT),
+        merchant_id=m.id,
+        idempotency_key=new_key(),
+        fingerprint="f" * 64,
+        request=PaymentCreate.model_validate(payment_body()),
+        max_attempts=3,
+        now=utcnow(),
+    )
+    await gw.payments.insert(
+        payment, StoredResponse(201, PaymentOut.from_domain(payment).as_json())
+    )
+    claimed = await gw.payments.save(
+        payment, payment.claimed(now=utcnow(), lease_s=30, owner="test", qstash_message_id=None)
+    )
+    assert claimed is not None
+
+    class Crash(Exception):
+        pass
+
+    async def crash(event: dict[str, Any]) -> dict[str, Any]:
+        raise Crash("the function died between the final move and storing its event")
+
+    monkeypatch.setattr(gw.webhooks, "insert_event", crash)
+    with pytest.raises(Crash):
+        await finalise(gw, claimed, PaymentStatus.SUCCESS, None, None)
+    monkeypatch.undo()
+    stored = await db["payments"].find_one({"_id": payment.id})
+    assert stored["webhook_status"] == "SKIPPED" and stored["fanout_pending"]
+    assert await m.events() == []
+    # Long enough ago that no live function could still be storing it.
+    await db["payments"].update_one(
+        {"_id": payment.id}, {"$set": {"finalized_at": utcnow() - timedelta(minutes=10)}}
+    )
+    await sweep(fn_env)
+    [event] = await m.events()
+    assert event["type"] == "payment.succeeded" and event["data"]["id"] == payment.id
+    after = await db["payments"].find_one({"_id": payment.id})
+    assert not after["fanout_pending"] and after["webhook_status"] == "SKIPPED"
+
+
+async def test_a_recover_whose_publish_fails_changes_nothing(
+    merchant_factory: Callable[[], Any], relay: QStashRelay
+) -> None:
+    m: Merchant = await merchant_factory()
+    gw: Gateway = await bootstrap.gateway()
+    since = {"since": iso(datetime.now(UTC) - timedelta(seconds=1))}
+    with lifecycle_config(webhook_max_attempts=1), WebhookSink(status=500) as sink:
+        endpoint = await m.endpoint(sink.url)
+        path = f"/v1/webhook_endpoints/{endpoint['id']}/recover"
+        pid = await m.pay()
+        relay.expect_5xx(pid, DISPATCH_PATH, 1)
+        assert (await wait_settled(m.api, pid))["webhook_status"] == "FAILED"
+        sink.status = 200
+        with DeadQueue(gw):
+            failed = await m.api.post(path, json=since)
+        assert failed.status_code == 503, failed.text
+        [delivery] = (await wait_settled(m.api, pid))["webhook_deliveries"]
+        assert delivery["status"] == "FAILED" and len(delivery["attempts"]) == 1
+        again = await m.api.post(path, json=since)
+        assert again.status_code == 202 and again.json()["count"] == 1
+        assert (await wait_settled(m.api, pid))["webhook_status"] == "SUCCESS"
+        assert sink.ids(200) == [delivery["event_id"]]
