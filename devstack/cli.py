@@ -109,7 +109,9 @@ def load(
     ),
     mix: str = typer.Option("", help="Weights, e.g. 'success=55,timeout=15' (default mix)."),
     duplicates: float = typer.Option(0.05, min=0.0, max=1.0, help="Share of duplicate requests."),
-    settle_timeout: float = typer.Option(180.0, min=1.0, help="Seconds to wait for settling."),
+    settle_timeout: float = typer.Option(
+        600.0, min=1.0, help="Seconds to wait, after the last create, for everything to settle."
+    ),
     seed: int | None = typer.Option(None, help="Seed for the mix and duplicates."),
     json_out: Path | None = typer.Option(None, help="Report file (default .data/load/<run>.json)."),
     progress: bool = typer.Option(True, help="Show progress bars."),
@@ -193,3 +195,76 @@ def load(
 
 if __name__ == "__main__":
     app()
+
+
+@app.command()
+def listen(
+    forward_to: str = typer.Option(..., "--forward-to", help="Where to POST each event."),
+    events: str | None = typer.Option(
+        None, "--events", help="Only these event types, comma-separated (default: all)."
+    ),
+    api_url: str = typer.Option(_DEFAULTS.functions_url, help="The paygate API to follow."),
+    api_key: str = typer.Option("sk_test_demo", help="The merchant's API key."),
+    since: str | None = typer.Option(
+        None, help="Forward events created at or after this ISO-8601 time (default: from now)."
+    ),
+    state_file: Path | None = typer.Option(
+        None, help="Keep the secret and the cursor here, so a restart resumes where it stopped."
+    ),
+    interval: float = typer.Option(1.0, min=0.05, help="Seconds between polls."),
+    lookback: float = typer.Option(
+        30.0, min=0.0, help="Seconds each poll looks back for events committed late."
+    ),
+    tries: int = typer.Option(3, min=1, help="Tries per event when URL does not answer 2xx."),
+) -> None:
+    """Follow /v1/events and POST each new event to a local URL, signed with listen's secret."""
+    from devstack import listen as listening
+    from devstack.trigger import RECIPES
+    from shared.domain.clock import iso, parse_iso
+
+    types = None
+    if events is not None:
+        types = frozenset(t.strip() for t in events.split(",") if t.strip())
+        unknown = sorted(types - set(RECIPES))
+        if unknown or not types:
+            raise typer.BadParameter(
+                f"unknown event type(s) {', '.join(unknown) or '(none given)'}; "
+                f"one of: {', '.join(RECIPES)}",
+                param_hint="--events",
+            )
+    start = None
+    if since is not None:
+        moment = parse_iso(since)
+        if moment is None:
+            raise typer.BadParameter("not an ISO-8601 time", param_hint="--since")
+        start = iso(moment)
+    options = listening.ListenOptions(
+        forward_to=forward_to,
+        api_url=api_url.rstrip("/"),
+        api_key=api_key,
+        events=types,
+        since=start,
+        state_file=state_file,
+        interval_s=interval,
+        lookback_s=lookback,
+        tries=tries,
+    )
+    raise typer.Exit(listening.run(options))
+
+
+@app.command()
+def trigger(
+    event_type: str | None = typer.Argument(None, help="The event type to make happen."),
+    show: bool = typer.Option(False, "--list", help="List the event types and exit."),
+    api_url: str = typer.Option(_DEFAULTS.functions_url, help="The paygate API."),
+    api_key: str = typer.Option("sk_test_demo", help="The merchant's API key."),
+    timeout: float = typer.Option(60.0, min=1.0, help="Seconds to wait for each step."),
+) -> None:
+    """Create, through the public API, whatever sends EVENT_TYPE; print the ids created."""
+    from devstack import trigger as triggering
+
+    raise typer.Exit(
+        triggering.run(
+            event_type, api_url=api_url.rstrip("/"), api_key=api_key, timeout_s=timeout, show=show
+        )
+    )

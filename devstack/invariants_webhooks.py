@@ -24,6 +24,10 @@ The events an object must have sent: a payment its final event (`payment.succeed
 
 The simulator's other dials need no exception: a dropped first attempt never reaches the
 receiver, a duplicate is the same webhook id again (counted once), a delay only reorders.
+
+A webhook id is one event, the same at every endpoint, so arrivals are told apart by
+(webhook id, endpoint): the receiver files each under the `?endpoint=` of the URL it was sent
+to, and a delivery names that URL (`endpoint_url`).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from devstack.violations import Check, generation
 
@@ -151,6 +156,20 @@ def check_webhook_status(
         )
 
 
+Arrival = tuple[str, str | None]  # (webhook id, the receiver's endpoint tag)
+
+
+def endpoint_tag(url: str | None) -> str | None:
+    """The `?endpoint=` of a delivery's URL: what the receiver files its arrivals under."""
+    if not url:
+        return None
+    return parse_qs(urlsplit(url).query).get("endpoint", [None])[0]
+
+
+def _arrival_of(delivery: Doc) -> Arrival:
+    return delivery.get("event_id", ""), endpoint_tag(delivery.get("endpoint_url"))
+
+
 def check_receiver(
     check: Check,
     payments: dict[str, Doc],
@@ -159,12 +178,12 @@ def check_receiver(
     *,
     bad_signatures: bool = False,
 ) -> None:
-    received: dict[str, list[Doc]] = defaultdict(list)
+    received: dict[Arrival, list[Doc]] = defaultdict(list)
     for record in records:
         if record.get("payment_id") in payments and record.get("webhook_id"):
-            received[record["webhook_id"]].append(record)
-    known = {d.get("event_id"): d for items in deliveries.values() for d in items}
-    for webhook_id, arrivals in received.items():
+            received[record["webhook_id"], record.get("endpoint")].append(record)
+    known = {_arrival_of(d): d for items in deliveries.values() for d in items}
+    for (webhook_id, _), arrivals in received.items():
         payment_id = arrivals[0].get("payment_id")
         if len({r.get("body_sha256") for r in arrivals}) > 1:
             check.add(
@@ -183,9 +202,7 @@ def check_receiver(
         if payment_id not in payments:
             continue
         for delivery in items:
-            _check_delivered(
-                check, payment_id, delivery, received.get(delivery.get("event_id", ""), [])
-            )
+            _check_delivered(check, payment_id, delivery, received.get(_arrival_of(delivery), []))
 
 
 def _simulated_bad_signature(arrivals: list[Doc]) -> Doc | None:
@@ -202,15 +219,18 @@ def _taken(record: Doc) -> bool:
     return bool(record.get("valid_signature")) and 200 <= record.get("status_code", 0) < 300
 
 
-def _check_taken_once(check: Check, received: dict[str, list[Doc]], known: dict[Any, Doc]) -> None:
+def _check_taken_once(
+    check: Check, received: dict[Arrival, list[Doc]], known: dict[Arrival, Doc]
+) -> None:
     """One webhook id per object, event and endpoint taken by the receiver; each id taken is
     one a delivery records (which says what it was about and where it went)."""
-    ids: dict[tuple[Any, ...], set[str]] = defaultdict(set)
-    for webhook_id, arrivals in received.items():
+    ids: dict[tuple[Any, ...], set[Arrival]] = defaultdict(set)
+    for arrival, arrivals in received.items():
+        webhook_id = arrival[0]
         taken = [r for r in arrivals if _taken(r)]
         if not taken:
             continue
-        delivery = known.get(webhook_id)
+        delivery = known.get(arrival)
         if delivery is None:
             check.add(
                 "webhook_unrecorded",
@@ -223,14 +243,14 @@ def _check_taken_once(check: Check, received: dict[str, list[Doc]], known: dict[
             continue
         object_id = delivery.get("object_id") or taken[0].get("payment_id")
         event_type, endpoint = delivery.get("event_type"), delivery.get("endpoint_id")
-        ids[object_id, event_type, endpoint, generation(delivery)].add(webhook_id)
-    for (object_id, event_type, endpoint, _), webhook_ids in ids.items():
-        if len(webhook_ids) > 1:
-            payment_id = received[next(iter(webhook_ids))][0].get("payment_id")
+        ids[object_id, event_type, endpoint, generation(delivery)].add(arrival)
+    for (object_id, event_type, endpoint, _), taken_ids in ids.items():
+        if len(taken_ids) > 1:
+            payment_id = received[next(iter(taken_ids))][0].get("payment_id")
             check.add(
                 "webhook_duplicated",
-                f"the receiver took {len(webhook_ids)} webhook ids for {event_type} of "
-                f"{object_id} at {endpoint}: {sorted(webhook_ids)}",
+                f"the receiver took {len(taken_ids)} webhook ids for {event_type} of "
+                f"{object_id} at {endpoint}: {sorted(i for i, _ in taken_ids)}",
                 payment_id,
             )
 

@@ -43,6 +43,7 @@ def delivery(doc: Doc) -> Doc:
         "attempt_count",
         "final_event",
         "endpoint_id",
+        "endpoint_url",
     )
     return {
         "id": _id(doc),

@@ -140,7 +140,9 @@ def _outcomes(data: Collected, originals: list[SentPayment]) -> dict[str, Any]:
             "deliveries_by_status": dict(Counter(d.get("status") for d in deliveries)),
             "delivery_attempts": attempts,
             "receptions": len(received),
-            "redeliveries": len(received) - len({r.get("webhook_id") for r in received}),
+            # One event reaches every endpoint under one id: a redelivery is a repeat at one.
+            "redeliveries": len(received)
+            - len({(r.get("webhook_id"), r.get("endpoint")) for r in received}),
             "deliveries_by_event_type": dict(Counter(d.get("event_type") for d in deliveries)),
             "received_by_event_type": dict(
                 Counter(

@@ -23,7 +23,8 @@ class DeliveryStore:
     def __init__(self, data_dir: Path | None) -> None:
         self._lock = threading.Lock()
         self._records: list[Record] = []
-        self._arrivals: Counter[str] = Counter()
+        # Per (webhook id, endpoint): one event reaches every endpoint under the same id.
+        self._arrivals: Counter[tuple[str, str | None]] = Counter()
         self._path = data_dir / "deliveries.jsonl" if data_dir is not None else None
         self._file = None
         if self._path is not None:
@@ -46,13 +47,15 @@ class DeliveryStore:
     def _remember(self, record: Record) -> None:
         self._records.append(record)
         if record.get("webhook_id"):
-            self._arrivals[record["webhook_id"]] += 1
+            self._arrivals[record["webhook_id"], record.get("endpoint")] += 1
 
     def add(self, record: Record) -> Record:
-        """Store `record`, numbering it as the nth arrival of its `webhook_id` (`attempt`)."""
+        """Store `record`, numbering it as the nth arrival of its `webhook_id` at its endpoint
+        (`attempt`)."""
         with self._lock:
             webhook_id = record.get("webhook_id")
-            record["attempt"] = self._arrivals[webhook_id] + 1 if webhook_id else 1
+            seen = self._arrivals[webhook_id, record.get("endpoint")] if webhook_id else 0
+            record["attempt"] = seen + 1
             self._remember(record)
             if self._file is not None:
                 self._file.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")

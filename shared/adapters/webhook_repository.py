@@ -1,7 +1,7 @@
 """Webhook events (one per occurrence), endpoints, deliveries (one per event and endpoint) and
 delivery attempts.
 
-Events are listed newest first by `sort_key` (`<created_at ISO ms>|<id>`): one string field
+Events are listed newest first by `sort_key` (`t<created_at ISO ms>|<id>`): one string field
 orders them by time with the id breaking ties, so a cursor is a single `$lt`.
 """
 
@@ -161,16 +161,13 @@ class WebhookRepository:
         return await self.deliveries.find(query).sort("_id", 1).to_list(None)
 
     async def failed_deliveries(
-        self, endpoint_id: str, *, since: datetime, settled_before: datetime, limit: int
+        self, endpoint_id: str, *, since: datetime, after_id: str | None, limit: int
     ) -> list[Doc]:
-        """FAILED deliveries of the endpoint created since `since` and last touched before
-        `settled_before` (so one recovery never picks up what it re-sent itself)."""
-        query = {
-            "endpoint_id": endpoint_id,
-            "status": "FAILED",
-            "created_at": {"$gte": since},
-            "updated_at": {"$lt": settled_before},
-        }
+        """FAILED deliveries of the endpoint created since `since`, in id order after
+        `after_id` (so one recovery visits each once, never what it re-sent itself)."""
+        query: Doc = {"endpoint_id": endpoint_id, "status": "FAILED", "created_at": {"$gte": since}}
+        if after_id is not None:
+            query["_id"] = {"$gt": after_id}
         return await self.deliveries.find(query).sort("_id", 1).limit(limit).to_list(limit)
 
     async def mark_unpublished(self, delivery_ids: list[str]) -> None:

@@ -336,11 +336,12 @@ class Payment:
 
     def _webhooks_reset(self, webhook_status: WebhookStatus) -> dict[str, Any]:
         """A settling move sends a new event: its webhooks start PENDING (SKIPPED with no
-        endpoint) under a new epoch, so a summary of the previous event cannot land."""
+        endpoint) under a new epoch, so a summary of the previous event cannot land. The event
+        is owed (`fanout_pending`) even with no endpoint: it is stored for `GET /v1/events`."""
         return {
             "webhook_status": webhook_status,
             "webhook_epoch": self.webhook_epoch + 1,
-            "fanout_pending": webhook_status == WebhookStatus.PENDING,
+            "fanout_pending": True,
         }
 
     def manually_retried(self, *, now: datetime) -> Payment:

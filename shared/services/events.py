@@ -8,6 +8,7 @@ from shared.domain.ids import EVENT, PAYMENT, has_prefix
 from shared.domain.webhooks import EVENT_TYPES
 from shared.services.context import Gateway
 from shared.services.views import EventListOut, EventOut, WebhookDeliveryListOut, WebhookDeliveryOut
+from shared.services.webhook_fanout import sort_key
 
 MAX_PAGE = 100
 
@@ -45,7 +46,7 @@ async def list_events(
                 "created[gte] must be an ISO-8601 time, e.g. 2026-01-31T12:00:00Z",
                 param="created[gte]",
             )
-        from_key = iso(moment)
+        from_key = sort_key(iso(moment) or "")
     before_key = None
     if starting_after is not None:
         cursor = None

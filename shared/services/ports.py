@@ -229,8 +229,9 @@ class WebhookStore(Protocol):
     async def deliveries_of_event(self, event_id: str, merchant_id: str) -> list[Doc]: ...
 
     async def failed_deliveries(
-        self, endpoint_id: str, *, since: datetime, settled_before: datetime, limit: int
-    ) -> list[Doc]: ...
+        self, endpoint_id: str, *, since: datetime, after_id: str | None, limit: int
+    ) -> list[Doc]:
+        """FAILED deliveries of the endpoint created since `since`, in id order after `after_id`."""
 
     async def insert_endpoint(self, endpoint: Doc) -> None: ...
 

@@ -170,9 +170,9 @@ async def finish_side_effects(gw: Gateway, payment: Payment) -> None:
     if payment.status == PaymentStatus.REQUIRES_CAPTURE:
         await schedule_expiry(gw, payment)
     await schedule_dispute(gw, payment)
-    if payment.webhook_status == WebhookStatus.SKIPPED:
-        return
     if payment.fanout_pending:
         await complete_fan_out(gw, payment)
+        return
+    if payment.webhook_status == WebhookStatus.SKIPPED:
         return
     await fan_out(gw, payment, payment.final_event_type)

@@ -33,21 +33,23 @@ async def recover_endpoint(
         raise InvalidRequest(
             "since must be an ISO-8601 time, e.g. 2026-01-31T12:00:00Z", param="since"
         )
-    started = utcnow()
-    if since > started:
+    if since > utcnow():
         raise InvalidRequest("since is in the future", param="since")
     endpoint = await gw.webhooks.endpoint(endpoint_id, merchant_id)
     if endpoint is None:
         raise NotFound(f"no webhook endpoint {endpoint_id}", param="id")
     if endpoint.get("status") == "disabled":
         raise InvalidState("the endpoint is disabled; enable it before recovering")
-    count = 0
+    count, after_id = 0, None
     while True:
+        # In id order from where the last batch ended: each delivery is visited once, so one
+        # that fails again while the call runs is not sent twice by it.
         found = await gw.webhooks.failed_deliveries(
-            endpoint_id, since=since, settled_before=started, limit=BATCH
+            endpoint_id, since=since, after_id=after_id, limit=BATCH
         )
         if not found:
             break
+        after_id = found[-1]["_id"]
         claimed = [c for c in [await _claim(gw, d) for d in found] if c is not None]
         await _publish(gw, claimed)
         count += len(claimed)

@@ -3,7 +3,8 @@ expiry) and what follows it: the event's webhooks, an authorization's expiry tim
 opening of a dispute-card payment's dispute.
 
 The move is one guarded save; its webhook status starts PENDING when an endpoint subscribes to
-its event (SKIPPED otherwise) and `fanout_pending` stays set until the deliveries are queued,
+its event (SKIPPED otherwise) and `fanout_pending` stays set until the event is stored and its
+deliveries are queued (with no endpoint too: every event is stored),
 so a step that dies after the save leaves the sweeper (or the message's redelivery) a cue.
 """
 
@@ -73,9 +74,9 @@ async def after_settling(
     await schedule_dispute(gw, payment)
     if endpoints is None:
         endpoints = await subscribed_endpoints(gw, payment.merchant_id, payment.final_event_type)
-    if endpoints:
-        await fan_out(gw, payment, payment.final_event_type, endpoints)
-        await gw.payments.finish_fan_out(payment, skipped=False)
+    # With no endpoint the event is still stored (fan_out with none subscribed stores it).
+    await fan_out(gw, payment, payment.final_event_type, endpoints)
+    await gw.payments.finish_fan_out(payment, skipped=not endpoints)
 
 
 async def schedule_expiry(gw: Gateway, payment: Payment) -> None:

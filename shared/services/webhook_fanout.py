@@ -70,9 +70,11 @@ def _occurrence(source: EventSource, event_type: str) -> tuple[object, ...]:
     return (source.object_id, source.generation, event_type, source.occurrence)
 
 
-def sort_key(created_at: str, event_id: str) -> str:
-    """Newest-first order of events: fixed-width ISO time, then the id to break ties."""
-    return f"{created_at}|{event_id}"
+def sort_key(created_at: str, event_id: str = "") -> str:
+    """Newest-first order of events: fixed-width ISO time, then the id to break ties. The
+    leading `t` is for nx-27017, whose range operators never match a string that reads as an
+    ISO date (`{"$lt": "2026-…"}` finds nothing)."""
+    return f"t{created_at}|{event_id}" if event_id else f"t{created_at}"
 
 
 async def store_event(gw: Gateway, source: EventSource, event_type: str) -> dict[str, Any]:

@@ -115,6 +115,20 @@ def test_valid_signature_is_accepted_and_recorded(
     assert [r["attempt"] for r in listed["data"]] == [2, 1]
 
 
+def test_one_event_at_two_endpoints_is_a_first_arrival_at_each(
+    client: httpx.Client, receiver: ManagedProcess
+) -> None:
+    """paygate sends one event under one webhook id to every endpoint: not a redelivery."""
+    msg_id, body = event("pay_two_endpoints")
+    for endpoint in ("a", "b", "a"):
+        response = client.post(
+            f"/webhooks?endpoint={endpoint}", content=body, headers=signed_headers(msg_id, body)
+        )
+        assert response.status_code == 200
+    listed = deliveries(receiver, webhook_id=msg_id)["data"]
+    assert [(r["endpoint"], r["attempt"]) for r in listed] == [("a", 2), ("b", 1), ("a", 1)]
+
+
 def test_rotation_two_signatures_one_valid(client: httpx.Client, receiver: ManagedProcess) -> None:
     msg_id, body = event("pay_rotate")
     headers = signed_headers(msg_id, body, secrets=(OTHER_SECRET, DEV_DEMO_WEBHOOK_SECRET))

@@ -276,7 +276,7 @@ class FakeWebhooks:
         return copy.deepcopy(sorted(found, key=lambda d: d["_id"]))
 
     async def failed_deliveries(
-        self, endpoint_id: str, *, since: datetime, settled_before: datetime, limit: int
+        self, endpoint_id: str, *, since: datetime, after_id: str | None, limit: int
     ) -> list[Doc]:
         found = [
             d
@@ -284,7 +284,7 @@ class FakeWebhooks:
             if d["endpoint_id"] == endpoint_id
             and d["status"] == "FAILED"
             and d["created_at"] >= since
-            and d["updated_at"] < settled_before
+            and (after_id is None or d["_id"] > after_id)
         ]
         return copy.deepcopy(sorted(found, key=lambda d: d["_id"])[:limit])
 

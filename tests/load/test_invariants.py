@@ -231,6 +231,39 @@ def test_every_subscribed_endpoint_gets_the_final_event() -> None:
     assert {v.payment_id for v in run.check(endpoints=3)} == {"pay_flaky"}
 
 
+def _one_event_at_three_endpoints(run: Run, pid: str) -> None:
+    """As paygate sends it: one webhook id for the event, at each endpoint's own URL."""
+    [original] = run.deliveries[pid]
+    run.deliveries[pid] = [
+        {
+            **original,
+            "id": f"{original['id']}_{n}",
+            "endpoint_id": f"we_{n}",
+            "endpoint_url": f"http://127.0.0.1:8090/webhooks?endpoint=run-{n}",
+        }
+        for n in range(3)
+    ]
+    taken = next(r for r in run.receiver if r["webhook_id"] == original["event_id"])
+    run.receiver.remove(taken)
+    for n in range(3):
+        run.receiver.append({**taken, "endpoint": f"run-{n}"})
+
+
+def test_one_webhook_id_shared_by_endpoints_is_checked_per_endpoint() -> None:
+    run = Run()
+    for pid in list(run.payments):
+        _one_event_at_three_endpoints(run, pid)
+    assert run.check(endpoints=3) == []
+    # The receiver took it at endpoints 0 and 1 only, although endpoint 2's delivery is SUCCESS.
+    event_id = run.deliveries["pay_success"][0]["event_id"]
+    run.receiver = [
+        r for r in run.receiver if not (r["webhook_id"] == event_id and r["endpoint"] == "run-2")
+    ]
+    found = run.check(endpoints=3)
+    assert rules(found) == {"webhook_missing"}
+    assert {v.payment_id for v in found} == {"pay_success"}
+
+
 def test_webhook_status_left_pending_although_every_endpoint_took_it() -> None:
     run = Run()
     _three_endpoints(run, "pay_success")
