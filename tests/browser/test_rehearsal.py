@@ -6,6 +6,7 @@ here is the stack's, every outage and event shown is one the stack produced.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 import uuid
@@ -17,6 +18,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from devstack.processes import ManagedProcess, free_port
+from devstack.stack import StackConfig, functions_process
 from shared.services.simulator_settings import SETTINGS_CACHE_TTL_S
 from tests.browser.test_dashboard import FINAL_WAIT_MS, api, open_dashboard, wait_final
 
@@ -25,6 +28,35 @@ pytestmark = pytest.mark.browser
 # After a change every process's cached copy of the settings has expired (simulator_helpers).
 PROPAGATED_S = SETTINGS_CACHE_TTL_S + 0.2
 DEAD_URL = "http://127.0.0.1:9/rehearsal-hooks"  # loopback, nothing listens: every POST fails
+DISABLE_AFTER = 3
+
+
+@pytest.fixture
+def impatient_functions(
+    stack_cfg: StackConfig,
+    functions_service: ManagedProcess,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[str]:
+    """A second functions host on the same stores, with one webhook attempt and auto-disable
+    after DISABLE_AFTER failures: the stack's defaults (5 attempts backing off for minutes, 20
+    failures) would make a dead endpoint take most of an hour to disable. Payments created
+    through it are delivered by it (their QStash callbacks name its URL)."""
+    cfg = dataclasses.replace(
+        stack_cfg,
+        functions_port=free_port(),
+        data_dir=tmp_path_factory.mktemp("impatient"),
+        function_env={
+            **stack_cfg.function_env,
+            "PAYGATE_WEBHOOK_MAX_ATTEMPTS": "1",
+            "PAYGATE_WEBHOOK_DISABLE_AFTER": str(DISABLE_AFTER),
+        },
+    )
+    process = functions_process(cfg)
+    process.start()
+    try:
+        yield cfg.functions_url
+    finally:
+        process.stop()
 
 
 @pytest.fixture
@@ -202,7 +234,7 @@ def _endpoint(base_url: str, endpoint_id: str) -> dict[str, Any]:
 
 
 def test_webhooks_page_status_recover_enable_and_events(
-    page: Page, dashboard_url: str, artifacts_dir: Path
+    page: Page, dashboard_url: str, impatient_functions: str, artifacts_dir: Path
 ) -> None:
     with api(dashboard_url) as client:
         r = client.post(
@@ -210,12 +242,11 @@ def test_webhooks_page_status_recover_enable_and_events(
         )
         assert r.status_code == 201, r.text
         endpoint_id = r.json()["id"]
-        disable_after = 20  # PAYGATE_WEBHOOK_DISABLE_AFTER's default (the stack's)
         since = datetime.now(UTC) - timedelta(minutes=1)
-        for _ in range(disable_after):
-            _create_by_api(dashboard_url, scenario="hard_failure")
+    for _ in range(DISABLE_AFTER):
+        _create_by_api(impatient_functions, scenario="hard_failure")
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 120
         while _endpoint(dashboard_url, endpoint_id)["status"] != "disabled":
             assert time.monotonic() < deadline, "the dead endpoint was never disabled"
             time.sleep(1)
@@ -224,22 +255,26 @@ def test_webhooks_page_status_recover_enable_and_events(
         row = page.locator(f'[data-testid="endpoint-row"][data-endpoint-id="{endpoint_id}"]')
         expect(row.get_by_test_id("endpoint-status")).to_have_text("disabled")
         expect(row.get_by_test_id("endpoint-disabled-reason")).to_be_visible()
-        page.screenshot(path=str(artifacts_dir / "browser-endpoint-disabled.png"), full_page=True)
-
-        # recover since a minute before the failures: every failed delivery is counted
         row.get_by_role("button", name="Recover since…").click()
-        local = since.astimezone().strftime("%Y-%m-%dT%H:%M")
-        row.get_by_label("Recover since").fill(local)
-        row.get_by_role("button", name="Recover", exact=True).click()
-        count = row.get_by_test_id("recover-count")
-        expect(count).to_have_text(re.compile(r"^\d+$"))
-        assert int(count.inner_text()) >= disable_after
+        expect(row.get_by_role("button", name="Recover", exact=True)).to_be_disabled()
+        row.get_by_role("button", name="Recover since…").click()
+        page.screenshot(path=str(artifacts_dir / "browser-endpoint-disabled.png"), full_page=True)
 
         # enable it again
         row.get_by_role("button", name="Enable").click()
         expect(row.get_by_test_id("endpoint-status")).to_have_text("enabled")
         expect(row.get_by_test_id("endpoint-disabled-reason")).to_have_count(0)
         assert _endpoint(dashboard_url, endpoint_id)["status"] == "enabled"
+
+        # recover since a minute before the failures (an enabled endpoint only): every failed
+        # delivery is counted
+        row.get_by_role("button", name="Recover since…").click()
+        local = since.astimezone().strftime("%Y-%m-%dT%H:%M")
+        row.get_by_label("Recover since").fill(local)
+        row.get_by_role("button", name="Recover", exact=True).click()
+        count = row.get_by_test_id("recover-count")
+        expect(count).to_have_text(re.compile(r"^\d+$"))
+        assert int(count.inner_text()) >= DISABLE_AFTER
 
         # edit the enabled events
         row.get_by_role("button", name="Edit events").click()

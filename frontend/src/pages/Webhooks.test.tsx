@@ -24,8 +24,8 @@ function respond(status: number, body: unknown) {
   });
 }
 
-function fakeServer() {
-  let ep = ENDPOINT;
+function fakeServer(start: WebhookEndpoint = ENDPOINT) {
+  let ep = start;
   const calls: { method: string; url: string; body: unknown }[] = [];
   vi.spyOn(globalThis, "fetch").mockImplementation((url, init) => {
     const method = init?.method ?? "GET";
@@ -58,6 +58,8 @@ describe("WebhooksPage endpoint controls", () => {
     expect(screen.getByTestId("endpoint-disabled-reason").textContent).toContain(
       "the last 20 deliveries failed",
     );
+    fireEvent.click(screen.getByRole("button", { name: "Recover since…" }));
+    expect(screen.getByRole<HTMLButtonElement>("button", { name: "Recover" }).disabled).toBe(true);
     fireEvent.click(screen.getByRole("button", { name: "Enable" }));
     await waitFor(() =>
       expect(screen.getByTestId("endpoint-status").textContent).toContain("enabled"),
@@ -90,7 +92,7 @@ describe("WebhooksPage endpoint controls", () => {
   });
 
   it("recovers since a time and shows how many were sent again", async () => {
-    const calls = fakeServer();
+    const calls = fakeServer({ ...ENDPOINT, status: "enabled", disabled_reason: null });
     render(<WebhooksPage />);
     fireEvent.click(await screen.findByRole("button", { name: "Recover since…" }));
     fireEvent.change(screen.getByLabelText("Recover since"), {
@@ -98,6 +100,7 @@ describe("WebhooksPage endpoint controls", () => {
     });
     fireEvent.click(screen.getByRole("button", { name: "Recover" }));
     expect((await screen.findByTestId("recover-count")).textContent).toBe("3");
+    expect(screen.queryByRole("button", { name: "Enable" })).toBeNull();
     const recover = calls.find((c) => c.url.endsWith("/recover"));
     expect(recover?.body).toEqual({ since: new Date(2026, 11, 2, 9, 30).toISOString() });
   });

@@ -174,7 +174,11 @@ function RecoverForm({ ep, onClose }: { ep: WebhookEndpoint; onClose: () => void
         label="Recover since"
         htmlFor={inputId}
         error={inputError}
-        hint="Sends again every delivery to this endpoint that FAILED since then."
+        hint={
+          ep.status === "disabled"
+            ? "Enable the endpoint first: a disabled endpoint sends nothing, recovered or not."
+            : "Sends again every delivery to this endpoint that FAILED since then."
+        }
       >
         <div className="flex flex-wrap gap-2">
           <input
@@ -187,7 +191,13 @@ function RecoverForm({ ep, onClose }: { ep: WebhookEndpoint; onClose: () => void
               setInputError(null);
             }}
           />
-          <Button size="sm" variant="primary" busy={busy} onClick={() => void recover()}>
+          <Button
+            size="sm"
+            variant="primary"
+            busy={busy}
+            disabled={ep.status === "disabled"}
+            onClick={() => void recover()}
+          >
             Recover
           </Button>
           <Button size="sm" variant="ghost" onClick={onClose}>
