@@ -67,6 +67,18 @@ describe("simulator form", () => {
     expect(minutesLeft(null, NOW)).toBe("");
   });
 
+  it("keeps a loaded expiry as it is unless the minutes are changed", () => {
+    const loaded = { ...SETTINGS, expires_at: "2026-12-02T12:04:30.000Z" };
+    const form = formFromSettings(loaded, NOW);
+    expect(form.expiresInMinutes).toBe("5");
+    const same = settingsFromForm(form, NOW + 1000);
+    expect(same.ok && same.body.expires_at).toBe("2026-12-02T12:04:30.000Z");
+    const changed = settingsFromForm({ ...form, expiresInMinutes: "10" }, NOW);
+    expect(changed.ok && changed.body.expires_at).toBe("2026-12-02T12:10:00.000Z");
+    const cleared = settingsFromForm({ ...form, expiresInMinutes: "" }, NOW);
+    expect(cleared.ok && cleared.body.expires_at).toBeNull();
+  });
+
   it("refuses what is not a number, and sends nothing then", () => {
     const form = formFromSettings(SETTINGS, NOW);
     form.values["api.error_rate"] = "lots";

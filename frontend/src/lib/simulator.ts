@@ -68,6 +68,8 @@ export interface SimulatorForm {
   seed: string;
   /** "" = no expiry; else the settings fall back to the defaults after this many minutes. */
   expiresInMinutes: string;
+  /** The expiry the form was loaded with, kept as is while `expiresInMinutes` is untouched. */
+  loadedExpiresAt: string | null;
 }
 
 export type SimulatorFormErrors = Record<string, string>;
@@ -107,6 +109,7 @@ export function formFromSettings(s: SimulatorBody, now: number = Date.now()): Si
     errorMode: s.api.error_mode,
     seed: s.seed === null ? "" : String(s.seed),
     expiresInMinutes: minutesLeft(s.expires_at, now),
+    loadedExpiresAt: minutesLeft(s.expires_at, now) ? s.expires_at : null,
   };
 }
 
@@ -139,7 +142,9 @@ export function settingsFromForm(
 
   const minutesText = form.expiresInMinutes.trim();
   let expires: string | null = null;
-  if (minutesText !== "") {
+  if (form.loadedExpiresAt && minutesText === minutesLeft(form.loadedExpiresAt, now)) {
+    expires = form.loadedExpiresAt; // saving another dial does not move the expiry
+  } else if (minutesText !== "") {
     const minutes = Number(minutesText);
     if (!Number.isFinite(minutes) || minutes <= 0)
       errors.expires_at = "A number of minutes above 0, or empty for no expiry";
