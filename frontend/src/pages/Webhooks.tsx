@@ -362,7 +362,7 @@ function EndpointRow({
             <Mono className="text-xs">{ep.id}</Mono> · added {formatDateTime(ep.created_at)}
           </div>
         </div>
-        <div className="flex items-center gap-2">
+        <div className="flex flex-wrap items-center gap-2">
           {confirming ? (
             <>
               <Button
