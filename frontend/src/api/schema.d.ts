@@ -552,6 +552,8 @@ export interface components {
             };
             /** Scenario */
             scenario: string | null;
+            /** @description Scripted attempts and gateway latency, as sent; null when not scripted */
+            simulate: components["schemas"]["SimulateOut"] | null;
             /** Created At */
             created_at: string;
             /** Updated At */
@@ -699,6 +701,8 @@ export interface components {
             };
             /** Scenario */
             scenario: string | null;
+            /** @description Scripted attempts and gateway latency, as sent; null when not scripted */
+            simulate: components["schemas"]["SimulateOut"] | null;
             /** Created At */
             created_at: string;
             /** Updated At */
@@ -796,6 +800,16 @@ export interface components {
              * @description When the URL stops working (ISO-8601 UTC)
              */
             expires_at: string;
+        };
+        /**
+         * SimulateOut
+         * @description The request's `simulate`, as it was accepted.
+         */
+        SimulateOut: {
+            /** Attempts */
+            attempts: string[] | null;
+            /** Gateway Latency Ms */
+            gateway_latency_ms: number | null;
         };
         /** ValidationError */
         ValidationError: {
@@ -1008,7 +1022,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1065,6 +1079,16 @@ export interface operations {
                      * @enum {string}
                      */
                     capture_method?: "automatic" | "manual";
+                    /** @description Scripted attempts and latency; overrides scenario and magic values */
+                    simulate?: {
+                        /**
+                         * Attempts
+                         * @description Attempt n takes entry n, the last repeats: success, timeout, processing_error, decline or decline:<failure code>
+                         */
+                        attempts?: string[] | null;
+                        /** Gateway Latency Ms */
+                        gateway_latency_ms?: number | null;
+                    } | null;
                 };
             };
         };
@@ -1159,7 +1183,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1262,7 +1286,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1374,7 +1398,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1505,7 +1529,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1633,7 +1657,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1732,7 +1756,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1875,7 +1899,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1978,7 +2002,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2077,7 +2101,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2180,7 +2204,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2311,7 +2335,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2436,7 +2460,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2528,7 +2552,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2620,7 +2644,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2732,7 +2756,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2835,7 +2859,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2938,7 +2962,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3050,7 +3074,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3153,7 +3177,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
