@@ -79,6 +79,7 @@ def test_simulate_is_part_of_the_fingerprint_and_its_absence_changes_nothing() -
     # A request without `simulate` hashes as it did before the field existed.
     before = request().model_dump(mode="json", exclude={"simulate"})
     before["payment_method"]["card_number"] = card_digest(CARD, KEY)
-    assert payment_fingerprint(request(), KEY) == hashlib.sha256(
-        canonical_json(before).encode()
-    ).hexdigest()
+    assert (
+        payment_fingerprint(request(), KEY)
+        == hashlib.sha256(canonical_json(before).encode()).hexdigest()
+    )
