@@ -299,3 +299,15 @@ async def test_a_bad_simulate_is_refused_and_creates_nothing(
     created = await _create(create_api, payment_body(), key)
     assert created.status_code == 201
     assert (await wait_settled(payments_api, created.json()["id"]))["status"] == "SUCCESS"
+
+
+async def test_a_script_counts_attempts_across_a_manual_retry(
+    create_api: httpx.AsyncClient, payments_api: httpx.AsyncClient, relay: QStashRelay
+) -> None:
+    body = payment_body(simulate={"attempts": ["decline", "success"]})
+    failed = await _settled(create_api, payments_api, relay, body, 1)
+    assert failed["status"] == "FAILED" and failed["failure"]["code"] == "card_declined"
+    retried = await payments_api.post(f"/v1/payments/{failed['id']}/retry")
+    assert retried.status_code == 200, retried.text
+    detail = await wait_settled(payments_api, failed["id"])
+    assert detail["status"] == "SUCCESS" and detail["retry_count"] == 1

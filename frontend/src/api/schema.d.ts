@@ -331,10 +331,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/simulator": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The simulator settings in force */
+        get: operations["get_settings_v1_simulator_get"];
+        /** Replace the simulator settings (the whole object; version + 1) */
+        put: operations["put_settings_v1_simulator_put"];
+        post?: never;
+        /** Back to the default simulator settings (version + 1) */
+        delete: operations["delete_settings_v1_simulator_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ApiFaultsOut */
+        ApiFaultsOut: {
+            /**
+             * Error Rate
+             * @description Share of the merchant's POSTs answering 503
+             */
+            error_rate: number;
+            /**
+             * Error Mode
+             * @enum {string}
+             */
+            error_mode: "before_commit" | "after_commit";
+            latency_ms: components["schemas"]["LatencyRangeOut"];
+        };
         /** DeletedOut */
         DeletedOut: {
             /** Id */
@@ -450,6 +483,19 @@ export interface components {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
         };
+        /** LatencyRangeOut */
+        LatencyRangeOut: {
+            /**
+             * Min
+             * @description Milliseconds
+             */
+            min: number;
+            /**
+             * Max
+             * @description Milliseconds
+             */
+            max: number;
+        };
         /** MetricsOut */
         MetricsOut: {
             /**
@@ -486,6 +532,15 @@ export interface components {
                 [key: string]: string | number;
             }[];
             refunds: components["schemas"]["RefundMetricsOut"];
+        };
+        /** OutcomeWeightsOut */
+        OutcomeWeightsOut: {
+            /** Success */
+            success: number;
+            /** Timeout */
+            timeout: number;
+            /** Hard Failure */
+            hard_failure: number;
         };
         /** PaymentDetailOut */
         PaymentDetailOut: {
@@ -811,6 +866,44 @@ export interface components {
             /** Gateway Latency Ms */
             gateway_latency_ms: number | null;
         };
+        /**
+         * SimulatorOut
+         * @description The merchant's simulator settings in force (after `expires_at`: the defaults, with the
+         *     past `expires_at` shown, and `is_default` true).
+         */
+        SimulatorOut: {
+            /**
+             * Object
+             * @constant
+             */
+            object: "simulator";
+            /**
+             * Version
+             * @description Bumped by every PUT and DELETE; 0: never set
+             */
+            version: number;
+            /** Updated At */
+            updated_at: string | null;
+            /**
+             * Expires At
+             * @description When these settings fall back to the defaults
+             */
+            expires_at: string | null;
+            /**
+             * Is Default
+             * @description Whether every dial is at its default now
+             */
+            is_default: boolean;
+            /**
+             * Seed
+             * @description null: not deterministic
+             */
+            seed: number | null;
+            outcome_weights: components["schemas"]["OutcomeWeightsOut"];
+            gateway_latency_ms: components["schemas"]["LatencyRangeOut"];
+            api: components["schemas"]["ApiFaultsOut"];
+            webhooks: components["schemas"]["WebhookChaosOut"];
+        };
         /** ValidationError */
         ValidationError: {
             /** Location */
@@ -823,6 +916,16 @@ export interface components {
             input?: unknown;
             /** Context */
             ctx?: Record<string, never>;
+        };
+        /** WebhookChaosOut */
+        WebhookChaosOut: {
+            /** Drop Rate */
+            drop_rate: number;
+            /** Duplicate Rate */
+            duplicate_rate: number;
+            /** Bad Signature Rate */
+            bad_signature_rate: number;
+            delay_ms: components["schemas"]["LatencyRangeOut"];
         };
         /** WebhookDeliveryOut */
         WebhookDeliveryOut: {
@@ -3125,6 +3228,372 @@ export interface operations {
             };
             /** @description No such object for this merchant */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A request header, or all of them together, too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_settings_v1_simulator_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulatorOut"];
+                };
+            };
+            /** @description Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid API key, or invalid QStash signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A request header, or all of them together, too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    put_settings_v1_simulator_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** Object */
+                    object?: "simulator" | null;
+                    /**
+                     * Version
+                     * @description Read-only; ignored
+                     */
+                    version?: unknown;
+                    /**
+                     * Updated At
+                     * @description Read-only; ignored
+                     */
+                    updated_at?: unknown;
+                    /**
+                     * Is Default
+                     * @description Read-only; ignored
+                     */
+                    is_default?: unknown;
+                    /**
+                     * Expires At
+                     * @description In the future; then back to defaults. null: never
+                     */
+                    expires_at: string | null;
+                    /**
+                     * Seed
+                     * @description null: not deterministic
+                     */
+                    seed: number | null;
+                    /** OutcomeWeightsIn */
+                    outcome_weights: {
+                        /** Success */
+                        success: number;
+                        /** Timeout */
+                        timeout: number;
+                        /** Hard Failure */
+                        hard_failure: number;
+                    };
+                    /** LatencyRangeIn */
+                    gateway_latency_ms: {
+                        /** Min */
+                        min: number;
+                        /** Max */
+                        max: number;
+                    };
+                    /** ApiFaultsIn */
+                    api: {
+                        /** Error Rate */
+                        error_rate: number;
+                        /**
+                         * Error Mode
+                         * @enum {string}
+                         */
+                        error_mode: "before_commit" | "after_commit";
+                        /** LatencyRangeIn */
+                        latency_ms: {
+                            /** Min */
+                            min: number;
+                            /** Max */
+                            max: number;
+                        };
+                    };
+                    /** WebhookChaosIn */
+                    webhooks: {
+                        /** Drop Rate */
+                        drop_rate: number;
+                        /** Duplicate Rate */
+                        duplicate_rate: number;
+                        /** Bad Signature Rate */
+                        bad_signature_rate: number;
+                        /** LatencyRangeIn */
+                        delay_ms: {
+                            /** Min */
+                            min: number;
+                            /** Max */
+                            max: number;
+                        };
+                    };
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulatorOut"];
+                };
+            };
+            /** @description Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid API key, or invalid QStash signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Body is not application/json */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A request header, or all of them together, too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    delete_settings_v1_simulator_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SimulatorOut"];
+                };
+            };
+            /** @description Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid API key, or invalid QStash signature */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -11,6 +11,7 @@ from shared.web.routes import (
     payments,
     refunds,
     settlements,
+    simulator,
     webhooks,
 )
 
@@ -22,6 +23,7 @@ PUBLIC = (
     metrics.router,
     webhooks.router,
     settlements.router,
+    simulator.router,
 )
 
 __all__ = ["PUBLIC"]
