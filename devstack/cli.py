@@ -159,12 +159,15 @@ def load(
     from devstack.load import run_load
     from devstack.load_console import render
     from devstack.load_simulator import read_settings
+    from shared.domain.requests import valid_idempotency_key
 
     try:
         money = MoneyShares(captures, refunds, disputes)
         settings = read_settings(simulator) if simulator is not None else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
+    if key_prefix is not None and not valid_idempotency_key(f"{key_prefix}-{n:06d}"):
+        raise typer.BadParameter("--key-prefix: printable ASCII without spaces, keys ≤ 255")
 
     report = asyncio.run(
         run_load(
