@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 
 from shared.domain.clock import iso, utcnow
-from shared.domain.errors import InvalidRequest
+from shared.domain.errors import DependencyUnavailable, InvalidRequest
+from shared.domain.simulator_settings import Baseline, SimulatorSettings
+from shared.services.process_payment import process_payment
 from shared.services.simulator_settings import (
     get_simulator,
     put_simulator,
@@ -100,3 +102,23 @@ async def test_the_same_seed_and_keys_give_the_same_run_on_another_gateway() -> 
     assert first == await _run(keys)  # new payment ids, same outcomes
     assert len({status for status, _, _ in first}) == 2  # SUCCESS and FAILED both drawn
     assert first != await _run([f"other-{n}" for n in range(30)])
+
+
+class DownSimulator(FakeSimulator):
+    async def load(self, merchant_id: str, baseline: Baseline) -> SimulatorSettings | None:
+        raise DependencyUnavailable("mongo", "down")
+
+
+async def test_settings_unreadable_leaves_the_payment_untouched_for_a_retry() -> None:
+    """Read before the claim: a store outage answers 503 with nothing moved (no stuck lease)."""
+    gw = fake_gateway()
+    payment_id = (await create(gw, payment_method=PLAIN_CARD)).payment_id
+    gw.simulator = DownSimulator()
+    with pytest.raises(DependencyUnavailable):
+        await process_payment(gw, payment_id, 1, message_id="msg-0")
+    payment = await gw.payments.get(payment_id)
+    assert payment is not None and payment.status == "CREATED" and payment.attempts == 0
+    gw.simulator = FakeSimulator()
+    await process_payment(gw, payment_id, 1, message_id="msg-1")
+    payment = await gw.payments.get(payment_id)
+    assert payment is not None and payment.attempts == 1
