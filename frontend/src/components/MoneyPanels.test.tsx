@@ -29,6 +29,7 @@ const PAYMENT: PaymentDetail = {
   idempotency_key: "k",
   metadata: {},
   scenario: null,
+  simulate: null,
   created_at: "2026-11-28T07:00:00.000Z",
   updated_at: "2026-11-28T07:00:01.000Z",
   finalized_at: "2026-11-28T07:00:01.000Z",
