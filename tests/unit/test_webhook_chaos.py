@@ -6,11 +6,16 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from shared.domain.simulator_settings import LatencyRange, SimulatorSettings, WebhookChaos
+import pytest
+
+from shared.domain.errors import DependencyUnavailable
+from shared.domain.simulator_settings import Baseline, LatencyRange, SimulatorSettings, WebhookChaos
 from shared.services.context import Gateway
 from shared.services.webhook_chaos import NO_CHAOS, delivery_chaos, delivery_delays_s
+from shared.services.webhook_fanout import fan_out
 from tests.fakes.gateway import MERCHANT, fake_gateway
 from tests.fakes.stores import FakeSimulator
+from tests.unit.conftest import create
 
 
 def gateway_with(hooks: WebhookChaos) -> Gateway:
@@ -60,3 +65,20 @@ async def test_delays_are_rounded_up_to_whole_seconds() -> None:
     for span, expected in (((0, 0), None), ((1, 1), 1), ((1000, 1000), 1), ((1001, 1001), 2)):
         gw = gateway_with(WebhookChaos(0.0, 0.0, 0.0, LatencyRange(*span)))
         assert await delivery_delays_s(gw, MERCHANT, [delivery()]) == [expected]
+
+
+class SettingsDown(FakeSimulator):
+    async def load(self, merchant_id: str, baseline: Baseline) -> SimulatorSettings | None:
+        raise DependencyUnavailable("mongo", "down")
+
+
+async def test_a_fan_out_whose_settings_read_fails_writes_nothing() -> None:
+    """The delay is drawn before the deliveries are inserted: an outage there leaves no
+    delivery without its message (the step is retried whole)."""
+    gw = fake_gateway()
+    payment = await gw.payments.get((await create(gw, scenario="success")).payment_id)
+    assert payment is not None
+    gw.simulator = SettingsDown()
+    with pytest.raises(DependencyUnavailable):
+        await fan_out(gw, payment, "payment.succeeded")
+    assert await gw.webhooks.deliveries_of(payment.id) == []
