@@ -159,12 +159,15 @@ def load(
     from devstack.load import run_load
     from devstack.load_console import render
     from devstack.load_simulator import read_settings
+    from shared.domain.requests import valid_idempotency_key
 
     try:
         money = MoneyShares(captures, refunds, disputes)
         settings = read_settings(simulator) if simulator is not None else None
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
+    if key_prefix is not None and not valid_idempotency_key(f"{key_prefix}-{n:06d}"):
+        raise typer.BadParameter("--key-prefix: printable ASCII without spaces, keys ≤ 255")
 
     report = asyncio.run(
         run_load(
@@ -191,6 +194,25 @@ def load(
     report.write(path)
     console.print(f"report: {path}")
     raise typer.Exit(0 if report.ok else 1)
+
+
+@app.command()
+def simulate(
+    action: str = typer.Argument(..., help="show, set or reset."),
+    assignments: list[str] | None = typer.Argument(
+        None, help="set: KEY=VALUE changes, e.g. api.error_rate=0.3 seed=7 expires_in=5m."
+    ),
+    api_url: str = typer.Option(_DEFAULTS.functions_url, help="The paygate API (any)."),
+    api_key: str = typer.Option("sk_test_demo", envvar="PAYGATE_API_KEY", help="Merchant API key."),
+) -> None:
+    """Show, change or reset the merchant's simulator settings (GET/PUT/DELETE /v1/simulator)."""
+    from devstack.simulate_cli import SimulateError, run
+
+    try:
+        typer.echo(run(action, api_url, api_key, assignments or []))
+    except SimulateError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
 
 
 if __name__ == "__main__":

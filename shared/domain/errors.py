@@ -138,9 +138,14 @@ class SimulatedOutage(PaygateError):
     retry_after = 1
 
     def __init__(self, mode: str) -> None:
+        done = (
+            "the request took effect but its answer was lost"
+            if mode == "after_commit"
+            else "nothing was done"
+        )
         super().__init__(
-            f"simulated outage ({mode}): the simulator settings failed this request; "
-            "retry it with the same Idempotency-Key"
+            f"simulated outage ({mode}): {done}; "
+            "send the same request again (with the same Idempotency-Key)"
         )
         self.mode = mode
 

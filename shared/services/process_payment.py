@@ -22,6 +22,7 @@ from shared.domain.simulator import (
     simulated_latency_s,
 )
 from shared.domain.simulator_requests import DEADLINE_MARGIN_S
+from shared.domain.simulator_settings import SimulatorSettings
 from shared.domain.states import PaymentStatus, WebhookStatus
 from shared.domain.webhooks import RETRYING
 from shared.services.context import Gateway
@@ -53,10 +54,12 @@ async def process_payment(
     if payment.is_settled:
         await finish_side_effects(gw, payment)
         return StepResult(200, "already_final", payment_id, payment.status)
+    # Read before the claim: if the store is down now, nothing has moved and QStash retries.
+    settings = await settings_in_force(gw, payment.merchant_id)
     claimed = await _claim(gw, payment, message_id)
     if claimed is None:
         return StepResult(200, "in_progress", payment_id, PaymentStatus.PROCESSING.value)
-    outcome = await _simulate(gw, claimed, deadline)
+    outcome = await _simulate(claimed, settings, deadline)
     return await _settle(gw, claimed, outcome, message_id)
 
 
@@ -82,8 +85,7 @@ async def _claim(gw: Gateway, payment: Payment, message_id: str | None) -> Payme
     )
 
 
-async def _simulate(gw: Gateway, payment: Payment, deadline: float) -> Outcome:
-    settings = await settings_in_force(gw, payment.merchant_id)
+async def _simulate(payment: Payment, settings: SimulatorSettings, deadline: float) -> Outcome:
     simulate = payment.simulate
     sim = SimulationInput(
         idempotency_key=payment.idempotency_key,

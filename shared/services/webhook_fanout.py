@@ -150,8 +150,9 @@ async def fan_out_event(
     if not endpoints:
         return 0
     deliveries = [_delivery(source, endpoint, event) for endpoint in endpoints]
-    await gw.webhooks.insert_deliveries(deliveries)
+    # Before the insert: a settings read that fails leaves nothing half done.
     delays = await delivery_delays_s(gw, source.merchant_id, deliveries)
+    await gw.webhooks.insert_deliveries(deliveries)
     messages = [
         dispatch_message(d, gw.config.webhook_max_attempts, delay_s=delay)
         for d, delay in zip(deliveries, delays, strict=True)

@@ -29,7 +29,8 @@ DESCRIPTIONS = {
     429: "Rate limited (see Retry-After)",
     431: "A request header, or all of them together, too large",
     500: "Internal error",
-    503: "A dependency (mongo, redis, qstash) is unavailable",
+    503: "A dependency (mongo, redis, qstash) is unavailable, or a simulated outage "
+    "(`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After)",
 }
 COMMON = (400, 401, 413, 429, 431, 500, 503)
 

@@ -29,6 +29,7 @@ from upstash_redis.errors import UpstashError
 
 from devstack.processes import ManagedProcess
 from devstack.stack import StackConfig, redis_process, upstash_process
+from shared.adapters.upstash import RequestCounter
 
 LOCK_RELEASE = (
     "if redis.call('GET', KEYS[1]) == ARGV[1] then "
@@ -364,6 +365,21 @@ async def test_ratelimit_sliding_window(bridge_url: str, stack_cfg: StackConfig)
     assert [r.allowed for r in responses] == [True, True, True, True, False, False]
     assert [r.remaining for r in responses[:4]] == [3, 2, 1, 0]
     assert responses[-1].limit == 4 and responses[-1].reset > time.time()
+
+
+async def test_request_counter_counts_per_key_and_expires(
+    bridge_url: str, stack_cfg: StackConfig
+) -> None:
+    """paygate's RequestCounter (the simulator's n-th request with a key): one EVAL per call,
+    counting from 1 per key, the time to live set by the call that created the key."""
+    client = upstash_redis.asyncio.Redis(bridge_url, stack_cfg.upstash_token, rest_retries=0)
+    counter = RequestCounter(client, timeout_s=5.0, prefix=f"test:{uuid4().hex}:")
+    counts = [await counter.incr("k", ttl_s=100) for _ in range(3)]
+    other = await counter.incr("other", ttl_s=100)
+    ttl = await client.ttl(counter.prefix + "k")
+    await client.close()
+    assert counts == [1, 2, 3] and other == 1
+    assert 0 < ttl <= 100
 
 
 # --- the wire format over raw HTTP ---------------------------------------------------------

@@ -65,3 +65,21 @@ def test_the_card_number_is_keyed() -> None:
     for unkeyed in (canonical_json(raw), CARD, canonical_json(raw["payment_method"])):
         assert payment_fingerprint(request(), KEY) != hashlib.sha256(unkeyed.encode()).hexdigest()
         assert hashlib.sha256(unkeyed.encode()).hexdigest() not in card_digest(CARD, KEY)
+
+
+def test_simulate_is_part_of_the_fingerprint_and_its_absence_changes_nothing() -> None:
+    scripted = request(simulate={"attempts": ["timeout", "success"]})
+    assert payment_fingerprint(scripted, KEY) != payment_fingerprint(request(), KEY)
+    assert payment_fingerprint(scripted, KEY) == payment_fingerprint(
+        request(simulate={"attempts": ["timeout", "success"], "gateway_latency_ms": None}), KEY
+    )
+    assert payment_fingerprint(scripted, KEY) != payment_fingerprint(
+        request(simulate={"attempts": ["timeout"]}), KEY
+    )
+    # A request without `simulate` hashes as it did before the field existed.
+    before = request().model_dump(mode="json", exclude={"simulate"})
+    before["payment_method"]["card_number"] = card_digest(CARD, KEY)
+    assert (
+        payment_fingerprint(request(), KEY)
+        == hashlib.sha256(canonical_json(before).encode()).hexdigest()
+    )

@@ -8,8 +8,8 @@ import time
 from typing import Any
 
 import httpx
-from shared.domain.simulator_settings import chance
 
+from shared.domain.simulator_settings import chance
 from shared.services.api_faults import API_ERROR
 from tests.functions.helpers import new_key, payment_body, wait_settled, wait_status
 from tests.functions.simulator_helpers import put_simulator, simulator

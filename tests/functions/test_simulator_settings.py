@@ -305,3 +305,21 @@ async def test_process_payment_uses_the_merchants_timeouts(
     assert detail["status"] == "FAILED" and detail["attempts"] == 3
     assert detail["failure"]["code"] == "timeout"
     assert detail["failure"]["advice_code"] == "try_again_later"
+
+
+async def test_the_openapi_document_describes_the_routes_and_their_errors(
+    payments_api: httpx.AsyncClient,
+) -> None:
+    schema = (await payments_api.get("/openapi.json")).json()
+    operations = schema["paths"]["/v1/simulator"]
+    assert set(operations) == {"get", "put", "delete"}
+    for operation in operations.values():
+        assert {"200", "400", "401", "429", "503"} <= set(operation["responses"])
+    body = operations["put"]["requestBody"]["content"]["application/json"]["schema"]
+    assert {"seed", "outcome_weights", "gateway_latency_ms", "api", "webhooks"} <= set(
+        body["required"]
+    )
+    shown = schema["components"]["schemas"]["SimulatorOut"]["properties"]
+    assert {"object", "version", "updated_at", "expires_at", "is_default"} <= set(shown)
+    created = schema["paths"]["/v1/payments"]["post"]["requestBody"]["content"]
+    assert "simulate" in created["application/json"]["schema"]["properties"]

@@ -406,6 +406,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/settlements/{date}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Link to the caller's settlement report of one UTC day (CSV, 15 minutes) */
+        get: operations["get_settlement_v1_settlements__date__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/simulator": {
         parameters: {
             query?: never;
@@ -420,23 +437,6 @@ export interface paths {
         post?: never;
         /** Back to the default simulator settings (version + 1) */
         delete: operations["delete_settings_v1_simulator_delete"];
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/v1/settlements/{date}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Link to the caller's settlement report of one UTC day (CSV, 15 minutes) */
-        get: operations["get_settlement_v1_settlements__date__get"];
-        put?: never;
-        post?: never;
-        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1303,7 +1303,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1464,7 +1464,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1567,7 +1567,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1679,7 +1679,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1810,7 +1810,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1938,7 +1938,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2037,7 +2037,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2180,7 +2180,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2283,7 +2283,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2382,7 +2382,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2485,7 +2485,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2616,7 +2616,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2741,7 +2741,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2833,7 +2833,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -2925,7 +2925,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3037,7 +3037,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3158,7 +3158,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3261,7 +3261,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3364,7 +3364,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3495,7 +3495,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3598,7 +3598,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3710,7 +3710,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3813,7 +3813,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -3916,7 +3916,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4019,7 +4019,110 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+        };
+    };
+    get_settlement_v1_settlements__date__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                date: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SettlementReportOut"];
+                };
+            };
+            /** @description Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Missing or invalid API key, or invalid QStash signature */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description No such object for this merchant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A request header, or all of them together, too large */
+            431: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description Internal error */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorEnvelope"];
+                };
+            };
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4111,7 +4214,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4293,7 +4396,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -4385,110 +4488,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorEnvelope"];
                 };
             };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-        };
-    };
-    get_settlement_v1_settlements__date__get: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                date: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Successful Response */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["SettlementReportOut"];
-                };
-            };
-            /** @description Invalid request (bad parameter, missing or malformed Idempotency-Key, bad JSON) */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Missing or invalid API key, or invalid QStash signature */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description No such object for this merchant */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Request body too large */
-            413: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Validation Error */
-            422: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
-                };
-            };
-            /** @description Rate limited (see Retry-After) */
-            429: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description A request header, or all of them together, too large */
-            431: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description Internal error */
-            500: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorEnvelope"];
-                };
-            };
-            /** @description A dependency (mongo, redis, qstash) is unavailable */
+            /** @description A dependency (mongo, redis, qstash) is unavailable, or a simulated outage (`simulated_outage`: the merchant's simulator settings or `Paygate-Fault`; see Retry-After) */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -24,8 +24,8 @@ PUBLIC = (
     metrics.router,
     webhooks.router,
     events.router,
-    simulator.router,
     settlements.router,
+    simulator.router,
 )
 
 __all__ = ["PUBLIC"]
