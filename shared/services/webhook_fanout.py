@@ -167,8 +167,12 @@ async def fan_out_event(
 
 
 async def complete_fan_out(gw: Gateway, payment: Payment) -> None:
-    """A settled payment's fan-out, (re)run, then its `fanout_pending` flag cleared."""
-    sent = await fan_out(gw, payment, payment.final_event_type)
+    """A settled payment's fan-out, (re)run, then its `fanout_pending` flag cleared. One that
+    settled SKIPPED (no endpoint then) only owes its stored event: an endpoint added since does
+    not get it, as it would not have without the crash."""
+    skipped_before = payment.webhook_status == WebhookStatus.SKIPPED
+    endpoints: list[dict[str, Any]] | None = [] if skipped_before else None
+    sent = await fan_out(gw, payment, payment.final_event_type, endpoints)
     skipped = sent == 0 and not await gw.webhooks.final_delivery_statuses(
         payment.id, payment.generation
     )  # its endpoints went away meanwhile

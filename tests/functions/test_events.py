@@ -466,6 +466,8 @@ async def test_an_event_a_crash_kept_from_being_stored_is_stored_by_the_sweep(
     stored = await db["payments"].find_one({"_id": payment.id})
     assert stored["webhook_status"] == "SKIPPED" and stored["fanout_pending"]
     assert await m.events() == []
+    # An endpoint added after the payment settled SKIPPED is not sent its event by the re-run.
+    await m.endpoint(fn_env["PAYGATE_DEMO_WEBHOOK_URL"])
     # Long enough ago that no live function could still be storing it.
     await db["payments"].update_one(
         {"_id": payment.id}, {"$set": {"finalized_at": utcnow() - timedelta(minutes=10)}}
@@ -475,6 +477,7 @@ async def test_an_event_a_crash_kept_from_being_stored_is_stored_by_the_sweep(
     assert event["type"] == "payment.succeeded" and event["data"]["id"] == payment.id
     after = await db["payments"].find_one({"_id": payment.id})
     assert not after["fanout_pending"] and after["webhook_status"] == "SKIPPED"
+    assert await db["webhook_deliveries"].count_documents({"payment_id": payment.id}) == 0
 
 
 async def test_a_recover_whose_publish_fails_changes_nothing(

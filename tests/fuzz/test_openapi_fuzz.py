@@ -35,7 +35,8 @@ from devstack.stack import StackConfig
 SEED = 20_260_607
 MIN_CASES = 1_000
 EXAMPLES_PER_OPERATION = {GenerationMode.POSITIVE: 110, GenerationMode.NEGATIVE: 60}
-TIME_BUDGET_S = 150
+# The run's time budget grows with the API: 150 s was set for ~2,580 cases (21 operations).
+TIME_BUDGET_PER_CASE_S = 150 / 2_580
 CHECKS = [
     not_a_server_error,
     status_code_conformance,
@@ -131,6 +132,6 @@ def test_public_api_conforms_to_its_schema(fuzz_merchant: str, stack_cfg: StackC
     for label, n in sorted(count.items()):
         print(f"  {n:4d}  {label}")
     assert total >= MIN_CASES, count
-    assert elapsed < TIME_BUDGET_S
+    assert elapsed < TIME_BUDGET_PER_CASE_S * total, (elapsed, total)
     endpoints = requests.get(f"{base_url}/v1/webhook_endpoints", headers=AUTH, timeout=10)
     assert all(e["url"].startswith(LOCAL_SINK) for e in endpoints.json()["data"])
