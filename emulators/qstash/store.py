@@ -14,6 +14,7 @@ Layout (prefix `qs:`)::
     qs:events        list   newest-first JSON log events, capped
     qs:group:<name>  string a URL group as JSON (name, endpoints, createdAt, updatedAt)
     qs:groups        set    URL group names
+    qs:fc:...        flow-control state per key (see lua.py `_FLOW`)
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ SCHEDULE_ALL = P + "sall"
 EVENTS = P + "events"
 GROUP = P + "group:"
 GROUPS = P + "groups"
+FLOW = P + "fc:"
 
 MAX_CONNECTIONS = 128
 POOL_TIMEOUT_S = 30
@@ -136,7 +138,7 @@ class Store:
 
     async def claim(self, now_ms: int, limit: int, lease_until_ms: int) -> Claim:
         raw = await self._script(
-            "claim", [DUE, INFLIGHT, SCHEDULE_DUE], [now_ms, limit, lease_until_ms, MSG]
+            "claim", [DUE, INFLIGHT, SCHEDULE_DUE, FLOW], [now_ms, limit, lease_until_ms, MSG]
         )
         flat = raw[0]
         messages = [
@@ -171,7 +173,7 @@ class Store:
             args += [m.id, m.due_ms, _dumps(m.spec), m.body, _event(m, "CREATED")]
         for key, value in ack.dlq_fields.items():
             args += [key, value]
-        keys = [MSG + message_id, INFLIGHT, DUE, EVENTS, DLQ + ack.dlq_id, DLQ_INDEX]
+        keys = [MSG + message_id, INFLIGHT, DUE, EVENTS, DLQ + ack.dlq_id, DLQ_INDEX, FLOW]
         return bool(await self._batcher.call("ack", keys, args))
 
     async def get_message(self, message_id: str) -> tuple[MessageSpec, bytes, int] | None:
@@ -183,7 +185,7 @@ class Store:
     async def cancel(self, ids: list[str] | None) -> list[tuple[str, MessageSpec]]:
         """Cancel the given messages (None = all pending); returns the ones cancelled."""
         args = [MSG, "1" if ids is None else "0", *(ids or [])]
-        flat = await self._script("cancel", [DUE, INFLIGHT], args)
+        flat = await self._script("cancel", [DUE, INFLIGHT, FLOW], args)
         return [(flat[i].decode(), json.loads(flat[i + 1])) for i in range(0, len(flat), 2)]
 
     # --- dead letter queue ---------------------------------------------------------------
