@@ -19,8 +19,9 @@ async def test_every_command_is_counted_once_pipelines_included(
     process = upstash_process(cfg)
     process.start()
     auth = {"Authorization": f"Bearer {cfg.upstash_token}"}
+    stats = httpx.AsyncClient(base_url=cfg.upstash_url)
     try:
-        before = httpx.get(f"{cfg.upstash_url}/_emulator/stats", headers=auth).json()
+        before = (await stats.get("/_emulator/stats", headers=auth)).json()
         client = Redis(url=cfg.upstash_url, token=cfg.upstash_token)
         key = f"stats:{uuid.uuid4().hex}"
         for _ in range(4):
@@ -35,9 +36,10 @@ async def test_every_command_is_counted_once_pipelines_included(
         transaction.delete(key)
         await transaction.exec()
         await client.close()
-        unauthorised = httpx.get(f"{cfg.upstash_url}/_emulator/stats")
-        after = httpx.get(f"{cfg.upstash_url}/_emulator/stats", headers=auth).json()
+        unauthorised = await stats.get("/_emulator/stats")
+        after = (await stats.get("/_emulator/stats", headers=auth)).json()
     finally:
+        await stats.aclose()
         process.stop()
     assert unauthorised.status_code == 401
     assert after["commands"] - before["commands"] == 4 + 3 + 2

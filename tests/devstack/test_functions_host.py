@@ -135,7 +135,9 @@ async def test_mongo_ops_are_counted_only_when_asked(
     from pymongo import AsyncMongoClient
 
     quiet = build_app(Settings(env="dev"), dist=tmp_path / "none")
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=quiet), base_url="http://h") as c:
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=quiet), base_url="http://h"
+    ) as c:
         assert (await c.get("/dev/mongo_ops")).status_code == 404
     app = build_app(Settings(env="dev", count_mongo_ops=True), dist=tmp_path / "none")
     transport = httpx.ASGITransport(app=app)
