@@ -232,6 +232,11 @@ class Settings(SecretsLocation):
         DEV_DEMO_WEBHOOK_SECRET, validation_alias=AliasChoices("PAYGATE_DEMO_WEBHOOK_SECRET")
     )
     seed_demo: bool = Field(True, validation_alias=AliasChoices("PAYGATE_SEED_DEMO"))
+    count_mongo_ops: bool = Field(
+        False,
+        validation_alias=AliasChoices("PAYGATE_COUNT_MONGO_OPS"),
+        description="Local functions host: count Mongo commands, served at /dev/mongo_ops.",
+    )
 
     # --- AWS (secrets_source and ssm_prefix: see SecretsLocation) ----------------------
     settlement_bucket: str = Field(

@@ -32,6 +32,7 @@ from redis.typing import EncodableT, FieldT
 from emulators.qstash import lua
 from emulators.qstash.batching import ScriptBatcher
 from emulators.qstash.models import DEDUP_WINDOW_MS, ClaimedMessage, MessageSpec, NewMessage
+from emulators.qstash.stats import Stats
 
 P = "qs:"
 MSG = P + "m:"
@@ -96,6 +97,7 @@ class Store:
             "dlq_retry": lua.DLQ_RETRY,
         }
         self._sha: dict[str, str] = {}
+        self.stats = Stats()
         self._batcher = ScriptBatcher(self.redis, self._sha, self.load_scripts)
 
     async def close(self) -> None:
@@ -128,6 +130,9 @@ class Store:
     async def publish(self, messages: list[NewMessage]) -> list[str | None]:
         """Store messages (group-committed); per message the id it duplicates, or None."""
         results = await asyncio.gather(*(self._publish_one(m) for m in messages))
+        duplicates = sum(1 for r in results if r is not None)
+        self.stats.published += len(results) - duplicates
+        self.stats.deduplicated += duplicates
         return [r.decode() if r is not None else None for r in results]
 
     async def _publish_one(self, m: NewMessage) -> bytes | None:
@@ -174,7 +179,22 @@ class Store:
         for key, value in ack.dlq_fields.items():
             args += [key, value]
         keys = [MSG + message_id, INFLIGHT, DUE, EVENTS, DLQ + ack.dlq_id, DLQ_INDEX, FLOW]
-        return bool(await self._batcher.call("ack", keys, args))
+        acked = bool(await self._batcher.call("ack", keys, args))
+        if acked:
+            self.stats.callbacks += len(ack.new_messages)
+        return acked
+
+    async def pending(self) -> int:
+        """Messages waiting for an attempt (flow control's waiters too) or in one (schedules
+        not counted)."""
+        flow_keys = [_text(k) for k in await self.redis.smembers(FLOW + "keys")]
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zcard(DUE)
+        pipe.zcard(INFLIGHT)
+        for key in flow_keys:
+            pipe.zcard(FLOW + "w:" + key)
+        counts = await pipe.execute()
+        return sum(int(c) for c in counts)
 
     async def get_message(self, message_id: str) -> tuple[MessageSpec, bytes, int] | None:
         spec, body, retried = await self.redis.hmget(MSG + message_id, "spec", "body", "retried")
@@ -220,7 +240,9 @@ class Store:
             _event(message, "CREATED"),
         ]
         keys = [DLQ + dlq_id, DLQ_INDEX, DUE, EVENTS]
-        return bool(await self._script("dlq_retry", keys, args))
+        retried = bool(await self._script("dlq_retry", keys, args))
+        self.stats.published += retried
+        return retried
 
     # --- schedules -----------------------------------------------------------------------
 
@@ -297,7 +319,9 @@ class Store:
             message.body,
             _event(message, "CREATED"),
         ]
-        return bool(await self._script("fire", keys, args))
+        fired = bool(await self._script("fire", keys, args))
+        self.stats.schedule_fires += fired
+        return fired
 
     # --- URL groups ----------------------------------------------------------------------
 

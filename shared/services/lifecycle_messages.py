@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -51,6 +52,25 @@ def process_message(payment: Payment, suffix: str = "") -> Message:
         failure_path=PROCESS_FAILURE_PATH,
         flow_key=work_flow_key(payment.merchant_id),
     )
+
+
+def watchdog_message(payment: Payment, now: datetime, lease_s: int) -> Message:
+    """A process message delivered just after the lease another delivery holds runs out.
+
+    Published when a delivery finds the payment held (PROCESSING under a live lease, or
+    claimed a moment ago by a concurrent delivery) and answers 200: if that holder died, no
+    other message would come back for the payment before the sweeper (every 15 minutes).
+    The deduplication id names the lease, so every delivery that sees the same lease queues
+    one watchdog. When it fires it is an ordinary process delivery: nothing to do if the
+    payment moved on, a take-over if the lease expired, another watchdog if it is held again.
+    """
+    if payment.lease_until is not None and payment.lease_until > now:
+        wait_s, lease = (payment.lease_until - now).total_seconds(), payment.lease_until
+        named = f"l{int(lease.timestamp() * 1000)}"
+    else:  # claimed by a concurrent delivery just now: a fresh lease is at most lease_s long
+        wait_s, named = float(lease_s), f"v{payment.version}"
+    message = process_message(payment, suffix=f"-w{named}")
+    return replace(message, delay_s=math.ceil(wait_s) + 1)
 
 
 def refund_message(refund: Refund, max_attempts: int, suffix: str = "") -> Message:
