@@ -28,8 +28,12 @@ end
 # (ack, expired lease) releases waiters, so no waiter is stranded; a rate-limited message is
 # simply made due again at the end of the window.
 _FLOW = """
-local function fc_count(fc, inflight, key)
+-- The key's attempts in flight; ids whose attempt ended unseen (their lease is gone from the
+-- in-flight zset) are pruned, but only when the count would hold a message back.
+local function fc_count(fc, inflight, key, p)
   local set = fc .. 'i:' .. key
+  local n = redis.call('SCARD', set)
+  if n < p then return n end
   for _, m in ipairs(redis.call('SMEMBERS', set)) do
     if not redis.call('ZSCORE', inflight, m) then
       redis.call('SREM', set, m)
@@ -47,7 +51,7 @@ local function fc_admit(fc, inflight, due, id, flow, due_score, now)
   local period = tonumber(flow['period_ms'])
   redis.call('HSET', state, 'p', p)
   redis.call('SADD', fc .. 'keys', key)
-  if p > 0 and fc_count(fc, inflight, key) >= p then
+  if p > 0 and fc_count(fc, inflight, key, p) >= p then
     redis.call('ZADD', fc .. 'w:' .. key, due_score, id)
     return false
   end
@@ -77,7 +81,7 @@ local function fc_release(fc, inflight, due, prefix, id)
   local wait = fc .. 'w:' .. key
   local p = tonumber(redis.call('HGET', fc .. 's:' .. key, 'p') or '0')
   local free = redis.call('ZCARD', wait)
-  if p > 0 then free = math.min(free, p - fc_count(fc, inflight, key)) end
+  if p > 0 then free = math.min(free, p - fc_count(fc, inflight, key, p)) end
   while free > 0 do
     local head = redis.call('ZPOPMIN', wait)
     if #head == 0 then break end
