@@ -1,5 +1,6 @@
 """`make bench`: B1 ingress, B2 end to end (+ peak stack RSS), B3 idempotency storm, B4 cost
-(QStash messages, Upstash commands, Mongo operations per lifecycle and idle hour, counted).
+(QStash messages, Upstash commands, Mongo operations per lifecycle and idle hour, counted),
+B5 cold start (import time of each function module from the built Lambda artifact).
 
     python -m benchmarks.run                 # 3 repeats, 1 and 2 function workers
     python -m benchmarks.run --quick         # a short sanity run (small N, 1 repeat)
@@ -57,7 +58,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small N, one repeat, 1 worker")
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--workers", default=None, help="function workers to try, e.g. 1,2")
-    parser.add_argument("--only", default="b1,b2,b3,b4", help="which benchmarks")
+    parser.add_argument("--only", default="b1,b2,b3,b4,b5", help="which benchmarks")
     parser.add_argument("--cost-n", type=int, default=None, help="payments per B4 lifecycle")
     parser.add_argument("-n", type=int, default=None, help="payments for B1 and B2")
     parser.add_argument("--concurrency", type=int, default=64)
@@ -254,6 +255,11 @@ def main(argv: list[str] | None = None) -> int:
     }
     if "b4" in args.only:
         report["b4"] = run_cost(args.cost_n)
+    if "b5" in args.only:
+        from benchmarks.cold_start import b5_cold_start
+
+        print("[bench] B5: building the Lambda artifact, timing imports", flush=True)
+        report["b5"] = b5_cold_start(runs=3 if args.quick else 5)
     for workers in args.workers if any(b in LOAD_BENCHES for b in args.only) else []:
         setting = run_setting(args, workers, out)
         setting["targets"] = targets(setting)

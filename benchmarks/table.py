@@ -51,6 +51,8 @@ def print_report(report: dict[str, Any]) -> None:
         console.print(table)
     if "b4" in report:
         print_cost(console, report["b4"])
+    if "b5" in report:
+        print_imports(console, report["b5"])
     for setting in report["settings"]:
         for name, verdict in setting.get("targets", {}).items():
             mark = {True: "[green]met[/]", False: "[red]missed[/]", None: "-"}[verdict["met"]]
@@ -114,6 +116,40 @@ def cost_markdown(b4: dict[str, Any]) -> str:
     return "\n".join([*lines, "", *(f"- {line}" for line in capacity_lines(b4))])
 
 
+def import_rows(b5: dict[str, Any]) -> list[list[str]]:
+    return [
+        [
+            module,
+            _fmt(m["with_bytecode"]["median_ms"]),
+            _fmt(m["without_bytecode"]["median_ms"]),
+            "yes" if m["with_bytecode"]["boto3_imported"] else "no",
+        ]
+        for module, m in b5["modules"].items()
+    ]
+
+
+B5_COLUMNS = ("function module", "import ms, bytecode", "import ms, no bytecode", "boto3")
+
+
+def print_imports(console: Console, b5: dict[str, Any]) -> None:
+    deps = "with" if b5["artifact_has_dependencies"] else "WITHOUT (venv packages used)"
+    table = Table(
+        title=f"B5 cold start: import from the artifact ({deps} dependencies), "
+        f"median of {b5['runs']}",
+        title_justify="left",
+    )
+    for column in B5_COLUMNS:
+        table.add_column(column)
+    for row in import_rows(b5):
+        table.add_row(*row)
+    console.print(table)
+
+
+def imports_markdown(b5: dict[str, Any]) -> str:
+    lines = ["| " + " | ".join(B5_COLUMNS) + " |", "| --- | ---: | ---: | --- |"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in import_rows(b5)])
+
+
 def markdown(report: dict[str, Any]) -> str:
     """The medians as a Markdown table (for docs/performance.md)."""
     machine = report["machine"]
@@ -156,3 +192,5 @@ if __name__ == "__main__":
         print(markdown(loaded))
     if "b4" in loaded:
         print(cost_markdown(loaded["b4"]))
+    if "b5" in loaded:
+        print(imports_markdown(loaded["b5"]))
