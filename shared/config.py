@@ -182,6 +182,27 @@ class Settings(SecretsLocation):
         description="Age after which the sweeper re-publishes a PENDING webhook delivery; "
         "unset: computed from the QStash backoff, PAYGATE_WEBHOOK_MAX_ATTEMPTS and timeouts.",
     )
+    flow_parallelism: int = Field(
+        100,
+        validation_alias=AliasChoices("PAYGATE_FLOW_PARALLELISM"),
+        ge=0,
+        description="QStash flow control: deliveries in flight per merchant and kind "
+        "(payments and refunds; webhooks); 0 turns the limit off.",
+    )
+    flow_rate: int = Field(
+        0,
+        validation_alias=AliasChoices("PAYGATE_FLOW_RATE"),
+        ge=0,
+        description="QStash flow control: deliveries started per PAYGATE_FLOW_PERIOD_S per "
+        "merchant and kind; 0 turns the limit off.",
+    )
+    flow_period_s: int = Field(
+        1,
+        validation_alias=AliasChoices("PAYGATE_FLOW_PERIOD_S"),
+        ge=1,
+        le=7 * 24 * 3600,
+        description="The period of PAYGATE_FLOW_RATE, seconds (QStash allows up to a week).",
+    )
     qstash_time_scale: float = Field(
         1.0,
         validation_alias=AliasChoices("PAYGATE_QSTASH_TIME_SCALE"),

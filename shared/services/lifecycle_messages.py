@@ -29,6 +29,18 @@ DISPATCH_FAILURE_PATH = "/internal/dispatch_webhook/failure"
 DELIVERY_RETRY_SLACK = 2
 
 
+def work_flow_key(merchant_id: str) -> str:
+    """One flow-control key per merchant for the gateway work (payments and refunds), so a
+    burst from one merchant is paced without holding back the others."""
+    return f"work-{merchant_id}"
+
+
+def webhook_flow_key(merchant_id: str) -> str:
+    """A separate key for the merchant's webhook dispatches: a slow merchant endpoint then
+    holds back its own webhooks only, never the payments."""
+    return f"hooks-{merchant_id}"
+
+
 def process_message(payment: Payment, suffix: str = "") -> Message:
     """Dedup id = payment + generation: a manual retry is a new message, a repeat is not."""
     generation = payment.generation
@@ -38,6 +50,7 @@ def process_message(payment: Payment, suffix: str = "") -> Message:
         deduplication_id=f"process-{payment.id}-g{generation}{suffix}",
         retries=max(payment.max_attempts - 1, 0) + DELIVERY_RETRY_SLACK,
         failure_path=PROCESS_FAILURE_PATH,
+        flow_key=work_flow_key(payment.merchant_id),
     )
 
 
@@ -69,6 +82,7 @@ def refund_message(refund: Refund, max_attempts: int, suffix: str = "") -> Messa
         deduplication_id=f"refund-{refund.id}{suffix}",
         retries=max(max_attempts - 1, 0) + DELIVERY_RETRY_SLACK,
         failure_path=REFUND_FAILURE_PATH,
+        flow_key=work_flow_key(refund.merchant_id),
     )
 
 
@@ -123,4 +137,5 @@ def dispatch_message(
         deduplication_id=f"dispatch-{delivery['_id']}-r{round_}{suffix}",
         retries=max(webhook_max_attempts - 1, 0),
         failure_path=DISPATCH_FAILURE_PATH,
+        flow_key=webhook_flow_key(delivery["merchant_id"]),
     )
