@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
+from benchmarks.cost import b4_cost
 from devstack.invariants import SentPayment
 from devstack.load import poll_interval, run_load
 from devstack.load_client import Timings, api_client, send_until_accepted
@@ -169,6 +170,7 @@ BENCHES: dict[str, Callable[..., Coroutine[Any, Any, dict[str, Any]]]] = {
     "b1": b1_ingress,
     "b2": b2_end_to_end,
     "b3": b3_idempotency,
+    "b4": b4_cost,
 }
 
 

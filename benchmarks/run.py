@@ -1,8 +1,13 @@
-"""`make bench`: B1 ingress, B2 end to end (+ peak stack RSS), B3 idempotency storm.
+"""`make bench`: B1 ingress, B2 end to end (+ peak stack RSS), B3 idempotency storm, B4 cost
+(QStash messages, Upstash commands, Mongo operations per lifecycle and idle hour, counted),
+B5 cold start (import time of each function module from the built Lambda artifact).
 
     python -m benchmarks.run                 # 3 repeats, 1 and 2 function workers
     python -m benchmarks.run --quick         # a short sanity run (small N, 1 repeat)
     python -m benchmarks.run --profile       # also py-spy the functions during B1 and B2
+
+B4 gets a quiet stack of its own (one worker, Mongo operations counted, no schedule: the
+idle hour fires the production schedules' jobs itself).
 
 Each worker setting gets its own fresh local stack (zero simulated gateway latency, rate
 limit off, dev QStash backoff scale); the client runs in a separate process. Medians over
@@ -42,6 +47,10 @@ TARGETS = {
     "stack_peak_rss_mb": ("<=", 600),
 }
 CLIENT_TIMEOUT_S = 1800
+LOAD_BENCHES = ("b1", "b2", "b3")
+# B4: Mongo operations counted in the (single) functions process; a short authorization so
+# its expiry timer (a delayed QStash message, billed) fires within the run.
+COST_ENV = {**FUNCTION_ENV, "PAYGATE_COUNT_MONGO_OPS": "true", "PAYGATE_AUTHORIZATION_TTL_S": "5"}
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -49,7 +58,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="small N, one repeat, 1 worker")
     parser.add_argument("--repeats", type=int, default=None)
     parser.add_argument("--workers", default=None, help="function workers to try, e.g. 1,2")
-    parser.add_argument("--only", default="b1,b2,b3", help="which benchmarks")
+    parser.add_argument("--only", default="b1,b2,b3,b4,b5", help="which benchmarks")
+    parser.add_argument("--cost-n", type=int, default=None, help="payments per B4 lifecycle")
     parser.add_argument("-n", type=int, default=None, help="payments for B1 and B2")
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--profile", action="store_true", help="py-spy services during B1, B2")
@@ -64,6 +74,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.only = [b.strip() for b in args.only.split(",") if b.strip()]
     args.profile_services = [s.strip() for s in args.profile_services.split(",") if s.strip()]
     args.name = args.name or ("quick" if args.quick else "latest")
+    args.cost_n = args.cost_n or (5 if args.quick else 20)
     return args
 
 
@@ -163,13 +174,44 @@ def run_setting(args: argparse.Namespace, workers: int, out: Path) -> dict[str, 
     try:
         run_client("b1", {**_params("b1", args, cfg), "n": 100, "concurrency": 16})  # warm-up
         setting: dict[str, Any] = {"workers": workers, "machine_busy_before": busy_share()}
-        for bench in args.only:
+        for bench in (b for b in args.only if b in LOAD_BENCHES):
             runs = []
             for repeat in range(args.repeats):
                 print(f"[bench] w{workers} {bench} run {repeat + 1}/{args.repeats}", flush=True)
                 runs.append(run_one(bench, args, stack, repeat, out))
             setting[bench] = {"median": summarise(bench, runs), "runs": runs}
         return setting
+    finally:
+        stack.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def run_cost(n: int, lifecycles: list[str] | None = None) -> dict[str, Any]:
+    """B4 on a quiet stack of its own: nothing runs but what it sends."""
+    from qstash import QStash
+
+    from devstack.stack import SETTLEMENT_SCHEDULE_ID, SWEEPER_SCHEDULE_ID
+
+    data_dir = Path(tempfile.mkdtemp(prefix="paygate-bench-cost-"))
+    cfg = StackConfig.ephemeral(data_dir, function_env=dict(COST_ENV), functions_workers=1)
+    stack = LocalStack(cfg)
+    print("[bench] starting a quiet local stack for B4", flush=True)
+    stack.start()
+    try:
+        client = QStash(cfg.qstash_token, base_url=cfg.qstash_url)
+        for schedule_id in (SWEEPER_SCHEDULE_ID, SETTLEMENT_SCHEDULE_ID):
+            client.schedule.delete(schedule_id)  # the idle hour fires the jobs itself
+        params = {
+            "base_url": cfg.functions_url,
+            "qstash_url": cfg.qstash_url,
+            "qstash_token": cfg.qstash_token,
+            "upstash_url": cfg.upstash_url,
+            "upstash_token": cfg.upstash_token,
+            "mongodb_uri": cfg.mongodb_uri,
+            "n": n,
+            "lifecycles": lifecycles,
+        }
+        return run_client("b4", params)
     finally:
         stack.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
@@ -205,12 +247,20 @@ def main(argv: list[str] | None = None) -> int:
             "repeats": args.repeats,
             "workers": args.workers,
             "benchmarks": args.only,
+            "cost_n": args.cost_n,
             "function_env": FUNCTION_ENV,
             "qstash_time_scale": StackConfig().qstash_time_scale,
         },
         "settings": [],
     }
-    for workers in args.workers:
+    if "b4" in args.only:
+        report["b4"] = run_cost(args.cost_n)
+    if "b5" in args.only:
+        from benchmarks.cold_start import b5_cold_start
+
+        print("[bench] B5: building the Lambda artifact, timing imports", flush=True)
+        report["b5"] = b5_cold_start(runs=3 if args.quick else 5)
+    for workers in args.workers if any(b in LOAD_BENCHES for b in args.only) else []:
         setting = run_setting(args, workers, out)
         setting["targets"] = targets(setting)
         report["settings"].append(setting)

@@ -47,7 +47,12 @@ def print_report(report: dict[str, Any]) -> None:
             _fmt(b3.get("exactly_10_payments")),
             f"{_fmt(b3.get('replay_p50_ms'))}/{_fmt(b3.get('replay_p99_ms'))}",
         )
-    console.print(table)
+    if report["settings"]:
+        console.print(table)
+    if "b4" in report:
+        print_cost(console, report["b4"])
+    if "b5" in report:
+        print_imports(console, report["b5"])
     for setting in report["settings"]:
         for name, verdict in setting.get("targets", {}).items():
             mark = {True: "[green]met[/]", False: "[red]missed[/]", None: "-"}[verdict["met"]]
@@ -55,6 +60,94 @@ def print_report(report: dict[str, Any]) -> None:
                 f"  w{setting['workers']} {name}: {verdict['measured']} "
                 f"(target {verdict['target']}) {mark}"
             )
+
+
+B4_SERVICES = (
+    ("qstash_messages", "QStash messages"),
+    ("upstash_commands", "Upstash commands"),
+    ("mongo_operations", "Mongo operations"),
+)
+
+
+def cost_rows(b4: dict[str, Any]) -> list[list[str]]:
+    """One row per lifecycle (per payment) and per deployment's idle hour."""
+    rows = []
+    for name, result in b4["lifecycles"].items():
+        per = result["per_payment"]
+        rows.append([f"{name} (per payment)", *(_fmt(per[key]) for key, _ in B4_SERVICES)])
+    for deployment in ("aws", "vercel"):
+        hour = b4["idle_hour"].get(deployment)
+        if hour:
+            rows.append([f"idle hour, {deployment}", *(_fmt(hour[key]) for key, _ in B4_SERVICES)])
+    return rows
+
+
+def capacity_lines(b4: dict[str, Any]) -> list[str]:
+    lines = []
+    for deployment, cap in b4.get("free_tier_capacity", {}).items():
+        lines.append(
+            f"{deployment}: {cap['payments_per_day_qstash_free']} successful payments/day within "
+            f"QStash's free 1,000 messages/day, {cap['payments_per_day_upstash_free']} within "
+            f"Upstash's free 500,000 commands/month (idle: {cap['idle_per_day']['qstash_messages']}"
+            f" QStash messages, {cap['idle_per_day']['upstash_commands']} Upstash commands a "
+            f"day); {cap['limit_hit_first']} is hit first"
+        )
+    return lines
+
+
+def print_cost(console: Console, b4: dict[str, Any]) -> None:
+    table = Table(title=f"B4 cost (counted, N={b4['n']} per lifecycle)", title_justify="left")
+    table.add_column("lifecycle")
+    for _, label in B4_SERVICES:
+        table.add_column(label, justify="right")
+    for row in cost_rows(b4):
+        table.add_row(*row)
+    console.print(table)
+    for line in capacity_lines(b4):
+        console.print("  " + line)
+
+
+def cost_markdown(b4: dict[str, Any]) -> str:
+    lines = [
+        "| lifecycle | " + " | ".join(label for _, label in B4_SERVICES) + " |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    lines += ["| " + " | ".join(row) + " |" for row in cost_rows(b4)]
+    return "\n".join([*lines, "", *(f"- {line}" for line in capacity_lines(b4))])
+
+
+def import_rows(b5: dict[str, Any]) -> list[list[str]]:
+    return [
+        [
+            module,
+            _fmt(m["with_bytecode"]["median_ms"]),
+            _fmt(m["without_bytecode"]["median_ms"]),
+            "yes" if m["with_bytecode"]["boto3_imported"] else "no",
+        ]
+        for module, m in b5["modules"].items()
+    ]
+
+
+B5_COLUMNS = ("function module", "import ms, bytecode", "import ms, no bytecode", "boto3")
+
+
+def print_imports(console: Console, b5: dict[str, Any]) -> None:
+    deps = "with" if b5["artifact_has_dependencies"] else "WITHOUT (venv packages used)"
+    table = Table(
+        title=f"B5 cold start: import from the artifact ({deps} dependencies), "
+        f"median of {b5['runs']}",
+        title_justify="left",
+    )
+    for column in B5_COLUMNS:
+        table.add_column(column)
+    for row in import_rows(b5):
+        table.add_row(*row)
+    console.print(table)
+
+
+def imports_markdown(b5: dict[str, Any]) -> str:
+    lines = ["| " + " | ".join(B5_COLUMNS) + " |", "| --- | ---: | ---: | --- |"]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in import_rows(b5)])
 
 
 def markdown(report: dict[str, Any]) -> str:
@@ -94,4 +187,10 @@ if __name__ == "__main__":
     import sys
     from pathlib import Path
 
-    print(markdown(json.loads(Path(sys.argv[1]).read_text())))
+    loaded = json.loads(Path(sys.argv[1]).read_text())
+    if loaded.get("settings"):
+        print(markdown(loaded))
+    if "b4" in loaded:
+        print(cost_markdown(loaded["b4"]))
+    if "b5" in loaded:
+        print(imports_markdown(loaded["b5"]))

@@ -97,6 +97,17 @@ def add_dashboard(app: FastAPI, dist: Path) -> None:
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
 
 
+def add_mongo_op_counts(app: FastAPI) -> None:
+    """`GET /dev/mongo_ops`: the Mongo commands this process sent so far, by name."""
+    from devstack.mongo_ops import install
+
+    counter = install()
+
+    @app.get("/dev/mongo_ops", include_in_schema=False)
+    async def mongo_ops() -> dict[str, object]:
+        return counter.snapshot()
+
+
 def build_app(
     settings: Settings | None = None, package: str = "functions", dist: Path = DASHBOARD_DIST
 ) -> FastAPI:
@@ -104,6 +115,8 @@ def build_app(
 
     settings = settings or get_settings()
     app = create_function_app(*discover_routers(package), title="paygate (local)")
+    if settings.count_mongo_ops:
+        add_mongo_op_counts(app)
     if settings.is_dev:
         add_dev_routes(app, settings)
     add_dashboard(app, dist)

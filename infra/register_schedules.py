@@ -3,7 +3,8 @@
     QSTASH_TOKEN=... python infra/register_schedules.py --public-url https://paygate-api.vercel.app
 
 Upserts two schedules with fixed ids, so running it again changes nothing:
-`paygate-sweeper` (every minute → POST /internal/sweep) and `paygate-settlement`
+`paygate-sweeper` (every 15 minutes → POST /internal/sweep: the backstop; stuck work is
+re-driven first by delayed watchdog messages, see docs/guarantees.md) and `paygate-settlement`
 (00:15 UTC daily → POST /internal/settlement_report, yesterday's reports).
 QStash signs each call; the functions verify it like any other internal call.
 """
@@ -27,7 +28,7 @@ class Schedule:
 
 
 SCHEDULES = (
-    Schedule("paygate-sweeper", "/internal/sweep", "* * * * *"),
+    Schedule("paygate-sweeper", "/internal/sweep", "*/15 * * * *"),
     Schedule("paygate-settlement", "/internal/settlement_report", "15 0 * * *"),
 )
 

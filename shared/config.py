@@ -188,6 +188,27 @@ class Settings(SecretsLocation):
         description="Age after which the sweeper re-publishes a PENDING webhook delivery; "
         "unset: computed from the QStash backoff, PAYGATE_WEBHOOK_MAX_ATTEMPTS and timeouts.",
     )
+    flow_parallelism: int = Field(
+        100,
+        validation_alias=AliasChoices("PAYGATE_FLOW_PARALLELISM"),
+        ge=0,
+        description="QStash flow control: deliveries in flight per merchant and kind "
+        "(payments and refunds; webhooks); 0 turns the limit off.",
+    )
+    flow_rate: int = Field(
+        0,
+        validation_alias=AliasChoices("PAYGATE_FLOW_RATE"),
+        ge=0,
+        description="QStash flow control: deliveries started per PAYGATE_FLOW_PERIOD_S per "
+        "merchant and kind; 0 turns the limit off.",
+    )
+    flow_period_s: int = Field(
+        1,
+        validation_alias=AliasChoices("PAYGATE_FLOW_PERIOD_S"),
+        ge=1,
+        le=7 * 24 * 3600,
+        description="The period of PAYGATE_FLOW_RATE, seconds (QStash allows up to a week).",
+    )
     qstash_time_scale: float = Field(
         1.0,
         validation_alias=AliasChoices("PAYGATE_QSTASH_TIME_SCALE"),
@@ -217,6 +238,11 @@ class Settings(SecretsLocation):
         DEV_DEMO_WEBHOOK_SECRET, validation_alias=AliasChoices("PAYGATE_DEMO_WEBHOOK_SECRET")
     )
     seed_demo: bool = Field(True, validation_alias=AliasChoices("PAYGATE_SEED_DEMO"))
+    count_mongo_ops: bool = Field(
+        False,
+        validation_alias=AliasChoices("PAYGATE_COUNT_MONGO_OPS"),
+        description="Local functions host: count Mongo commands, served at /dev/mongo_ops.",
+    )
 
     # --- AWS (secrets_source and ssm_prefix: see SecretsLocation) ----------------------
     settlement_bucket: str = Field(

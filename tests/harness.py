@@ -87,6 +87,8 @@ class Delivery:
     status: int
     body: bytes
     error: str | None = None  # the traceback when forwarding it raised (answered 500)
+    started: float = 0.0  # time.monotonic() when it arrived, and when it was answered
+    ended: float = 0.0
 
     @property
     def payment_id(self) -> str | None:
@@ -139,6 +141,7 @@ class QStashRelay:
         headers = {k: v for k, v in request.headers.items() if k != "host"}
         error: str | None = None
         out_headers: dict[str, str] = {}
+        started = time.monotonic()
         try:
             if self.mode == "lambda":
                 event = apigw_v2_event("POST", request.url.path, headers=headers, body=body)
@@ -153,7 +156,9 @@ class QStashRelay:
         except Exception:  # recorded as a 500 the test did not ask for, and answered as one
             error = traceback.format_exc()
             status, content = 500, b'{"relay_error": true}'
-        self.deliveries.append(Delivery(request.url.path, status, body, error))
+        self.deliveries.append(
+            Delivery(request.url.path, status, body, error, started, time.monotonic())
+        )
         media = out_headers.get("content-type", "application/json")
         await Response(content, status_code=status, media_type=media)(scope, receive, send)
 

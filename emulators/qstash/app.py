@@ -100,7 +100,12 @@ class QStashApp:
         r.add("POST", r"/v2/keys/rotate", partial(m.rotate_keys, ctx))
         r.add("GET", r"/v2/events", partial(m.list_events, ctx))
         r.add("GET", r"/v2/logs", partial(m.list_logs, ctx))
+        r.add("GET", r"/_emulator/stats", self._stats)
         return r
+
+    async def _stats(self, req: Request) -> Response:
+        """What this process would have billed so far (see stats.py)."""
+        return json_response(self.store.stats.as_json(await self.store.pending()))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":

@@ -57,6 +57,8 @@ class Deliverer:
 
     async def deliver(self, message: ClaimedMessage) -> None:
         result = await self.attempt(message)
+        self.store.stats.deliveries += 1
+        self.store.stats.redeliveries += message.retried > 0
         await self.store.ack(message.id, self.outcome(message, result, time.time()))
 
     async def attempt(self, message: ClaimedMessage) -> AttemptResult:

@@ -18,6 +18,86 @@ local function store_message(prefix, due_key, events_key, id, due, spec, body, e
 end
 """.replace("EVENTS_LAST", str(EVENTS_CAP - 1))
 
+# Flow control (see flow_control.py), shared by CLAIM, ACK and CANCEL. Keys under the prefix FC:
+#   FC i:<key>  set   ids of the key's attempts in flight (pruned against the in-flight zset)
+#   FC w:<key>  zset  ids waiting for a parallelism slot -> their due time (FIFO kept)
+#   FC s:<key>  hash  p (latest parallelism), ws/wc (rate window start and starts counted)
+#   FC msg      hash  in-flight id -> its key, so an attempt's end frees its slot
+#   FC keys     set   every key seen (to cancel all waiting messages)
+# A message waits in w: only while its key has `p` attempts in flight, and each attempt's end
+# (ack, expired lease) releases waiters, so no waiter is stranded; a rate-limited message is
+# simply made due again at the end of the window.
+_FLOW = """
+-- The key's attempts in flight; ids whose attempt ended unseen (their lease is gone from the
+-- in-flight zset) are pruned, but only when the count would hold a message back.
+local function fc_count(fc, inflight, key, p)
+  local set = fc .. 'i:' .. key
+  local n = redis.call('SCARD', set)
+  if n < p then return n end
+  for _, m in ipairs(redis.call('SMEMBERS', set)) do
+    if not redis.call('ZSCORE', inflight, m) then
+      redis.call('SREM', set, m)
+      redis.call('HDEL', fc .. 'msg', m)
+    end
+  end
+  return redis.call('SCARD', set)
+end
+
+local function fc_admit(fc, inflight, due, id, flow, due_score, now)
+  local key = flow['key']
+  local state = fc .. 's:' .. key
+  local p = tonumber(flow['parallelism'])
+  local rate = tonumber(flow['rate'])
+  local period = tonumber(flow['period_ms'])
+  redis.call('HSET', state, 'p', p)
+  redis.call('SADD', fc .. 'keys', key)
+  if p > 0 and fc_count(fc, inflight, key, p) >= p then
+    redis.call('ZADD', fc .. 'w:' .. key, due_score, id)
+    return false
+  end
+  if rate > 0 then
+    local ws = tonumber(redis.call('HGET', state, 'ws') or '0')
+    local wc = tonumber(redis.call('HGET', state, 'wc') or '0')
+    if now >= ws + period then
+      ws, wc = now, 0
+      redis.call('HSET', state, 'ws', ws)
+    end
+    if wc >= rate then
+      redis.call('ZADD', due, ws + period, id)
+      return false
+    end
+    redis.call('HSET', state, 'wc', wc + 1)
+  end
+  redis.call('SADD', fc .. 'i:' .. key, id)
+  redis.call('HSET', fc .. 'msg', id, key)
+  return true
+end
+
+local function fc_release(fc, inflight, due, prefix, id)
+  local key = redis.call('HGET', fc .. 'msg', id)
+  if not key then return end
+  redis.call('HDEL', fc .. 'msg', id)
+  redis.call('SREM', fc .. 'i:' .. key, id)
+  local wait = fc .. 'w:' .. key
+  local p = tonumber(redis.call('HGET', fc .. 's:' .. key, 'p') or '0')
+  local free = redis.call('ZCARD', wait)
+  if p > 0 then free = math.min(free, p - fc_count(fc, inflight, key, p)) end
+  while free > 0 do
+    local head = redis.call('ZPOPMIN', wait)
+    if #head == 0 then break end
+    if redis.call('EXISTS', prefix .. head[1]) == 1 then
+      redis.call('ZADD', due, head[2], head[1])
+      free = free - 1
+    end
+  end
+end
+
+local function fc_flow(spec)
+  if not string.find(spec, '"flow":', 1, true) then return nil end
+  return cjson.decode(spec)['flow']
+end
+"""
+
 # KEYS: due, events, dedup key ('' = none)
 # ARGV: prefix, id, due, dedup ttl ms, spec, body, event
 # Returns nil when stored, or the id of the message it duplicates.
@@ -34,30 +114,40 @@ return false
 """
 )
 
-# KEYS: due, in-flight, schedule due
+# KEYS: due, in-flight, schedule due, flow-control prefix
 # ARGV: now, limit, lease-until, prefix
-# Moves expired leases back to due, then claims up to `limit` due messages.
+# Moves expired leases back to due (freeing their flow-control slots), then claims up to
+# `limit` due messages; a message its flow-control key holds back waits instead.
 # Returns {{id, spec, body, retried, ...}, next due, next schedule, next lease expiry}.
-CLAIM = """
+CLAIM = (
+    _FLOW
+    + """
 local now = tonumber(ARGV[1])
 local prefix = ARGV[4]
+local fc = KEYS[4]
 local expired = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now, 'LIMIT', 0, 1000)
 for _, id in ipairs(expired) do
   redis.call('ZREM', KEYS[2], id)
+  fc_release(fc, KEYS[2], KEYS[1], prefix, id)
   if redis.call('EXISTS', prefix .. id) == 1 then redis.call('ZADD', KEYS[1], now, id) end
 end
 local out = {}
 if tonumber(ARGV[2]) > 0 then
-  local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
-  for _, id in ipairs(ids) do
+  local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'WITHSCORES', 'LIMIT', 0,
+                         tonumber(ARGV[2]))
+  for i = 1, #due, 2 do
+    local id = due[i]
     redis.call('ZREM', KEYS[1], id)
     local f = redis.call('HMGET', prefix .. id, 'spec', 'body', 'retried')
     if f[1] then
-      redis.call('ZADD', KEYS[2], ARGV[3], id)
-      out[#out + 1] = id
-      out[#out + 1] = f[1]
-      out[#out + 1] = f[2]
-      out[#out + 1] = f[3]
+      local flow = fc_flow(f[1])
+      if (not flow) or fc_admit(fc, KEYS[2], KEYS[1], id, flow, due[i + 1], now) then
+        redis.call('ZADD', KEYS[2], ARGV[3], id)
+        out[#out + 1] = id
+        out[#out + 1] = f[1]
+        out[#out + 1] = f[2]
+        out[#out + 1] = f[3]
+      end
     end
   end
 end
@@ -66,14 +156,16 @@ local ns = redis.call('ZRANGE', KEYS[3], 0, 0, 'WITHSCORES')
 local nl = redis.call('ZRANGE', KEYS[2], 0, 0, 'WITHSCORES')
 return {out, nd[2] or false, ns[2] or false, nl[2] or false}
 """
+)
 
-# KEYS: message, in-flight, due, events, dlq entry, dlq index
+# KEYS: message, in-flight, due, events, dlq entry, dlq index, flow-control prefix
 # ARGV: id, mode (done|retry|dead), event, retried, due, dlq id, now, prefix, n new messages,
 #       then 5 per new message (id, due, spec, body, event), then dlq field/value pairs.
 # New messages (callbacks) are stored even if the message was cancelled meanwhile: the
 # attempt did happen. Returns 1, or 0 when the message no longer exists.
 ACK = (
     _STORE_MESSAGE
+    + _FLOW
     + """
 local id = ARGV[1]
 local mode = ARGV[2]
@@ -84,6 +176,7 @@ for i = 0, n_new - 1 do
                 ARGV[b + 4])
 end
 redis.call('ZREM', KEYS[2], id)
+fc_release(KEYS[7], KEYS[2], KEYS[3], ARGV[8], id)
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if mode == 'retry' then
   redis.call('HSET', KEYS[1], 'retried', ARGV[4])
@@ -104,15 +197,21 @@ return 1
 """.replace("EVENTS_LAST", str(EVENTS_CAP - 1))
 )
 
-# KEYS: due, in-flight
+# KEYS: due, in-flight, flow-control prefix
 # ARGV: prefix, all ('1' = every pending message), ids...
-# Returns {id, spec, ...} of the messages cancelled.
-CANCEL = """
+# Returns {id, spec, ...} of the messages cancelled (waiting for a flow-control slot or not).
+CANCEL = (
+    _FLOW
+    + """
 local prefix = ARGV[1]
+local fc = KEYS[3]
 local ids = {}
 if ARGV[2] == '1' then
   ids = redis.call('ZRANGE', KEYS[1], 0, -1)
   for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do ids[#ids + 1] = id end
+  for _, key in ipairs(redis.call('SMEMBERS', fc .. 'keys')) do
+    for _, id in ipairs(redis.call('ZRANGE', fc .. 'w:' .. key, 0, -1)) do ids[#ids + 1] = id end
+  end
 else
   for i = 3, #ARGV do ids[#ids + 1] = ARGV[i] end
 end
@@ -121,6 +220,8 @@ for _, id in ipairs(ids) do
   redis.call('ZREM', KEYS[1], id)
   local spec = redis.call('HGET', prefix .. id, 'spec')
   if spec then
+    local flow = fc_flow(spec)
+    if flow then redis.call('ZREM', fc .. 'w:' .. flow['key'], id) end
     redis.call('DEL', prefix .. id)
     out[#out + 1] = id
     out[#out + 1] = spec
@@ -128,6 +229,7 @@ for _, id in ipairs(ids) do
 end
 return out
 """
+)
 
 # KEYS: schedule due, schedule hash, due, events
 # ARGV: schedule id, expected fire time, next fire time, now, prefix, msg id, msg due, spec,

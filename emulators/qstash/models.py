@@ -39,6 +39,15 @@ class CallbackOptions(TypedDict, total=False):
     headers: dict[str, str]
 
 
+class FlowSpec(TypedDict):
+    """A message's flow control: its key and limits (0 = that limit is off)."""
+
+    key: str
+    parallelism: int
+    rate: int
+    period_ms: int
+
+
 class MessageSpec(TypedDict, total=False):
     """Everything needed to deliver one message; stored as JSON in the message hash.
 
@@ -66,6 +75,7 @@ class MessageSpec(TypedDict, total=False):
     caller_ip: str
     kind: MessageKind
     source_message_id: str
+    flow: FlowSpec
 
 
 @dataclass

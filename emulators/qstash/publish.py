@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from emulators.qstash.backoff import parse_duration, parse_expression
+from emulators.qstash.flow_control import FlowControlError, parse_flow_control
 from emulators.qstash.models import (
     DEFAULT_RETRIES,
     MAX_RETRIES,
@@ -94,6 +95,14 @@ def parse_publish(
         spec["label"] = headers["upstash-label"]
     if caller_ip:
         spec["caller_ip"] = caller_ip
+    try:
+        flow = parse_flow_control(
+            headers.get("upstash-flow-control-key"), headers.get("upstash-flow-control-value")
+        )
+    except FlowControlError as exc:
+        raise BadRequest(str(exc)) from exc
+    if flow is not None:
+        spec["flow"] = flow
 
     due_ms = now_ms
     if "upstash-not-before" in headers:

@@ -14,6 +14,7 @@ Layout (prefix `qs:`)::
     qs:events        list   newest-first JSON log events, capped
     qs:group:<name>  string a URL group as JSON (name, endpoints, createdAt, updatedAt)
     qs:groups        set    URL group names
+    qs:fc:...        flow-control state per key (see lua.py `_FLOW`)
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from redis.typing import EncodableT, FieldT
 from emulators.qstash import lua
 from emulators.qstash.batching import ScriptBatcher
 from emulators.qstash.models import DEDUP_WINDOW_MS, ClaimedMessage, MessageSpec, NewMessage
+from emulators.qstash.stats import Stats
 
 P = "qs:"
 MSG = P + "m:"
@@ -45,6 +47,7 @@ SCHEDULE_ALL = P + "sall"
 EVENTS = P + "events"
 GROUP = P + "group:"
 GROUPS = P + "groups"
+FLOW = P + "fc:"
 
 MAX_CONNECTIONS = 128
 POOL_TIMEOUT_S = 30
@@ -94,6 +97,7 @@ class Store:
             "dlq_retry": lua.DLQ_RETRY,
         }
         self._sha: dict[str, str] = {}
+        self.stats = Stats()
         self._batcher = ScriptBatcher(self.redis, self._sha, self.load_scripts)
 
     async def close(self) -> None:
@@ -126,6 +130,9 @@ class Store:
     async def publish(self, messages: list[NewMessage]) -> list[str | None]:
         """Store messages (group-committed); per message the id it duplicates, or None."""
         results = await asyncio.gather(*(self._publish_one(m) for m in messages))
+        duplicates = sum(1 for r in results if r is not None)
+        self.stats.published += len(results) - duplicates
+        self.stats.deduplicated += duplicates
         return [r.decode() if r is not None else None for r in results]
 
     async def _publish_one(self, m: NewMessage) -> bytes | None:
@@ -136,7 +143,7 @@ class Store:
 
     async def claim(self, now_ms: int, limit: int, lease_until_ms: int) -> Claim:
         raw = await self._script(
-            "claim", [DUE, INFLIGHT, SCHEDULE_DUE], [now_ms, limit, lease_until_ms, MSG]
+            "claim", [DUE, INFLIGHT, SCHEDULE_DUE, FLOW], [now_ms, limit, lease_until_ms, MSG]
         )
         flat = raw[0]
         messages = [
@@ -171,8 +178,23 @@ class Store:
             args += [m.id, m.due_ms, _dumps(m.spec), m.body, _event(m, "CREATED")]
         for key, value in ack.dlq_fields.items():
             args += [key, value]
-        keys = [MSG + message_id, INFLIGHT, DUE, EVENTS, DLQ + ack.dlq_id, DLQ_INDEX]
-        return bool(await self._batcher.call("ack", keys, args))
+        keys = [MSG + message_id, INFLIGHT, DUE, EVENTS, DLQ + ack.dlq_id, DLQ_INDEX, FLOW]
+        acked = bool(await self._batcher.call("ack", keys, args))
+        if acked:
+            self.stats.callbacks += len(ack.new_messages)
+        return acked
+
+    async def pending(self) -> int:
+        """Messages waiting for an attempt (flow control's waiters too) or in one (schedules
+        not counted)."""
+        flow_keys = [_text(k) for k in await self.redis.smembers(FLOW + "keys")]
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zcard(DUE)
+        pipe.zcard(INFLIGHT)
+        for key in flow_keys:
+            pipe.zcard(FLOW + "w:" + key)
+        counts = await pipe.execute()
+        return sum(int(c) for c in counts)
 
     async def get_message(self, message_id: str) -> tuple[MessageSpec, bytes, int] | None:
         spec, body, retried = await self.redis.hmget(MSG + message_id, "spec", "body", "retried")
@@ -183,7 +205,7 @@ class Store:
     async def cancel(self, ids: list[str] | None) -> list[tuple[str, MessageSpec]]:
         """Cancel the given messages (None = all pending); returns the ones cancelled."""
         args = [MSG, "1" if ids is None else "0", *(ids or [])]
-        flat = await self._script("cancel", [DUE, INFLIGHT], args)
+        flat = await self._script("cancel", [DUE, INFLIGHT, FLOW], args)
         return [(flat[i].decode(), json.loads(flat[i + 1])) for i in range(0, len(flat), 2)]
 
     # --- dead letter queue ---------------------------------------------------------------
@@ -218,7 +240,9 @@ class Store:
             _event(message, "CREATED"),
         ]
         keys = [DLQ + dlq_id, DLQ_INDEX, DUE, EVENTS]
-        return bool(await self._script("dlq_retry", keys, args))
+        retried = bool(await self._script("dlq_retry", keys, args))
+        self.stats.published += retried
+        return retried
 
     # --- schedules -----------------------------------------------------------------------
 
@@ -295,7 +319,9 @@ class Store:
             message.body,
             _event(message, "CREATED"),
         ]
-        return bool(await self._script("fire", keys, args))
+        fired = bool(await self._script("fire", keys, args))
+        self.stats.schedule_fires += fired
+        return fired
 
     # --- URL groups ----------------------------------------------------------------------
 

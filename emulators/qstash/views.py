@@ -61,6 +61,14 @@ def message_json(message_id: str, spec: MessageSpec, body: bytes) -> dict[str, A
             ("queue_name", "queueName"),
         ),
     )
+    flow = spec.get("flow")
+    if flow is not None:
+        out["flowControlKey"] = flow["key"]
+        if flow["parallelism"]:
+            out["parallelism"] = flow["parallelism"]
+        if flow["rate"]:
+            out["rate"] = flow["rate"]
+            out["period"] = flow["period_ms"] // 1000
     for opts, name in (
         (spec.get("callback_opts", {}), "callbackHeader"),
         (spec.get("failure_callback_opts", {}), "failureCallbackHeader"),

@@ -61,6 +61,7 @@ def create_app(
     return Starlette(
         routes=[
             Route("/healthz", bridge.healthz, methods=["GET", "HEAD"]),
+            Route("/_emulator/stats", bridge.stats, methods=["GET"]),
             Route("/{path:path}", _AnyMethod(bridge.handle)),
         ],
         lifespan=lifespan,
@@ -75,11 +76,20 @@ class RestBridge:
         self._token = token.encode()
         self._sync_tokens = itertools.count(1)
         self._scripts = ScriptShim()
+        # What Upstash would bill (every command, each one of a pipeline or transaction)
+        # and the HTTP requests that carried them; in-process, from 0 at start.
+        self.counts = {"commands": 0, "requests": 0}
 
     async def healthz(self, request: Request) -> JSONResponse:
         if await self._executor.ping():
             return JSONResponse({"status": "ok"})
         return JSONResponse({"status": "unavailable", "error": "redis does not answer"}, 503)
+
+    async def stats(self, request: Request) -> JSONResponse:
+        """Not an Upstash API: the billing counters, for benchmarks (token required)."""
+        if not self._authorised(request):
+            return self._respond({"error": UNAUTHORIZED}, 401)
+        return JSONResponse(dict(self.counts))
 
     async def handle(self, request: Request) -> JSONResponse:
         if request.method not in ALLOWED_METHODS:
@@ -91,7 +101,9 @@ class RestBridge:
         body = await request.body()
         try:
             if segments in (["pipeline"], ["multi-exec"]):
-                result = await self._batch(parse_body(body), atomic=segments == ["multi-exec"])
+                commands = parse_body(body)
+                self._count(len(commands) if isinstance(commands, list) else 1)
+                result = await self._batch(commands, atomic=segments == ["multi-exec"])
                 if isinstance(result, ErrorReply):
                     return self._respond({"error": str(result)}, 400)
                 return self._respond([encode_reply(reply, base64) for reply in result])
@@ -99,6 +111,7 @@ class RestBridge:
                 command = from_path(segments, request.query_params.multi_items(), body)
             else:
                 command = normalise(parse_body(body))
+            self._count(1)
             command, override = self._scripts.rewrite(command)
             reply = _override(await self._executor.run(command), override)
         except CommandError as exc:
@@ -121,6 +134,10 @@ class RestBridge:
             _override(reply, override)
             for reply, (_, override) in zip(result, rewritten, strict=True)
         ]
+
+    def _count(self, commands: int) -> None:
+        self.counts["requests"] += 1
+        self.counts["commands"] += commands
 
     def _respond(self, content: Any, status: int = 200) -> JSONResponse:
         return JSONResponse(content, status, {SYNC_TOKEN_HEADER: str(next(self._sync_tokens))})

@@ -11,7 +11,7 @@ from qstash.errors import QStashError
 
 from shared.adapters import http_transport
 from shared.domain.errors import DependencyUnavailable
-from shared.domain.tasks import Message
+from shared.domain.tasks import FlowLimits, Message
 
 PUBLISH_TIMEOUT_S = 5.0
 
@@ -32,10 +32,17 @@ def connect(token: str, base_url: str) -> AsyncQStash:
 
 
 class TaskQueue:
-    def __init__(self, client: AsyncQStash, public_url: str, timeout_s: float = PUBLISH_TIMEOUT_S):
+    def __init__(
+        self,
+        client: AsyncQStash,
+        public_url: str,
+        timeout_s: float = PUBLISH_TIMEOUT_S,
+        flow: FlowLimits | None = None,
+    ):
         self.client = client
         self.public_url = public_url.rstrip("/")
         self.timeout_s = timeout_s
+        self.flow = flow if flow is not None and flow.active else None
 
     def _request(self, message: Message) -> dict[str, Any]:
         request: dict[str, Any] = {
@@ -50,6 +57,8 @@ class TaskQueue:
             request["retry_delay"] = message.retry_delay
         if message.delay_s:
             request["delay"] = f"{message.delay_s}s"
+        if message.flow_key and self.flow is not None:
+            request["flow_control"] = _flow_control(message.flow_key, self.flow)
         return request
 
     async def publish(self, message: Message) -> str:
@@ -74,3 +83,14 @@ class TaskQueue:
                 )
         except (QStashError, httpx.HTTPError, TimeoutError) as exc:
             raise DependencyUnavailable("qstash", type(exc).__name__) from exc
+
+
+def _flow_control(key: str, limits: FlowLimits) -> dict[str, Any]:
+    """The SDK's `FlowControl`: only the limits that are on (QStash: period defaults to 1 s)."""
+    flow: dict[str, Any] = {"key": key}
+    if limits.parallelism:
+        flow["parallelism"] = limits.parallelism
+    if limits.rate:
+        flow["rate"] = limits.rate
+        flow["period"] = limits.period_s
+    return flow

@@ -4,6 +4,9 @@ The boto3 client is created once per process, on first use, and shared by every 
 (boto3 clients are thread-safe; calls run in a worker thread so the event loop never blocks).
 In dev mode the instance-metadata credential lookup is skipped, so a laptop without AWS
 credentials gets a quick 503 naming s3 instead of a probe of the metadata address.
+
+boto3 is imported on first use, not with this module: every function imports the composition
+root, and only the settlement report needs S3 (boto3 + botocore cost ~0.5 s of cold start).
 """
 
 from __future__ import annotations
@@ -11,11 +14,6 @@ from __future__ import annotations
 import asyncio
 from functools import lru_cache
 from typing import Any
-
-import boto3
-import botocore.session
-from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
 
 from shared.config import get_settings
 from shared.domain.errors import DependencyUnavailable
@@ -33,6 +31,10 @@ METADATA_PROVIDERS = ("iam-role", "container-role")
 @lru_cache(maxsize=1)
 def s3_client(skip_metadata_credentials: bool = False) -> Any:
     """The process's S3 client (SigV4, short timeouts); DependencyUnavailable without creds."""
+    import boto3
+    import botocore.session
+    from botocore.config import Config
+
     core = botocore.session.get_session()
     if skip_metadata_credentials:
         resolver = core.get_component("credential_provider")
@@ -83,6 +85,8 @@ class SettlementStore:
 
     def presigned_get(self, key: str, expires_s: int = PRESIGNED_URL_TTL_S) -> str:
         """A GET URL for `key`, valid `expires_s` seconds (signed locally, no request)."""
+        from botocore.exceptions import BotoCoreError
+
         try:
             url: str = self.client.generate_presigned_url(
                 "get_object",
@@ -94,6 +98,8 @@ class SettlementStore:
         return url
 
     async def _call(self, method: Any, **kwargs: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
         try:
             return await asyncio.to_thread(method, **kwargs)
         except ClientError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,18 @@ DISPATCH_FAILURE_PATH = "/internal/dispatch_webhook/failure"
 DELIVERY_RETRY_SLACK = 2
 
 
+def work_flow_key(merchant_id: str) -> str:
+    """One flow-control key per merchant for the gateway work (payments and refunds), so a
+    burst from one merchant is paced without holding back the others."""
+    return f"work-{merchant_id}"
+
+
+def webhook_flow_key(merchant_id: str) -> str:
+    """A separate key for the merchant's webhook dispatches: a slow merchant endpoint then
+    holds back its own webhooks only, never the payments."""
+    return f"hooks-{merchant_id}"
+
+
 def process_message(payment: Payment, suffix: str = "") -> Message:
     """Dedup id = payment + generation: a manual retry is a new message, a repeat is not."""
     generation = payment.generation
@@ -37,7 +50,27 @@ def process_message(payment: Payment, suffix: str = "") -> Message:
         deduplication_id=f"process-{payment.id}-g{generation}{suffix}",
         retries=max(payment.max_attempts - 1, 0) + DELIVERY_RETRY_SLACK,
         failure_path=PROCESS_FAILURE_PATH,
+        flow_key=work_flow_key(payment.merchant_id),
     )
+
+
+def watchdog_message(payment: Payment, now: datetime, lease_s: int) -> Message:
+    """A process message delivered just after the lease another delivery holds runs out.
+
+    Published when a delivery finds the payment held (PROCESSING under a live lease, or
+    claimed a moment ago by a concurrent delivery) and answers 200: if that holder died, no
+    other message would come back for the payment before the sweeper (every 15 minutes).
+    The deduplication id names the lease, so every delivery that sees the same lease queues
+    one watchdog. When it fires it is an ordinary process delivery: nothing to do if the
+    payment moved on, a take-over if the lease expired, another watchdog if it is held again.
+    """
+    if payment.lease_until is not None and payment.lease_until > now:
+        wait_s, lease = (payment.lease_until - now).total_seconds(), payment.lease_until
+        named = f"l{int(lease.timestamp() * 1000)}"
+    else:  # claimed by a concurrent delivery just now: a fresh lease is at most lease_s long
+        wait_s, named = float(lease_s), f"v{payment.version}"
+    message = process_message(payment, suffix=f"-w{named}")
+    return replace(message, delay_s=math.ceil(wait_s) + 1)
 
 
 def refund_message(refund: Refund, max_attempts: int, suffix: str = "") -> Message:
@@ -49,6 +82,7 @@ def refund_message(refund: Refund, max_attempts: int, suffix: str = "") -> Messa
         deduplication_id=f"refund-{refund.id}{suffix}",
         retries=max(max_attempts - 1, 0) + DELIVERY_RETRY_SLACK,
         failure_path=REFUND_FAILURE_PATH,
+        flow_key=work_flow_key(refund.merchant_id),
     )
 
 
@@ -108,4 +142,5 @@ def dispatch_message(
         retries=max(webhook_max_attempts - 1, 0),
         failure_path=DISPATCH_FAILURE_PATH,
         delay_s=delay_s,
+        flow_key=webhook_flow_key(delivery["merchant_id"]),
     )

@@ -13,6 +13,7 @@ import logging
 import time
 
 from shared.domain.clock import utcnow
+from shared.domain.errors import DependencyUnavailable
 from shared.domain.payment import Failure, Payment
 from shared.domain.simulator import (
     Outcome,
@@ -27,6 +28,7 @@ from shared.domain.states import PaymentStatus, WebhookStatus
 from shared.domain.webhooks import RETRYING
 from shared.services.context import Gateway
 from shared.services.disputes import schedule_dispute
+from shared.services.lifecycle_messages import watchdog_message
 from shared.services.results import StepResult
 from shared.services.settling import commit_settling_move, schedule_expiry
 from shared.services.simulator_settings import settings_in_force
@@ -58,6 +60,7 @@ async def process_payment(
     settings = await settings_in_force(gw, payment.merchant_id)
     claimed = await _claim(gw, payment, message_id)
     if claimed is None:
+        await _watch(gw, payment)
         return StepResult(200, "in_progress", payment_id, PaymentStatus.PROCESSING.value)
     outcome = await _simulate(claimed, settings, deadline)
     return await _settle(gw, claimed, outcome, message_id)
@@ -83,6 +86,17 @@ async def _claim(gw: Gateway, payment: Payment, message_id: str | None) -> Payme
         payment,
         payment.claimed(now=now, lease_s=lease_s, owner=owner, qstash_message_id=message_id),
     )
+
+
+async def _watch(gw: Gateway, payment: Payment) -> None:
+    """Held by another delivery: queue a watchdog for when its lease runs out (the holder
+    may have died); if QStash cannot take it now, the sweeper is the backstop."""
+    try:
+        await gw.queue.publish(watchdog_message(payment, utcnow(), gw.config.lease_seconds))
+    except DependencyUnavailable:
+        log.warning(
+            "watchdog publish failed; left for the sweeper", extra={"payment_id": payment.id}
+        )
 
 
 async def _simulate(payment: Payment, settings: SimulatorSettings, deadline: float) -> Outcome:

@@ -28,6 +28,7 @@ from shared.adapters.simulator_repository import SimulatorRepository
 from shared.adapters.webhook_repository import WebhookRepository
 from shared.config import Settings, get_settings
 from shared.domain.retry_budget import webhook_redrive_after_s
+from shared.domain.tasks import FlowLimits
 from shared.services.context import Gateway, LifecycleConfig
 from shared.services.destinations import check_destination
 from shared.services.merchants import seed_demo
@@ -91,6 +92,10 @@ def checked_sender(
     return webhook_sender.WebhookSender(webhook_sender.connect(timeout_s), check)
 
 
+def flow_limits(settings: Settings) -> FlowLimits:
+    return FlowLimits(settings.flow_parallelism, settings.flow_rate, settings.flow_period_s)
+
+
 def build_clients(settings: Settings) -> Clients:
     client = mongo.connect(settings.mongodb_uri)
     db = client[settings.mongodb_db]
@@ -104,7 +109,7 @@ def build_clients(settings: Settings) -> Clients:
         webhooks=WebhookRepository(db),
         merchants=MerchantRepository(db),
         lock=upstash.IdempotencyLock(redis, timeout),
-        queue=qstash_queue.TaskQueue(qstash, settings.public_url),
+        queue=qstash_queue.TaskQueue(qstash, settings.public_url, flow=flow_limits(settings)),
         sender=checked_sender(settings.webhook_timeout_s, resolver, allow_loopback=settings.is_dev),
         replay_guard=upstash.ReplayGuard(redis, timeout),
         rate_limit=upstash.MerchantRateLimit(redis, settings.rate_limit_per_second, timeout),

@@ -32,7 +32,7 @@ async def test_a_created_merchant_can_use_the_api(local_env: Any) -> None:
 
 def test_vercel_schedules_match_the_eventbridge_ones() -> None:
     """Same routes, same times as serverless.yml's schedules (QStash crons have 5 fields)."""
-    as_eventbridge = {"* * * * *": "rate(1 minute)", "15 0 * * *": "cron(15 0 * * ? *)"}
+    as_eventbridge = {"*/15 * * * *": "rate(15 minutes)", "15 0 * * *": "cron(15 0 * * ? *)"}
     owner = {(r.method, r.path): r.function for r in sls.http_routes()}
     for schedule in SCHEDULES:
         function = owner[("POST", schedule.path)]

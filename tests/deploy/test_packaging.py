@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
+import marshal
 import subprocess
 import sys
 import tomllib
@@ -63,7 +65,40 @@ def test_the_artifact_holds_the_sources_and_nothing_else(tmp_path: Path) -> None
     for function in sls.functions():
         assert sls.module_name(function).replace(".", "/") + ".py" in names
     assert {name.split("/")[0] for name in names} == {"shared", "functions"}
-    assert not [n for n in names if "__pycache__" in n or not n.endswith(".py")]
+    sources = {n for n in names if n.endswith(".py") and "__pycache__" not in n}
+    assert set(names) == sources | {_pyc_of(n) for n in sources}
+
+
+def _pyc_of(source: str) -> str:
+    folder, _, file = source.rpartition("/")
+    return f"{folder}/__pycache__/{file[:-3]}.cpython-312.pyc"
+
+
+def test_modules_ship_unchecked_hash_bytecode_named_for_var_task(tmp_path: Path) -> None:
+    """Lambda's /var/task is read-only: without shipped bytecode every cold start compiles."""
+    out = tmp_path / "paygate.zip"
+    build(out)
+    name = "shared/domain/payment.py"
+    with zipfile.ZipFile(out) as archive:
+        source, pyc = archive.read(name), archive.read(_pyc_of(name))
+    flags = int.from_bytes(pyc[4:8], "little")
+    assert pyc[:4] == importlib.util.MAGIC_NUMBER
+    assert flags == 0b01, "hash-based (no mtime) and unchecked (no source read at import)"
+    assert pyc[8:16] == importlib.util.source_hash(source)
+    code = marshal.loads(pyc[16:])
+    assert code.co_filename == "/var/task/" + name
+
+
+def test_no_bytecode_when_asked(tmp_path: Path) -> None:
+    out = tmp_path / "paygate.zip"
+    subprocess.run(
+        [sys.executable, str(PACKAGE_SCRIPT), "--skip-deps", "--no-bytecode", "--out", str(out)],
+        capture_output=True,
+        check=True,
+        cwd=sls.ROOT,
+    )
+    with zipfile.ZipFile(out) as archive:
+        assert not [n for n in archive.namelist() if not n.endswith(".py")]
 
 
 def test_every_handler_imports_from_the_unpacked_artifact(tmp_path: Path) -> None:
@@ -138,3 +173,23 @@ def test_the_runtime_dependencies_do_not_include_demo_or_test_tools() -> None:
     assert "standardwebhooks" not in runtime
     for path in [*(sls.ROOT / "shared").rglob("*.py"), *(sls.ROOT / "functions").rglob("*.py")]:
         assert "standardwebhooks" not in path.read_text(), path
+
+
+def test_no_function_imports_boto3_at_cold_start() -> None:
+    """boto3 + botocore are ~0.5 s of import: only the settlement report's S3 calls (and the
+    SSM read when PAYGATE_SECRETS=ssm) load them, on first use."""
+    modules = [sls.module_name(function) for function in sls.functions()]
+    check = (
+        "import importlib, json, sys\n"
+        "for m in sys.argv[1:]: importlib.import_module(m)\n"
+        "print(json.dumps(sorted(n for n in sys.modules if n.split('.')[0] in "
+        "('boto3', 'botocore', 's3transfer'))))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", check, *modules],
+        capture_output=True,
+        text=True,
+        cwd=sls.ROOT,
+        check=True,
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == []

@@ -12,6 +12,7 @@ import pytest
 from fastapi.routing import APIRoute
 from starlette.routing import Route as StarletteRoute
 
+from benchmarks.schedules import fires_per_hour, production_schedules, shortest_gap_minutes
 from shared.adapters.secrets import SECRET_FIELDS
 from shared.config import DEV_SECRETS, Settings
 from shared.web.app import health_router
@@ -147,6 +148,32 @@ def test_schedules_are_valid_and_drive_the_sweeper_and_settlement_report() -> No
             assert valid_schedule(expression), f"{name}: invalid schedule {expression}"
     assert all(valid_rate(e) for e in schedules["sweeper"])
     assert all(valid_cron(e) for e in schedules["settlement_report"])
+
+
+def test_no_deployment_schedule_fires_more_often_than_every_15_minutes() -> None:
+    """Idle cost (docs/performance.md): each fire is a QStash message on Vercel and a
+    sweep's worth of Mongo operations everywhere; stuck work has its watchdog messages."""
+    found = production_schedules()
+    assert {s.deployment for s in found} == {"aws", "vercel"}
+    assert {s.path for s in found} == {"/internal/sweep", "/internal/settlement_report"}
+    for schedule in found:
+        assert shortest_gap_minutes(schedule.expression) >= 15, schedule
+        assert fires_per_hour(schedule.expression) <= 4, schedule
+
+
+@pytest.mark.parametrize(
+    ("expression", "gap", "per_hour"),
+    [
+        ("rate(1 minute)", 1, 60),
+        ("rate(15 minutes)", 15, 4),
+        ("cron(15 0 * * ? *)", 1440, 1 / 24),
+        ("*/15 * * * *", 15, 4),
+        ("0,5 * * * *", 5, 2),
+    ],
+)
+def test_schedule_frequency_reader(expression: str, gap: float, per_hour: float) -> None:
+    assert shortest_gap_minutes(expression) == gap
+    assert fires_per_hour(expression) == pytest.approx(per_hour)
 
 
 @pytest.mark.parametrize(

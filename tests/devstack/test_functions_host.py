@@ -127,3 +127,32 @@ def test_served_by_the_functions_process(
     missing = httpx.get(f"{base}/v1/does-not-exist", timeout=10)
     assert missing.status_code == 404
     assert missing.json()["error"]["code"] == "resource_missing"
+
+
+async def test_mongo_ops_are_counted_only_when_asked(
+    tmp_path: Path, stack_cfg: StackConfig, mongo_service: ManagedProcess
+) -> None:
+    from pymongo import AsyncMongoClient
+
+    quiet = build_app(Settings(env="dev"), dist=tmp_path / "none")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=quiet), base_url="http://h"
+    ) as c:
+        assert (await c.get("/dev/mongo_ops")).status_code == 404
+    app = build_app(Settings(env="dev", count_mongo_ops=True), dist=tmp_path / "none")
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://host") as client:
+        before = (await client.get("/dev/mongo_ops")).json()
+        mongo: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(stack_cfg.mongodb_uri)
+        try:
+            collection = mongo["paygate_ops_test"]["counted"]
+            for i in range(3):
+                await collection.insert_one({"i": i})
+            await collection.find_one({"i": 1})
+        finally:
+            await mongo.close()
+        after = (await client.get("/dev/mongo_ops")).json()
+    inserted = after["by_command"].get("insert", 0) - before["by_command"].get("insert", 0)
+    found = after["by_command"].get("find", 0) - before["by_command"].get("find", 0)
+    assert (inserted, found) == (3, 1)
+    assert after["operations"] - before["operations"] >= 4

@@ -75,6 +75,12 @@ async def test_a_live_lease_is_left_alone_and_an_expired_one_is_taken_over() -> 
     assert await gw.payments.save(payment, held) is not None
     busy = await process_payment(gw, payment_id, 1, message_id="b")
     assert busy.outcome == "in_progress"
+    await process_payment(gw, payment_id, 1, message_id="b-again")  # same lease: one watchdog
+    [watchdog] = [m for m in gw.queue.published if "-w" in m.deduplication_id]  # type: ignore[attr-defined]
+    assert (
+        watchdog.path == "/internal/process_payment" and watchdog.body["payment_id"] == payment_id
+    )
+    assert watchdog.delay_s is not None and 30 <= watchdog.delay_s <= 32
     expired = held.lease_taken_over(now=now - timedelta(seconds=60), lease_s=30, owner="a")
     gw.payments.rows[payment_id] = expired  # type: ignore[attr-defined]
     done = await process_payment(gw, payment_id, 1, message_id="c")

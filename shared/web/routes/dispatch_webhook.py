@@ -7,7 +7,14 @@ from fastapi.responses import JSONResponse
 
 from shared.services.dispatch_webhook import dispatch_webhook, give_up_delivery
 from shared.web import logs
-from shared.web.deps import GatewayDep, VerifiedQStash, require_int, require_str, source_body
+from shared.web.deps import (
+    GatewayDep,
+    VerifiedQStash,
+    VerifiedRedelivery,
+    require_int,
+    require_str,
+    source_body,
+)
 from shared.web.openapi import errors
 from shared.web.steps import step_response
 
@@ -19,7 +26,7 @@ def _str_or_none(value: object) -> str | None:
 
 
 @router.post("/internal/dispatch_webhook", responses=errors())
-async def dispatch(call: VerifiedQStash, gw: GatewayDep) -> JSONResponse:
+async def dispatch(call: VerifiedRedelivery, gw: GatewayDep) -> JSONResponse:
     delivery_id = require_str(call.body, "delivery_id")
     logs.bind(delivery_id=delivery_id, payment_id=_str_or_none(call.body.get("payment_id")))
     result = await dispatch_webhook(

@@ -10,7 +10,14 @@ from shared.services.abandon_payment import abandon_payment
 from shared.services.capture_payment import expire_authorization
 from shared.services.process_payment import process_payment
 from shared.web import logs
-from shared.web.deps import GatewayDep, VerifiedQStash, require_int, require_str, source_body
+from shared.web.deps import (
+    GatewayDep,
+    VerifiedQStash,
+    VerifiedRedelivery,
+    require_int,
+    require_str,
+    source_body,
+)
 from shared.web.openapi import errors
 from shared.web.steps import step_response
 
@@ -18,7 +25,7 @@ router = APIRouter(tags=["internal"], include_in_schema=False)
 
 
 @router.post("/internal/process_payment", responses=errors())
-async def process(call: VerifiedQStash, gw: GatewayDep) -> JSONResponse:
+async def process(call: VerifiedRedelivery, gw: GatewayDep) -> JSONResponse:
     payment_id = require_str(call.body, "payment_id")
     logs.bind(payment_id=payment_id)
     result = await process_payment(
