@@ -109,7 +109,9 @@ def load(
     ),
     mix: str = typer.Option("", help="Weights, e.g. 'success=55,timeout=15' (default mix)."),
     duplicates: float = typer.Option(0.05, min=0.0, max=1.0, help="Share of duplicate requests."),
-    settle_timeout: float = typer.Option(180.0, min=1.0, help="Seconds to wait for settling."),
+    settle_timeout: float = typer.Option(
+        600.0, min=1.0, help="Seconds to wait, after the last create, for everything to settle."
+    ),
     seed: int | None = typer.Option(None, help="Seed for the mix and duplicates."),
     json_out: Path | None = typer.Option(None, help="Report file (default .data/load/<run>.json)."),
     progress: bool = typer.Option(True, help="Show progress bars."),

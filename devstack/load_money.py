@@ -39,6 +39,8 @@ from devstack.load_records import (
 )
 
 POLL_S = 0.5
+BUSY_POLL_S = 1.0  # with many plans open, each poll reads many payments: poll less often
+BUSY_PLANS = 100
 ACTION_TIMEOUT_S = 60.0
 MAX_ROUNDS = 8  # requests of one step answered 409 before the plan gives up on it
 CANCELABLE = ("CREATED", "RETRYING", "REQUIRES_CAPTURE")
@@ -112,7 +114,7 @@ class MoneyDriver:
             idle = [s for s in open_ if s.key not in self.tasks]
             if idle:
                 await self._poll(idle)
-            await asyncio.sleep(POLL_S)
+            await asyncio.sleep(BUSY_POLL_S if len(open_) > BUSY_PLANS else POLL_S)
 
     async def _poll(self, items: list[SentPayment]) -> None:
         try:

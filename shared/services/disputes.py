@@ -83,8 +83,11 @@ async def _dispute(gw: Gateway, merchant_id: str, dispute_id: str) -> Dispute:
     return dispute
 
 
-def _needs_response(dispute: Dispute, action: str) -> None:
+async def _needs_response(gw: Gateway, dispute: Dispute, action: str) -> None:
+    """Refuse a dispute that already moved, first mending its last move's audit event: a
+    request retried after a crash between the move and its event finds the event written."""
     if dispute.status != DisputeStatus.NEEDS_RESPONSE:
+        await gw.disputes.ensure_event(dispute)
         raise InvalidState(
             f"only NEEDS_RESPONSE disputes can {action}; this one is {dispute.status}"
         )
@@ -94,7 +97,7 @@ async def submit_evidence(gw: Gateway, merchant_id: str, dispute_id: str, body: 
     """NEEDS_RESPONSE → UNDER_REVIEW, and the decision timer."""
     request = parse_model(DisputeEvidence, body)
     dispute = await _dispute(gw, merchant_id, dispute_id)
-    _needs_response(dispute, "take evidence")
+    await _needs_response(gw, dispute, "take evidence")
     moved = await gw.disputes.save(dispute, dispute.evidence_submitted(request.text, now=utcnow()))
     if moved is None:
         raise InvalidState("the dispute changed meanwhile; fetch it and try again")
@@ -109,7 +112,7 @@ async def close_dispute(gw: Gateway, merchant_id: str, dispute_id: str, body: An
     """NEEDS_RESPONSE → LOST: the merchant accepts the loss."""
     parse_model(DisputeClose, body)
     dispute = await _dispute(gw, merchant_id, dispute_id)
-    _needs_response(dispute, "be closed")
+    await _needs_response(gw, dispute, "be closed")
     moved = await gw.disputes.save(dispute, dispute.accepted(now=utcnow()))
     if moved is None:
         raise InvalidState("the dispute changed meanwhile; fetch it and try again")
@@ -123,6 +126,7 @@ async def decide_dispute(gw: Gateway, dispute_id: str) -> StepResult:
     if dispute is None:
         return StepResult(200, "nothing_to_do")
     if dispute.status == DisputeStatus.UNDER_REVIEW:
+        await gw.disputes.ensure_event(dispute)  # the evidence move's, if a crash lost it
         moved = await gw.disputes.save(dispute, dispute.decided(now=utcnow()))
         if moved is None:
             return StepResult(200, "lost_race", dispute.payment_id)

@@ -167,6 +167,40 @@ async def test_close_accepts_the_loss_once_and_the_timeline_shows_every_move(
     )
 
 
+async def test_a_close_retried_after_its_event_was_lost_mends_the_trail(
+    create_api: httpx.AsyncClient, payments_api: httpx.AsyncClient, db: Any
+) -> None:
+    """A crash between the move and its audit event: the merchant's retry (409, the move
+    happened) writes the missing event; so does the decision timer for a lost evidence move."""
+    dispute = await _disputed(create_api, payments_api)
+    assert (await payments_api.post(f"/v1/disputes/{dispute['id']}/close")).status_code == 200
+    lost = {"object_id": dispute["id"], "to": "LOST"}
+    assert (await db["payment_events"].delete_many(lost)).deleted_count == 1
+    retried = await payments_api.post(f"/v1/disputes/{dispute['id']}/close")
+    assert retried.status_code == 409 and retried.json()["error"]["code"] == "invalid_state"
+    assert await db["payment_events"].count_documents(lost) == 1
+
+
+async def test_the_decision_writes_an_evidence_event_a_crash_lost(
+    create_api: httpx.AsyncClient, payments_api: httpx.AsyncClient, db: Any
+) -> None:
+    dispute = await _disputed(create_api, payments_api)
+    dispute_id = dispute["id"]
+    answered = await payments_api.post(
+        f"/v1/disputes/{dispute_id}/evidence", json={"text": "winning_evidence"}
+    )
+    assert answered.status_code == 200, answered.text
+    await db["payment_events"].delete_many({"object_id": dispute_id, "to": "UNDER_REVIEW"})
+    await _status(payments_api, dispute_id, ("WON",))
+    detail = (await payments_api.get(f"/v1/payments/{dispute['payment']}")).json()
+    moves = [(e["from"], e["to"]) for e in detail["events"] if e["object_type"] == "dispute"]
+    assert moves == [
+        (None, "NEEDS_RESPONSE"),
+        ("NEEDS_RESPONSE", "UNDER_REVIEW"),
+        ("UNDER_REVIEW", "WON"),
+    ]
+
+
 @pytest.mark.parametrize(
     ("body", "code", "param"),
     [
