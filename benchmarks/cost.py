@@ -187,17 +187,17 @@ async def run_lifecycle(
     return {"payments": n, "final_statuses": statuses, "per_payment": spent(before, after, n)}
 
 
+async def _nothing_else() -> bool:
+    return True
+
+
 async def run_job(ep: Endpoints, http: httpx.AsyncClient, path: str, fires: int) -> dict[str, Any]:
     """`fires` deliveries of a scheduled job through QStash, one after the other."""
     qstash = AsyncQStash(ep.qstash_token, base_url=ep.qstash_url)
     before = await counters(ep, http)
     for _ in range(fires):
         await qstash.message.publish_json(url=ep.base_url + path, body={}, retries=0)
-
-        async def always() -> bool:
-            return True
-
-        await wait_quiet(ep, http, always)
+        await wait_quiet(ep, http, _nothing_else)
     after = await counters(ep, http)
     return spent(before, after, 1)
 

@@ -36,6 +36,9 @@ Choices where QStash is vague or the emulator deviates on purpose:
   Queues are accepted (name recorded) but not ordered; flow control and queue management
   are not implemented. Signing keys rotate in memory only. DLQ retry
   (`POST /v2/dlq/retry/{id}`) republishes with a new message id and ignores override headers.
+* `GET /_emulator/stats` (not a QStash API; token required): what this process would have
+  billed since it started — messages published, duplicates, callbacks, schedule fires,
+  deliveries and retries — and how many messages are due or in flight (see `stats.py`).
 
 Persistence and crashes: all message, DLQ and schedule state is in Redis (see `store.py`);
 each state change is one Lua script. A claimed message holds a lease renewed while its
