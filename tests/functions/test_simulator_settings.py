@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import hashlib
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -323,3 +324,26 @@ async def test_the_openapi_document_describes_the_routes_and_their_errors(
     assert {"object", "version", "updated_at", "expires_at", "is_default"} <= set(shown)
     created = schema["paths"]["/v1/payments"]["post"]["requestBody"]["content"]
     assert "simulate" in created["application/json"]["schema"]["properties"]
+
+
+async def test_each_merchant_has_its_own_settings(sim_api: httpx.AsyncClient, db: Any) -> None:
+    other_key = "sk_test_simulator_other"
+    await db["merchants"].replace_one(
+        {"_id": "mer_sim_other"},
+        {
+            "_id": "mer_sim_other",
+            "name": "other",
+            "api_key_hash": hashlib.sha256(other_key.encode()).hexdigest(),
+            "created_at": datetime.now(UTC),
+        },
+        upsert=True,
+    )
+    await db["simulator_settings"].delete_one({"_id": "mer_sim_other"})
+    put = await sim_api.put("/v1/simulator", json=settings_body(seed=42))
+    assert put.json()["seed"] == 42
+    other = {"Authorization": f"Bearer {other_key}"}
+    theirs = (await sim_api.get("/v1/simulator", headers=other)).json()
+    assert theirs["version"] == 0 and theirs["is_default"] is True and theirs["seed"] is None
+    reset = await sim_api.delete("/v1/simulator", headers=other)
+    assert reset.json()["version"] == 1
+    assert (await sim_api.get("/v1/simulator")).json() == put.json()
