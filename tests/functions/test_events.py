@@ -269,7 +269,7 @@ async def test_enabled_events_are_validated_and_editable(
         json={"url": url, "enabled_events": ["payment.succeeded", "payment.exploded"]},
     )
     assert bad.status_code == 400
-    assert bad.json()["error"]["param"] == "enabled_events.1"
+    assert bad.json()["error"]["param"] == "enabled_events[1]"
     assert "'payment.exploded'" in bad.json()["error"]["message"]
     endpoint = await m.endpoint(url, ["payment.succeeded"])
     path = f"/v1/webhook_endpoints/{endpoint['id']}"
@@ -280,7 +280,7 @@ async def test_enabled_events_are_validated_and_editable(
     assert updated.json()["enabled_events"] == ["refund.failed", "dispute.created"]
     assert updated.json()["description"] == "x" and "secret" not in updated.json()
     for body, param in (
-        ({"enabled_events": ["refund.exploded"]}, "enabled_events.0"),
+        ({"enabled_events": ["refund.exploded"]}, "enabled_events[0]"),
         ({"enabled_events": []}, "enabled_events"),
         ({"enabled_events": None}, "enabled_events"),
         ({"url": "https://example.com/x"}, "url"),

@@ -404,7 +404,18 @@ export function PaymentDetailPage({ id }: { id: string }) {
         <Card
           title="Webhook deliveries"
           className="lg:col-span-3"
-          actions={<span className="text-xs text-slate-400">{p.webhook_deliveries.length}</span>}
+          actions={
+            <span className="flex items-center gap-2 text-xs text-slate-400">
+              <Link
+                to="/events"
+                query={{ payment: p.id }}
+                className="text-indigo-700 hover:underline"
+              >
+                Its events
+              </Link>
+              {p.webhook_deliveries.length}
+            </span>
+          }
         >
           {p.webhook_deliveries.length ? (
             <ul className="space-y-3" data-testid="webhook-deliveries">
