@@ -40,11 +40,13 @@ FUNCTION_ENV = {
     "PAYGATE_RATE_LIMIT_PER_SECOND": "0",
     "PAYGATE_LOG_LEVEL": "WARNING",
 }
+# Issue 15's goals for the figures B1 and B2 measure (B4's and B5's are judged in their own
+# sections of the report and in docs/performance.md).
 TARGETS = {
-    "b1_creates_per_s": (">=", 1000),
-    "b1_p99_ms": ("<=", 50),
-    "b2_seconds": ("<=", 10),
-    "stack_peak_rss_mb": ("<=", 600),
+    "b1_creates_per_s": (">=", 400),
+    "b1_p99_ms": ("<=", 250),
+    "b2_seconds": ("<=", 25),
+    "stack_peak_rss_mb": ("<=", 400),
 }
 CLIENT_TIMEOUT_S = 1800
 LOAD_BENCHES = ("b1", "b2", "b3")
