@@ -9,6 +9,13 @@ from typing import Any
 
 import httpx
 
+from shared.domain import ids
+from shared.domain.clock import utcnow
+from shared.domain.payment import Payment, StoredResponse
+from shared.domain.requests import PaymentCreate
+from shared.services.context import Gateway
+from shared.services.views import PaymentOut
+
 FINAL = ("SUCCESS", "FAILED")
 
 
@@ -62,3 +69,25 @@ async def wait_status(
             return detail
         await asyncio.sleep(0.1)
     raise AssertionError(f"payment {payment_id} never reached {statuses}: {detail}")
+
+
+async def claimed_payment(gw: Gateway, merchant_id: str) -> Payment:
+    """A payment stored and claimed (PROCESSING) by a test, as a worker would leave it just
+    before its final move: for tests that crash that move's aftermath."""
+    payment = Payment.create(
+        payment_id=ids.new_id(ids.PAYMENT),
+        merchant_id=merchant_id,
+        idempotency_key=new_key(),
+        fingerprint="f" * 64,
+        request=PaymentCreate.model_validate(payment_body()),
+        max_attempts=3,
+        now=utcnow(),
+    )
+    await gw.payments.insert(
+        payment, StoredResponse(201, PaymentOut.from_domain(payment).as_json())
+    )
+    claimed = await gw.payments.save(
+        payment, payment.claimed(now=utcnow(), lease_s=30, owner="test", qstash_message_id=None)
+    )
+    assert claimed is not None
+    return claimed

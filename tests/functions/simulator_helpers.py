@@ -25,13 +25,14 @@ def simulator_body(
     api: dict[str, Any] | None = None,
     webhooks: dict[str, Any] | None = None,
     expires_at: str | None = None,
+    gateway_latency_ms: dict[str, int] | None = None,
 ) -> dict[str, Any]:
     """The whole `PUT /v1/simulator` object: defaults but for the dials given."""
     return {
         "expires_at": expires_at,
         "seed": seed,
         "outcome_weights": {"success": 70, "timeout": 15, "hard_failure": 15},
-        "gateway_latency_ms": {"min": 0, "max": 0},
+        "gateway_latency_ms": gateway_latency_ms or {"min": 0, "max": 0},
         "api": {
             "error_rate": 0.0,
             "error_mode": "before_commit",

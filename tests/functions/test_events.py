@@ -21,18 +21,14 @@ import httpx
 import pytest
 
 from shared.config import get_settings
-from shared.domain import ids
 from shared.domain.clock import iso, utcnow
-from shared.domain.payment import Payment, StoredResponse
-from shared.domain.requests import PaymentCreate
 from shared.domain.states import PaymentStatus
 from shared.services.context import Gateway
 from shared.services.lifecycle_messages import DISPATCH_PATH
 from shared.services.process_payment import finalise
-from shared.services.views import PaymentOut
 from shared.services.webhook_fanout import fan_out
 from shared.web import bootstrap
-from tests.functions.helpers import new_key, payment_body, wait_settled
+from tests.functions.helpers import claimed_payment, new_key, payment_body, wait_settled
 from tests.functions.test_webhook_redrive import _DeadQueue as DeadQueue
 from tests.functions.test_webhook_redrive import _sweep as sweep
 from tests.harness import QStashRelay, asgi_client
@@ -436,22 +432,7 @@ async def test_an_event_a_crash_kept_from_being_stored_is_stored_by_the_sweep(
     """No endpoint subscribes: the settled payment still owes its event (`fanout_pending`)."""
     m: Merchant = await merchant_factory()
     gw: Gateway = await bootstrap.gateway()
-    payment = Payment.create(
-        payment_id=ids.new_id(ids.PAYMENT),
-        merchant_id=m.id,
-        idempotency_key=new_key(),
-        fingerprint="f" * 64,
-        request=PaymentCreate.model_validate(payment_body()),
-        max_attempts=3,
-        now=utcnow(),
-    )
-    await gw.payments.insert(
-        payment, StoredResponse(201, PaymentOut.from_domain(payment).as_json())
-    )
-    claimed = await gw.payments.save(
-        payment, payment.claimed(now=utcnow(), lease_s=30, owner="test", qstash_message_id=None)
-    )
-    assert claimed is not None
+    payment = claimed = await claimed_payment(gw, m.id)
 
     class Crash(Exception):
         pass

@@ -21,19 +21,15 @@ import pytest
 from devstack.processes import free_port
 from shared.adapters import qstash_queue
 from shared.config import DEV_DEMO_WEBHOOK_SECRET, get_settings
-from shared.domain import ids
 from shared.domain.clock import utcnow
-from shared.domain.payment import Payment, StoredResponse
-from shared.domain.requests import PaymentCreate
 from shared.domain.states import PaymentStatus
 from shared.services.context import Gateway
 from shared.services.dispatch_webhook import dispatch_webhook
 from shared.services.lifecycle_messages import dispatch_message
 from shared.services.process_payment import finalise
-from shared.services.views import PaymentOut
 from shared.services.webhook_fanout import fan_out
 from shared.web import bootstrap
-from tests.functions.helpers import new_key, payment_body, wait_settled
+from tests.functions.helpers import claimed_payment, new_key, payment_body, wait_settled
 from tests.qstash_jwt import qstash_signature
 
 FINAL_EVENTS = ["payment.succeeded", "payment.failed"]
@@ -293,22 +289,7 @@ async def test_sweep_fans_out_a_final_payment_whose_fanout_never_ran(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     merchant_id, _, api = merchant
-    payment = Payment.create(
-        payment_id=ids.new_id(ids.PAYMENT),
-        merchant_id=merchant_id,
-        idempotency_key=new_key(),
-        fingerprint="f" * 64,
-        request=PaymentCreate.model_validate(payment_body()),
-        max_attempts=3,
-        now=utcnow(),
-    )
-    await gw.payments.insert(
-        payment, StoredResponse(201, PaymentOut.from_domain(payment).as_json())
-    )
-    claimed = await gw.payments.save(
-        payment, payment.claimed(now=utcnow(), lease_s=30, owner="test", qstash_message_id=None)
-    )
-    assert claimed is not None
+    payment = claimed = await claimed_payment(gw, merchant_id)
 
     class Crash(Exception):
         pass

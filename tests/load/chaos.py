@@ -4,28 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.functions.simulator_helpers import simulator_body
+
 
 def settings(*, seed: int | None, api: dict[str, Any], webhooks: dict[str, Any]) -> dict[str, Any]:
     """A whole `PUT /v1/simulator` object with these API and webhook dials."""
-    return {
-        "expires_at": None,
-        "seed": seed,
-        "outcome_weights": {"success": 70, "timeout": 15, "hard_failure": 15},
-        "gateway_latency_ms": {"min": 0, "max": 20},
-        "api": {
-            "error_rate": 0.0,
-            "error_mode": "before_commit",
-            "latency_ms": {"min": 0, "max": 0},
-            **api,
-        },
-        "webhooks": {
-            "drop_rate": 0.0,
-            "duplicate_rate": 0.0,
-            "bad_signature_rate": 0.0,
-            "delay_ms": {"min": 0, "max": 0},
-            **webhooks,
-        },
-    }
+    return simulator_body(
+        seed=seed, api=api, webhooks=webhooks, gateway_latency_ms={"min": 0, "max": 20}
+    )
 
 
 # Every webhook dial at its maximum; API faults after the commit at a high rate (at 1 no
