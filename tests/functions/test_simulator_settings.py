@@ -19,6 +19,7 @@ from shared.domain.simulator import CARD_DECLINES
 from shared.services.simulator_settings import SETTINGS_CACHE_TTL_S, settings_in_force
 from shared.web import bootstrap
 from tests.functions.helpers import new_key, payment_body, wait_settled
+from tests.functions.simulator_helpers import simulator_body
 from tests.harness import QStashRelay
 
 MERCHANT = "mer_demo"
@@ -26,23 +27,9 @@ PLAIN_CARD = {"type": "card", "card_number": "4111111111111111"}
 
 
 def settings_body(**changes: Any) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "expires_at": None,
-        "seed": 7,
-        "outcome_weights": {"success": 50, "timeout": 25, "hard_failure": 25},
-        "gateway_latency_ms": {"min": 0, "max": 3},
-        "api": {
-            "error_rate": 0.0,
-            "error_mode": "before_commit",
-            "latency_ms": {"min": 0, "max": 0},
-        },
-        "webhooks": {
-            "drop_rate": 0.0,
-            "duplicate_rate": 0.0,
-            "bad_signature_rate": 0.0,
-            "delay_ms": {"min": 0, "max": 0},
-        },
-    }
+    """A whole PUT body away from the defaults (seeded, another mix), with `changes` on top."""
+    body = simulator_body(seed=7, gateway_latency_ms={"min": 0, "max": 3})
+    body["outcome_weights"] = {"success": 50, "timeout": 25, "hard_failure": 25}
     body.update(changes)
     return body
 
