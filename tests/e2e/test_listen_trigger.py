@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import httpx
 import pytest
@@ -40,13 +40,20 @@ class Listener:
             argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )
         self.lines: list[str] = []
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        self._stderr: list[str] = []
+        self._readers = [
+            threading.Thread(target=self._read, args=pipe, daemon=True)
+            for pipe in ((self.popen.stdout, self.lines), (self.popen.stderr, self._stderr))
+        ]
+        for reader in self._readers:
+            reader.start()
 
-    def _read(self) -> None:
-        assert self.popen.stdout is not None
-        for line in self.popen.stdout:
-            self.lines.append(line.rstrip("\n"))
+    @staticmethod
+    def _read(stream: IO[str] | None, into: list[str]) -> None:
+        """Drain one pipe line by line (the only reader of it, so no line goes elsewhere)."""
+        assert stream is not None
+        for line in stream:
+            into.append(line.rstrip("\n"))
 
     def first_line(self) -> str:
         until(lambda: self.lines or self.popen.poll() is not None, "listen's first line")
@@ -62,9 +69,10 @@ class Listener:
         """Ctrl-C, as a user stops it: (exit status, stderr)."""
         if self.popen.poll() is None:
             self.popen.send_signal(signal.SIGINT)
-        _, stderr = self.popen.communicate(timeout=30)
-        self._reader.join(timeout=5)
-        return self.popen.returncode, stderr
+        self.popen.wait(timeout=30)
+        for reader in self._readers:
+            reader.join(timeout=5)
+        return self.popen.returncode, "\n".join(self._stderr)
 
 
 def until(probe: Callable[[], Any], what: str, within_s: float = 60.0) -> Any:
