@@ -15,7 +15,14 @@ from shared.domain.states import PaymentStatus, WebhookStatus
 
 Doc = dict[str, Any]
 FIELD_NAMES = tuple(f.name for f in fields(Payment))
-NESTED = {"failure", "last_transition", "simulate", "status", "webhook_status"}
+NESTED = {
+    "failure",
+    "last_transition",
+    "previous_transition",
+    "simulate",
+    "status",
+    "webhook_status",
+}
 
 
 def failure_document(failure: Failure | None) -> Doc | None:
@@ -63,7 +70,7 @@ def field_value(name: str, value: Any) -> Any:
         return simulate_document(value)
     if name == "failure":
         return failure_document(value)
-    if name == "last_transition":
+    if name in ("last_transition", "previous_transition"):
         return transition_document(value)
     if name in ("status", "webhook_status"):
         return value.value
@@ -122,6 +129,7 @@ def from_document(doc: Doc) -> Payment:
         webhook_status=WebhookStatus(doc.get("webhook_status") or WebhookStatus.PENDING),
         failure=_failure(doc.get("failure")),
         last_transition=_transition(doc.get("last_transition")),
+        previous_transition=_transition(doc.get("previous_transition")),
         simulate=_simulate(doc.get("simulate")),
     )
 
@@ -131,14 +139,24 @@ def response_of(doc: Doc) -> StoredResponse:
     return StoredResponse(int(stored["status_code"]), dict(stored["body"]))
 
 
-def event_document(payment: Payment) -> Doc | None:
-    """The audit event of the payment's last move (`payment_events`), None before any move."""
-    transition = transition_document(payment.last_transition)
-    if transition is None:
+def event_document(payment: Payment, transition: Transition | None) -> Doc | None:
+    """The audit row (`payment_events`) of one of the payment's moves."""
+    stored = transition_document(transition)
+    if stored is None:
         return None
     return {
-        "_id": transition.pop("event_id"),
+        "_id": stored.pop("event_id"),
         "payment_id": payment.id,
         "merchant_id": payment.merchant_id,
-        **transition,
+        **stored,
     }
+
+
+def audit_rows(payment: Payment, *, pending: bool = False) -> list[Doc]:
+    """The rows of the payment's last two moves, oldest first: what a crash between a move and
+    its insert can have lost. A claim's own row (last move into PROCESSING) waits for the
+    next move unless `pending` (a read of the trail shows it)."""
+    rows = [event_document(payment, payment.previous_transition)]
+    if pending or payment.status != PaymentStatus.PROCESSING:
+        rows.append(event_document(payment, payment.last_transition))
+    return [row for row in rows if row is not None]

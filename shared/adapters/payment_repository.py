@@ -3,12 +3,13 @@
 Every state move is computed by the domain (`Payment.move`) and written here by `save`: one
 guarded `find_one_and_update` on (id, status, version) of the state it was computed from, so a
 move that loses a race matches nothing and returns None. The move also stores
-`last_transition`; its audit row (`payment_events`, id derived from the version) is written
-right after, in one insert with the row of the move before it (already there, unless a crash
-lost it: the insert is idempotent), so a crash between the two loses nothing. A claim (a move
-into PROCESSING) leaves its row to the move that ends the attempt, a moment later — or, if
-the worker died, to the one that takes over the lease: one Mongo operation per attempt saved.
-Reads of the trail (`events_of`) include that pending row.
+`last_transition` (and the move before it, `previous_transition`); its audit row
+(`payment_events`, id derived from the version) is written right after, in one insert with the
+rows of the moves before it (already there, unless a crash lost them: the insert is
+idempotent), so a crash between the two loses nothing — whoever sees the payment next writes
+them (`ensure_event`). A claim (a move into PROCESSING) leaves its row to the move that ends
+the attempt, a moment later — or, if the worker died, to the one that takes over the lease:
+one Mongo operation per attempt saved. Reads of the trail (`events_of`) include that row.
 """
 
 from __future__ import annotations
@@ -20,10 +21,10 @@ from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from shared.adapters.mongo import insert_all_once, insert_once, translate_all
+from shared.adapters.mongo import insert_all_once, translate_all
 from shared.adapters.payment_documents import (
+    audit_rows,
     changed_fields,
-    event_document,
     from_document,
     response_of,
     to_document,
@@ -92,9 +93,8 @@ class PaymentRepository:
     async def events_of(self, payment: Payment) -> list[Doc]:
         """The payment's trail, with its last move's row even before it is written."""
         rows = await self.events.find({"payment_id": payment.id}).sort("_id", 1).to_list(None)
-        pending = event_document(payment)
-        if pending is not None and all(row["_id"] != pending["_id"] for row in rows):
-            rows.append(pending)
+        stored = {row["_id"] for row in rows}
+        rows += [row for row in audit_rows(payment, pending=True) if row["_id"] not in stored]
         return rows
 
     async def stale(
@@ -240,25 +240,11 @@ class PaymentRepository:
         if stored is None:
             return None
         saved = from_document(stored)
-        await insert_all_once(self.events, _rows_to_write(before, saved))
+        # One insert: this move's row, and any of the two before it a crash (or a claim) left.
+        rows = {row["_id"]: row for row in audit_rows(before) + audit_rows(saved)}
+        await insert_all_once(self.events, list(rows.values()))
         return saved
 
     async def ensure_event(self, payment: Payment) -> None:
-        """Write the audit event of the payment's last move, once."""
-        event = event_document(payment)
-        if event is not None:
-            await insert_once(self.events, event)
-
-
-def _rows_to_write(before: Payment, saved: Payment) -> list[Doc]:
-    """The audit rows a save writes: the previous move's (a no-op unless a crash lost it, or
-    it was a claim's) and this move's, unless this move is a claim (its row waits)."""
-    rows: list[Doc] = []
-    previous = event_document(before)
-    if previous is not None:
-        rows.append(previous)
-    moved = saved.last_transition is not None and saved.last_transition != before.last_transition
-    current = event_document(saved) if moved else None
-    if current is not None and saved.status != PaymentStatus.PROCESSING:
-        rows.append(current)
-    return rows
+        """Write the audit rows of the payment's last moves, once (one insert)."""
+        await insert_all_once(self.events, audit_rows(payment))

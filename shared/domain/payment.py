@@ -113,6 +113,9 @@ class Payment:
     finalized_at: datetime | None = None
     latency_ms: int | None = None
     last_transition: Transition | None = None
+    # The move before it: a claim's audit row waits for the next move's (see the repository),
+    # so the payment carries what a crash between a move and its rows' insert would lose.
+    previous_transition: Transition | None = None
 
     @classmethod
     def create(
@@ -224,7 +227,12 @@ class Payment:
             qstash_message_id=qstash_message_id,
         )
         return replace(
-            changed, status=to, version=version, updated_at=now, last_transition=transition
+            changed,
+            status=to,
+            version=version,
+            updated_at=now,
+            last_transition=transition,
+            previous_transition=self.last_transition,
         )
 
     def claimed(

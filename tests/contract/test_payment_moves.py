@@ -183,6 +183,11 @@ async def test_a_claims_row_is_written_with_the_move_that_ends_the_attempt(
         # Written again (a mend, or a redelivered step): nothing doubles.
         await repo.ensure_event(settled)
         assert await _stored_rows(repo, pid) == both
+        # A crash between the settling move and its insert loses both rows: whoever sees the
+        # payment next writes them back from what the payment carries.
+        await repo.events.delete_many({"payment_id": pid})
+        await repo.ensure_event(settled)
+        assert await _stored_rows(repo, pid) == both
     finally:
         await client.close()
 

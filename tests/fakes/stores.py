@@ -9,7 +9,7 @@ from typing import Any
 
 from shared.domain.dispute import Dispute, DisputeStatus
 from shared.domain.errors import DuplicatePayment
-from shared.domain.payment import Payment, StoredResponse
+from shared.domain.payment import Payment, StoredResponse, Transition
 from shared.domain.simulator_settings import Baseline, SimulatorSettings
 from shared.domain.states import PaymentStatus, WebhookStatus
 
@@ -64,9 +64,8 @@ class FakePayments:
 
     async def events_of(self, payment: Payment) -> list[Doc]:
         rows = {e["_id"]: e for e in self.events.values() if e["payment_id"] == payment.id}
-        pending = _row(payment)
-        if pending is not None:
-            rows.setdefault(pending["_id"], pending)
+        for row in _rows(payment, pending=True):
+            rows.setdefault(row["_id"], row)
         return sorted(rows.values(), key=lambda e: str(e["_id"]))
 
     async def stale(
@@ -168,12 +167,10 @@ class FakePayments:
         if stored is None or (stored.status, stored.version) != (before.status, before.version):
             return None
         self.rows[before.id] = after
-        # As the Mongo store: the previous move's row (a claim's waits for this), then this
-        # move's unless it is a claim.
+        # As the Mongo store: the rows of the moves before (a claim's waits for this one),
+        # then this move's unless it is a claim.
         await self.ensure_event(before)
-        moved = after.last_transition not in (None, before.last_transition)
-        if moved and after.status != PaymentStatus.PROCESSING:
-            await self.ensure_event(after)
+        await self.ensure_event(after)
         return after
 
     async def take_over_lease(
@@ -204,14 +201,20 @@ class FakePayments:
         return found[:limit]
 
     async def ensure_event(self, payment: Payment) -> None:
-        row = _row(payment)
-        if row is not None:
+        for row in _rows(payment):
             self.events.setdefault(row["_id"], row)
 
 
-def _row(payment: Payment) -> Doc | None:
-    """The audit row of the payment's last move."""
-    move = payment.last_transition
+def _rows(payment: Payment, *, pending: bool = False) -> list[Doc]:
+    """The rows of the last two moves; a claim's own waits for the next move's."""
+    moves = [payment.previous_transition]
+    if pending or payment.status != PaymentStatus.PROCESSING:
+        moves.append(payment.last_transition)
+    return [row for row in (_row(payment, move) for move in moves) if row is not None]
+
+
+def _row(payment: Payment, move: Transition | None) -> Doc | None:
+    """The audit row of one of the payment's moves."""
     if move is None:
         return None
     return {
