@@ -22,7 +22,7 @@ from devstack.processes import (
     port_is_free,
     tcp_check,
 )
-from shared.config import (
+from shared.dev_credentials import (
     DEV_DEMO_WEBHOOK_SECRET,
     DEV_QSTASH_CURRENT_SIGNING_KEY,
     DEV_QSTASH_NEXT_SIGNING_KEY,
@@ -312,6 +312,7 @@ def create_settlement_bucket(cfg: StackConfig) -> None:
 
 
 def receiver_process(cfg: StackConfig) -> ManagedProcess:
+    env = cfg.app_env()
     argv = [
         PYTHON,
         "-m",
@@ -324,11 +325,15 @@ def receiver_process(cfg: StackConfig) -> ManagedProcess:
         str(cfg.receiver_failure_rate),
         "--data-dir",
         str(cfg.data_dir / "receiver"),
+        # The secret the functions sign with, given here so the receiver needs no settings
+        # class (pydantic would be most of its memory).
+        "--secret",
+        env["PAYGATE_DEMO_WEBHOOK_SECRET"],
     ]
     if cfg.receiver_seed is not None:
         argv += ["--seed", str(cfg.receiver_seed)]
     health = http_check(f"{cfg.receiver_url}/healthz", lambda r: r.status_code == 200)
-    return _process(cfg, "receiver", argv, cfg.receiver_port, health, env=cfg.app_env())
+    return _process(cfg, "receiver", argv, cfg.receiver_port, health, env=env)
 
 
 def register_sweeper_schedule(cfg: StackConfig) -> str | None:
