@@ -23,7 +23,7 @@ PYTEST_ARGS ?=
 	bench-wrk load clean install lock requirements types
 
 $(STAMP): pyproject.toml uv.lock
-	$(UV) sync --frozen --all-extras
+	$(UV) sync --frozen --all-extras --compile-bytecode
 	touch $(STAMP)
 
 install: $(STAMP) $(FRONTEND_STAMP)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import pkgutil
+import sys
 from pathlib import Path
 from types import ModuleType
 from urllib.parse import urlsplit
@@ -20,6 +21,12 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from shared.config import Settings, get_settings
+
+# httpx imports its command-line client (click, rich, pygments: about 4 MB) whenever those
+# are installed, and the dev extras install them for `paygate`'s own CLI. A Lambda has none
+# of them; this keeps the local host the same (httpx then defines a stub `main` instead).
+# Harmless once httpx is imported (setdefault keeps what is there).
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DASHBOARD_DIST = PROJECT_ROOT / "frontend" / "dist"

@@ -27,11 +27,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Query, Request
-from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 from standardwebhooks import Webhook
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from devstack.receiver_store import MAX_LIMIT, DeliveryStore
 
@@ -68,10 +70,74 @@ class FailurePolicy:
         }
 
 
-class ControlRequest(BaseModel):
-    failure_rate: float | None = Field(None, ge=0.0, le=1.0)
-    fail_for_seconds: float | None = Field(None, ge=0.0)
-    add_secrets: list[str] | None = Field(None, max_length=100)
+class Invalid(ValueError):
+    """A request field out of its range: answered 422 with FastAPI's `detail` shape."""
+
+    def __init__(self, loc: tuple[str, ...], msg: str) -> None:
+        super().__init__(msg)
+        self.loc = loc
+        self.msg = msg
+
+    def response(self) -> JSONResponse:
+        return JSONResponse({"detail": [{"loc": list(self.loc), "msg": self.msg}]}, 422)
+
+
+@dataclass(frozen=True)
+class ControlRequest:
+    """`POST /control`: every field optional; unknown fields are ignored.
+
+    Plain Starlette, not pydantic: the receiver is a separate process of the stack and
+    FastAPI with pydantic would be most of its memory.
+    """
+
+    failure_rate: float | None = None
+    fail_for_seconds: float | None = None
+    add_secrets: list[str] | None = None
+
+    @classmethod
+    def parse(cls, raw: bytes) -> ControlRequest:
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise Invalid(("body",), "JSON decode error") from None
+        if not isinstance(body, dict):
+            raise Invalid(("body",), "Input should be a valid dictionary")
+        rate = _number(body, "failure_rate")
+        if rate is not None and not 0.0 <= rate <= 1.0:
+            raise Invalid(("body", "failure_rate"), "Input should be between 0 and 1")
+        seconds = _number(body, "fail_for_seconds")
+        if seconds is not None and not seconds >= 0.0:
+            raise Invalid(("body", "fail_for_seconds"), "Input should be >= 0")
+        secrets = body.get("add_secrets")
+        if secrets is not None and (
+            not isinstance(secrets, list) or not all(isinstance(x, str) for x in secrets)
+        ):
+            raise Invalid(("body", "add_secrets"), "Input should be a list of strings")
+        if secrets is not None and len(secrets) > 100:
+            raise Invalid(("body", "add_secrets"), "List should have at most 100 items")
+        return cls(rate, seconds, secrets)
+
+
+def _number(body: dict[str, Any], name: str) -> float | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise Invalid(("body", name), "Input should be a valid number")
+    return float(value)
+
+
+def _limit(raw: str | None) -> int:
+    """`?limit=`: 50 by default, 1 to MAX_LIMIT."""
+    if raw is None:
+        return 50
+    try:
+        limit = int(raw)
+    except ValueError:
+        raise Invalid(("query", "limit"), "Input should be a valid integer") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise Invalid(("query", "limit"), f"Input should be between 1 and {MAX_LIMIT}")
+    return limit
 
 
 def _parse(raw: bytes) -> Any:
@@ -116,25 +182,17 @@ def create_app(
     failure_rate: float = 0.0,
     seed: int | None = None,
     data_dir: Path | None = None,
-) -> FastAPI:
+) -> Starlette:
     """The receiver app; `data_dir=None` keeps deliveries in memory only."""
     webhooks = [Webhook(secret)]
     store = DeliveryStore(data_dir)
     policy = FailurePolicy(failure_rate=failure_rate, seed=seed)
+    answers: dict[int, dict[str, Any]] = {
+        200: {"received": True},
+        400: {"error": "invalid signature"},
+        500: {"error": "simulated merchant failure"},
+    }
 
-    @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
-        store.close()
-
-    app = FastAPI(title="paygate demo merchant", docs_url=None, redoc_url=None, lifespan=lifespan)
-    app.add_middleware(
-        CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"]
-    )
-    app.state.store = store
-    app.state.policy = policy
-
-    @app.post("/webhooks")
     async def receive(request: Request) -> JSONResponse:
         raw = await request.body()
         headers = {name.lower(): value for name, value in request.headers.items()}
@@ -155,46 +213,67 @@ def create_app(
                 "body_sha256": hashlib.sha256(raw).hexdigest(),
             }
         )
-        answers: dict[int, dict[str, Any]] = {
-            200: {"received": True},
-            400: {"error": "invalid signature"},
-            500: {"error": "simulated merchant failure"},
-        }
-        answer = answers[status]
-        return JSONResponse({**answer, "attempt": record["attempt"]}, status_code=status)
+        return JSONResponse({**answers[status], "attempt": record["attempt"]}, status_code=status)
 
-    @app.get("/deliveries")
-    async def deliveries(
-        limit: int = Query(50, ge=1, le=MAX_LIMIT),
-        payment_id: str | None = None,
-        webhook_id: str | None = None,
-    ) -> dict[str, Any]:
-        data, total = store.query(limit, payment_id=payment_id, webhook_id=webhook_id)
-        return {"data": data, "total": total}
+    async def deliveries(request: Request) -> Response:
+        params = request.query_params
+        try:
+            limit = _limit(params.get("limit"))
+        except Invalid as exc:
+            return exc.response()
+        lines, total = store.query(
+            limit, payment_id=params.get("payment_id"), webhook_id=params.get("webhook_id")
+        )
+        # The stored JSON lines joined as they are: no parse and re-encode of thousands.
+        body = '{"data":[' + ",".join(lines) + '],"total":' + str(total) + "}"
+        return Response(body, media_type="application/json")
 
-    @app.delete("/deliveries")
-    async def clear() -> dict[str, Any]:
+    async def clear(_: Request) -> JSONResponse:
         store.clear()
-        return {"cleared": True}
+        return JSONResponse({"cleared": True})
 
-    @app.get("/control")
-    async def get_control() -> dict[str, Any]:
-        return policy.describe()
+    async def get_control(_: Request) -> JSONResponse:
+        return JSONResponse(policy.describe())
 
-    @app.post("/control")
-    async def control(change: ControlRequest) -> dict[str, Any]:
+    async def control(request: Request) -> JSONResponse:
+        try:
+            change = ControlRequest.parse(await request.body())
+        except Invalid as exc:
+            return exc.response()
         if change.failure_rate is not None:
             policy.failure_rate = change.failure_rate
         if change.fail_for_seconds is not None:
             policy.fail_until = time.monotonic() + change.fail_for_seconds
         for extra in change.add_secrets or ():
             webhooks.append(Webhook(extra))
-        return policy.describe()
+        return JSONResponse(policy.describe())
 
-    @app.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        return {"status": "ok"}
+    async def healthz(_: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
 
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        yield
+        store.close()
+
+    app = Starlette(
+        routes=[
+            Route("/webhooks", receive, methods=["POST"]),
+            Route("/deliveries", deliveries, methods=["GET"]),
+            Route("/deliveries", clear, methods=["DELETE"]),
+            Route("/control", get_control, methods=["GET"]),
+            Route("/control", control, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        middleware=[
+            Middleware(
+                CORSMiddleware, allow_origins=["*"], allow_methods=["*"], allow_headers=["*"]
+            )
+        ],
+        lifespan=lifespan,
+    )
+    app.state.store = store
+    app.state.policy = policy
     return app
 
 

@@ -1,7 +1,9 @@
 """What the demo merchant receiver remembers: every delivery, in memory and in a JSONL file.
 
 The file is appended to (flushed, not fsynced) and read back on start, so a restarted
-receiver still lists the deliveries it took before.
+receiver still lists the deliveries it took before. In memory each record is kept as its
+JSON line (a few times smaller than the parsed dict; B2 leaves thousands), with the two
+fields the listing filters on beside it; a listing joins the lines without parsing them.
 """
 
 from __future__ import annotations
@@ -10,11 +12,21 @@ import json
 import threading
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 Record = dict[str, Any]
 
 MAX_LIMIT = 100_000
+
+
+class _Stored(NamedTuple):
+    payment_id: str | None
+    webhook_id: str | None
+    line: str  # the record as compact JSON
+
+
+def _line(record: Record) -> str:
+    return json.dumps(record, separators=(",", ":"), default=str)
 
 
 class DeliveryStore:
@@ -22,7 +34,7 @@ class DeliveryStore:
 
     def __init__(self, data_dir: Path | None) -> None:
         self._lock = threading.Lock()
-        self._records: list[Record] = []
+        self._records: list[_Stored] = []
         # Per (webhook id, endpoint): one event reaches every endpoint under the same id.
         self._arrivals: Counter[tuple[str, str | None]] = Counter()
         self._path = data_dir / "deliveries.jsonl" if data_dir is not None else None
@@ -42,10 +54,10 @@ class DeliveryStore:
                     record = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # a line cut short by a crash
-                self._remember(record)
+                self._remember(record, _line(record))
 
-    def _remember(self, record: Record) -> None:
-        self._records.append(record)
+    def _remember(self, record: Record, line: str) -> None:
+        self._records.append(_Stored(record.get("payment_id"), record.get("webhook_id"), line))
         if record.get("webhook_id"):
             self._arrivals[record["webhook_id"], record.get("endpoint")] += 1
 
@@ -56,9 +68,10 @@ class DeliveryStore:
             webhook_id = record.get("webhook_id")
             seen = self._arrivals[webhook_id, record.get("endpoint")] if webhook_id else 0
             record["attempt"] = seen + 1
-            self._remember(record)
+            line = _line(record)
+            self._remember(record, line)
             if self._file is not None:
-                self._file.write(json.dumps(record, separators=(",", ":"), default=str) + "\n")
+                self._file.write(line + "\n")
                 self._file.flush()
         return record
 
@@ -72,14 +85,15 @@ class DeliveryStore:
 
     def query(
         self, limit: int, payment_id: str | None = None, webhook_id: str | None = None
-    ) -> tuple[list[Record], int]:
-        """Matching records newest first (at most `limit`) and how many matched in all."""
+    ) -> tuple[list[str], int]:
+        """Matching records newest first (at most `limit`), each as its JSON text, and how many
+        matched in all."""
         with self._lock:
             matched = [
-                record
-                for record in reversed(self._records)
-                if (not payment_id or record.get("payment_id") == payment_id)
-                and (not webhook_id or record.get("webhook_id") == webhook_id)
+                stored.line
+                for stored in reversed(self._records)
+                if (not payment_id or stored.payment_id == payment_id)
+                and (not webhook_id or stored.webhook_id == webhook_id)
             ]
         return matched[: max(0, min(limit, MAX_LIMIT))], len(matched)
 

@@ -13,13 +13,15 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-# Fixed test credentials published by QStash's own local dev server; dev/test only.
-DEV_QSTASH_TOKEN = "eyJVc2VySUQiOiJkZWZhdWx0VXNlciIsIlBhc3N3b3JkIjoiZGVmYXVsdFBhc3N3b3JkIn0="
-DEV_QSTASH_CURRENT_SIGNING_KEY = "sig_7kYjw48mhY7kAjqNGcy6cr29RJ6r"
-DEV_QSTASH_NEXT_SIGNING_KEY = "sig_5ZB6DVzB1wjE8S6rZ7eenA8Pdnhs"
-DEV_UPSTASH_TOKEN = "dev-upstash-token"
-DEV_DEMO_WEBHOOK_SECRET = "whsec_cGF5Z2F0ZS1kZW1vLXdlYmhvb2stc2VjcmV0LTMyYiE="
-DEV_CARD_FINGERPRINT_KEY = "dev-card-fingerprint-key-not-a-secret"
+from shared import dev_credentials as _dev
+
+# The dev defaults (defined without pydantic, for the emulators), importable from here too.
+DEV_QSTASH_TOKEN = _dev.DEV_QSTASH_TOKEN
+DEV_QSTASH_CURRENT_SIGNING_KEY = _dev.DEV_QSTASH_CURRENT_SIGNING_KEY
+DEV_QSTASH_NEXT_SIGNING_KEY = _dev.DEV_QSTASH_NEXT_SIGNING_KEY
+DEV_UPSTASH_TOKEN = _dev.DEV_UPSTASH_TOKEN
+DEV_DEMO_WEBHOOK_SECRET = _dev.DEV_DEMO_WEBHOOK_SECRET
+DEV_CARD_FINGERPRINT_KEY = _dev.DEV_CARD_FINGERPRINT_KEY
 MIN_CARD_FINGERPRINT_KEY_LENGTH = 32
 DEV_SECRETS = {
     DEV_CARD_FINGERPRINT_KEY,

@@ -9,7 +9,7 @@ import uvicorn
 
 from emulators.qstash.app import QStashApp
 from emulators.qstash.models import Options
-from shared.config import (
+from shared.dev_credentials import (
     DEV_QSTASH_CURRENT_SIGNING_KEY,
     DEV_QSTASH_NEXT_SIGNING_KEY,
     DEV_QSTASH_TOKEN,

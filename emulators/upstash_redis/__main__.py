@@ -8,7 +8,7 @@ import uvicorn
 
 from emulators.upstash_redis.app import create_app
 from emulators.upstash_redis.executor import DEFAULT_COMMAND_TIMEOUT, DEFAULT_MAX_CONNECTIONS
-from shared.config import DEV_UPSTASH_TOKEN
+from shared.dev_credentials import DEV_UPSTASH_TOKEN
 
 
 def main(argv: list[str] | None = None) -> None:
