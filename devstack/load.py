@@ -17,8 +17,9 @@ then captured (some in part) or canceled, a share of those that succeed refunded
 on the card whose refunds fail, every refund with its own key and one key replayed), a share
 on the dispute card whose disputes are answered (`devstack.load_mix.plan_money`,
 `devstack.load_money`). The merchant's part runs beside the sender, as soon as each payment
-allows it; the run has settled once every payment, refund and dispute is final and every
-webhook delivery settled, within `settle_timeout_s` of the last create.
+allows it; the run has settled once every payment, refund and dispute is final with its last
+move's event fanned out (none left `fanout_pending`, with Mongo) and every webhook delivery
+settled, within `settle_timeout_s` of the last create.
 
 `endpoints=N` gives the merchant N webhook endpoints for every event the run sends, all aimed
 at the demo receiver (the ones the run adds are registered with the receiver, so their
