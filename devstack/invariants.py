@@ -17,7 +17,10 @@ gathers that data from a running stack. Each violation names its `rule`:
 - `api_mismatch`: the public API shows a payment (or a refund) differently from the database;
 - the money rules (captures, refunds, disputes): `devstack.invariants_money`;
 - the webhook rules (every final object's events delivered exactly once per subscribed
-  endpoint, signatures, bytes): `devstack.invariants_webhooks`.
+  endpoint, signatures, bytes): `devstack.invariants_webhooks`;
+- the stored-event rules (`event_missing`, `event_body_changed`: every settling move's event
+  stored, every delivery carrying its stored bytes): `devstack.invariants_events`, when the
+  stored events are known (`stored_events`; read from Mongo, not from the public API).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from devstack.invariants_events import check_stored_events
 from devstack.invariants_money import check_money
 from devstack.invariants_webhooks import (
     Endpoints,
@@ -69,6 +73,7 @@ def check_invariants(
     object_trails: dict[str, list[Doc]] | None = None,
     api_refunds: dict[str, Doc] | None = None,
     bad_signatures: bool = False,
+    stored_events: dict[str, Doc] | None = None,
 ) -> list[Violation]:
     """Every broken invariant; see the module docstring for the rules.
 
@@ -80,7 +85,9 @@ def check_invariants(
     event type (a number for all, a mapping per type; None: at least one); `refunds` and
     `disputes` by id (with `payment`), `object_trails` their moves by object id;
     `bad_signatures`: the simulator's `webhooks.bad_signature_rate` was on (a delivery's first
-    arrival may carry a bad signature, rejected, if a correctly signed one followed).
+    arrival may carry a bad signature, rejected, if a correctly signed one followed);
+    `stored_events`: the `events` documents of the run's payments by id (None: not known, the
+    stored-event rules are not checked).
     """
     check = Check()
     refunds, disputes = refunds or {}, disputes or {}
@@ -110,6 +117,16 @@ def check_invariants(
             )
     check_receiver(check, payments, deliveries, receiver_records, bad_signatures=bad_signatures)
     check_money(check, sent, payments, refunds, disputes, object_trails or {}, api_refunds)
+    if stored_events is not None:
+        check_stored_events(
+            check,
+            payments,
+            events,
+            refunds.values(),
+            disputes.values(),
+            deliveries,
+            stored_events,
+        )
     if api_payments is not None:
         _check_api(check, payments, api_payments)
     return check.violations

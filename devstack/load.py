@@ -17,8 +17,9 @@ then captured (some in part) or canceled, a share of those that succeed refunded
 on the card whose refunds fail, every refund with its own key and one key replayed), a share
 on the dispute card whose disputes are answered (`devstack.load_mix.plan_money`,
 `devstack.load_money`). The merchant's part runs beside the sender, as soon as each payment
-allows it; the run has settled once every payment, refund and dispute is final and every
-webhook delivery settled, within `settle_timeout_s` of the last create.
+allows it; the run has settled once every payment, refund and dispute is final with its last
+move's event fanned out (none left `fanout_pending`, with Mongo) and every webhook delivery
+settled, within `settle_timeout_s` of the last create.
 
 `endpoints=N` gives the merchant N webhook endpoints for every event the run sends, all aimed
 at the demo receiver (the ones the run adds are registered with the receiver, so their
@@ -42,6 +43,7 @@ from typing import Any
 import httpx
 
 from devstack.invariants import SentPayment, Violation, check_invariants
+from devstack.invariants_webhooks import Endpoints
 from devstack.load_client import Timings, api_client, send_until_accepted
 from devstack.load_collect import ApiSource, Collected, MongoSource, collect
 from devstack.load_mix import KINDS, MoneyShares, parse_mix, pick_kinds, plan_money, request_body
@@ -237,21 +239,13 @@ async def run_load(
                     await client.delete(f"/v1/webhook_endpoints/{endpoint_id}")
     violations: list[Violation] = []
     if data is not None:
-        violations = check_invariants(
+        violations = check_collected(
             plan,
-            data.payments,
-            data.events,
-            data.deliveries,
-            data.receiver_records,
+            data,
             webhooks_expected=(receiver_url is not None)
             if webhooks_expected is None
             else webhooks_expected,
-            api_payments=data.api_payments,
             endpoints=subscribed,
-            refunds=data.refunds,
-            disputes=data.disputes,
-            object_trails=data.object_events,
-            api_refunds=data.api_refunds,
             bad_signatures=Chaos.of(in_force).bad_signatures,
         )
     summary = summarise(plan, timings, data, send_s, settle_s)
@@ -328,6 +322,33 @@ async def _send_all(
             display.update("send", done, len(plan))
 
     await asyncio.gather(*(worker() for _ in range(max(1, concurrency))))
+
+
+def check_collected(
+    sent: list[SentPayment],
+    data: Collected,
+    *,
+    webhooks_expected: bool = True,
+    endpoints: Endpoints = None,
+    bad_signatures: bool = False,
+) -> list[Violation]:
+    """The invariants over what `collect` gathered after a run (`sent`: the run's requests)."""
+    return check_invariants(
+        sent,
+        data.payments,
+        data.events,
+        data.deliveries,
+        data.receiver_records,
+        webhooks_expected=webhooks_expected,
+        api_payments=data.api_payments,
+        endpoints=endpoints,
+        refunds=data.refunds,
+        disputes=data.disputes,
+        object_trails=data.object_events,
+        api_refunds=data.api_refunds,
+        bad_signatures=bad_signatures,
+        stored_events=data.stored_events,
+    )
 
 
 async def _unsettled(

@@ -3,9 +3,9 @@
 A load run tags its payments with one `user_id`, so the run's payments are found with one
 query whatever else the database holds; their refunds and disputes by payment id. With a
 Mongo URI the trail and deliveries are read from `payment_events` / `webhook_deliveries` /
-`webhook_attempts` / `refunds` / `disputes` (field names as in `shared/adapters/*`), stored
-delivery bodies included; without one, from `GET /v1/payments/{id}` (bodies then unknown,
-so the stored-body comparison is skipped).
+`webhook_attempts` / `refunds` / `disputes` / `events` (field names as in `shared/adapters/*`),
+stored delivery and event bodies included; without one, from `GET /v1/payments/{id}` (bodies
+and stored events then unknown, so the stored-body and stored-event rules are skipped).
 
 Both sources also answer the run's own questions while it goes: how far the payments are
 (`progress`), where the payments with money movements stand (`states`, `disputes_of`) and
@@ -42,6 +42,7 @@ class Trail:
     refunds: dict[str, Doc] = field(default_factory=dict)
     disputes: dict[str, Doc] = field(default_factory=dict)
     object_events: dict[str, list[Doc]] = field(default_factory=dict)  # refund/dispute id
+    stored_events: dict[str, Doc] | None = None  # `events` by id; None: not readable here
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Collected:
     disputes: dict[str, Doc] = field(default_factory=dict)
     object_events: dict[str, list[Doc]] = field(default_factory=dict)
     api_refunds: dict[str, Doc] | None = None
+    stored_events: dict[str, Doc] | None = None  # the `events` documents by id (Mongo only)
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,13 @@ class MongoSource:
         unfinished = sum(1 for doc in pending if doc.get("status") not in FINAL) + len(held)
         if pending or held:
             return Progress(None, unfinished, len(pending) + len(held))
+        # A settling move with no endpoint to send to is SKIPPED at once, but its event is
+        # still owed (`fanout_pending`) until stored: not settled before that either.
+        owed = await payments.find(
+            {"user_id": user_id, "fanout_pending": True}, {"_id": 1}
+        ).to_list(None)
+        if owed:
+            return Progress(None, 0, len(owed))
         total = await payments.find({"user_id": user_id}, {"_id": 1}).to_list(None)
         return Progress(len(total), 0, 0)
 
@@ -142,13 +151,23 @@ class MongoSource:
         return dict(found)
 
     async def money_open(self, payment_ids: list[str]) -> int:
-        """Refunds still PENDING, disputes not closed, webhook deliveries still PENDING."""
-        refunds = await self._by("refunds", "payment_id", payment_ids, {"status": 1})
-        disputes = await self._by("disputes", "payment_id", payment_ids, {"status": 1})
+        """Refunds still PENDING, disputes not closed, refunds and disputes whose last move's
+        event is still owed (`fanout_pending`: its deliveries are not written yet, e.g. a
+        crash between the move and the fan-out left it to the sweeper), webhook deliveries
+        still PENDING."""
+        fields = {"status": 1, "fanout_pending": 1}
+        refunds = await self._by("refunds", "payment_id", payment_ids, fields)
+        disputes = await self._by("disputes", "payment_id", payment_ids, fields)
         deliveries = await self._by("webhook_deliveries", "payment_id", payment_ids, {"status": 1})
         return (
-            sum(1 for d in refunds if d.get("status") not in REFUND_FINAL)
-            + sum(1 for d in disputes if d.get("status") not in DISPUTE_FINAL)
+            sum(
+                1 for d in refunds if d.get("status") not in REFUND_FINAL or d.get("fanout_pending")
+            )
+            + sum(
+                1
+                for d in disputes
+                if d.get("status") not in DISPUTE_FINAL or d.get("fanout_pending")
+            )
             + sum(1 for d in deliveries if d.get("status") == "PENDING")
         )
 
@@ -170,6 +189,7 @@ class MongoSource:
         attempts: dict[str, list[Doc]] = {}
         for doc in await self._by("webhook_attempts", "delivery_id", [d["_id"] for d in raw]):
             attempts.setdefault(doc["delivery_id"], []).append(doc)
+        stored = await self._by("events", "payment_id", payment_ids, {"body": 1, "type": 1})
         return Trail(
             events,
             deliveries,
@@ -177,6 +197,7 @@ class MongoSource:
             refunds={r["id"]: r for r in refunds},
             disputes={d["id"]: d for d in disputes},
             object_events=object_events,
+            stored_events={doc["_id"]: doc for doc in stored},
         )
 
 
@@ -325,4 +346,5 @@ async def collect(
         disputes=trail.disputes,
         object_events=trail.object_events,
         api_refunds=api_refunds,
+        stored_events=trail.stored_events,
     )

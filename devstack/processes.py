@@ -56,6 +56,36 @@ def tcp_check(port: int, host: str = "127.0.0.1") -> HealthCheck:
     return check
 
 
+def mongo_check(port: int, host: str = "127.0.0.1") -> HealthCheck:
+    """The Mongo-wire server answers a `ping` (a listening socket alone is not enough: a
+    request that reaches nx-27017 before it answers commands fails with a 503)."""
+    listening = tcp_check(port, host)
+
+    def check() -> bool:
+        if not listening():
+            return False
+        from pymongo import MongoClient
+        from pymongo.errors import PyMongoError
+
+        client: MongoClient[dict[str, object]] = MongoClient(
+            host,
+            port,
+            directConnection=True,
+            serverSelectionTimeoutMS=2_000,
+            connectTimeoutMS=2_000,
+            socketTimeoutMS=5_000,
+        )
+        try:
+            client.admin.command("ping")
+        except PyMongoError:
+            return False
+        finally:
+            client.close()
+        return True
+
+    return check
+
+
 def http_check(url: str, expect: Callable[[httpx.Response], bool] | None = None) -> HealthCheck:
     def check() -> bool:
         try:

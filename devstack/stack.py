@@ -19,6 +19,7 @@ from devstack.processes import (
     StackError,
     free_port,
     http_check,
+    mongo_check,
     port_is_free,
     tcp_check,
 )
@@ -225,7 +226,7 @@ def mongo_process(cfg: StackConfig) -> ManagedProcess:
         "-j",
         "WAL",
     ]
-    return _process(cfg, "mongo", argv, cfg.mongo_port, tcp_check(cfg.mongo_port))
+    return _process(cfg, "mongo", argv, cfg.mongo_port, mongo_check(cfg.mongo_port, cfg.host))
 
 
 def upstash_process(cfg: StackConfig) -> ManagedProcess:

@@ -11,7 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, ViewportSize, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    Page,
+    Playwright,
+    ViewportSize,
+    expect,
+    sync_playwright,
+)
 
 from devstack.processes import ManagedProcess
 from devstack.stack import PROJECT_ROOT, StackConfig
@@ -33,6 +40,11 @@ DEMO_KEY = "sk_test_demo"
 #   PAYGATE_UPDATE_SCREENSHOTS=1 .venv/bin/pytest tests/browser
 UPDATE_DOCS_SCREENSHOTS = os.environ.get("PAYGATE_UPDATE_SCREENSHOTS") == "1"
 DESKTOP: ViewportSize = {"width": 1440, "height": 900}
+# Playwright's `expect` polls for 5 s unless told otherwise: too short for a loaded 2-core CI
+# machine, where a click's answer and the page's next refresh can take longer. Every `expect`
+# without its own timeout polls this long (it returns as soon as the condition holds).
+EXPECT_TIMEOUT_MS = 30_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 def save_docs_screenshot(page: Page, name: str, artifacts_dir: Path) -> None:

@@ -374,7 +374,7 @@ def test_overview_metrics_and_charts(page: Page, dashboard_url: str, artifacts_d
 
     # live: a payment made elsewhere shows up without a reload, and scroll stays where it was
     page.mouse.wheel(0, 300)
-    page.wait_for_timeout(300)
+    page.wait_for_function("window.scrollY > 0", timeout=30_000)  # the wheel has scrolled
     scroll_before = page.evaluate("window.scrollY")
     before = int(total.inner_text().replace(",", ""))
     with api(dashboard_url) as client:

@@ -253,26 +253,31 @@ def test_dispute_opens_and_is_won_with_evidence(page: Page, artifacts_dir: Path)
     expect(deadline).to_contain_text(re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}"))
     expect(panel.get_by_test_id("dispute-deadline-relative")).to_have_text(re.compile(r"\(in \d+"))
     expect(panel).to_contain_text("$75.00")
-    expect(moves(page, "dispute", "NEEDS_RESPONSE")).to_have_count(1)
+    expect(moves(page, "dispute", "NEEDS_RESPONSE")).to_have_count(1, timeout=SETTLE_WAIT_MS)
     page.screenshot(path=str(artifacts_dir / "browser-dispute-open.png"), full_page=True)
 
     panel.get_by_label("Evidence").fill("winning_evidence: signed delivery receipt")
     panel.get_by_role("button", name="Submit evidence").click()
     expect(page.get_by_test_id("api-error")).to_have_count(0)
-    expect(panel.get_by_test_id("dispute-evidence-text")).to_contain_text("winning_evidence")
+    expect(panel.get_by_test_id("dispute-evidence-text")).to_contain_text(
+        "winning_evidence", timeout=SETTLE_WAIT_MS
+    )
     expect(panel.get_by_test_id("dispute-status")).to_have_text("WON", timeout=SETTLE_WAIT_MS)
-    expect(panel.get_by_test_id("dispute-outcome")).to_contain_text("Won")
-    expect(panel.get_by_test_id("dispute-evidence-form")).to_have_count(0)
-    expect(moves(page, "dispute", "UNDER_REVIEW")).to_have_count(1)
-    expect(moves(page, "dispute", "WON")).to_have_count(1)
+    expect(panel.get_by_test_id("dispute-outcome")).to_contain_text("Won", timeout=SETTLE_WAIT_MS)
+    expect(panel.get_by_test_id("dispute-evidence-form")).to_have_count(0, timeout=SETTLE_WAIT_MS)
+    expect(moves(page, "dispute", "UNDER_REVIEW")).to_have_count(1, timeout=SETTLE_WAIT_MS)
+    expect(moves(page, "dispute", "WON")).to_have_count(1, timeout=SETTLE_WAIT_MS)
     page.screenshot(path=str(artifacts_dir / "browser-dispute-won.png"), full_page=True)
 
     # the Disputes page: by payment, then by status
     page.get_by_role("link", name="Disputes").first.click()
     expect(page.get_by_role("heading", name="Disputes")).to_be_visible()
     page.get_by_test_id("payment-filter").fill(payment_id)
+    # the filter applies after a pause: wait for it (with one dispute in the stack the row
+    # count alone would not tell)
+    expect(page).to_have_url(re.compile(rf"payment={payment_id}"))
     rows = page.get_by_test_id("dispute-row")
-    expect(rows).to_have_count(1)
+    expect(rows).to_have_count(1, timeout=SETTLE_WAIT_MS)
     expect(rows.first).to_have_attribute("data-payment-id", payment_id)
     expect(rows.first.get_by_test_id("dispute-status")).to_have_text("WON")
     page.get_by_role("radio", name="Needs response").click()
@@ -294,12 +299,12 @@ def test_accepting_a_dispute_loses_it(page: Page, dashboard_url: str) -> None:
     panel.get_by_role("button", name="Accept dispute").click()
     panel.get_by_role("button", name="Confirm accept").click()
     expect(page.get_by_test_id("api-error")).to_have_count(0)
-    expect(panel.get_by_test_id("dispute-status")).to_have_text("LOST")
-    expect(panel.get_by_test_id("dispute-outcome")).to_contain_text("Lost")
-    expect(moves(page, "dispute", "LOST")).to_have_count(1)
+    expect(panel.get_by_test_id("dispute-status")).to_have_text("LOST", timeout=SETTLE_WAIT_MS)
+    expect(panel.get_by_test_id("dispute-outcome")).to_contain_text("Lost", timeout=SETTLE_WAIT_MS)
+    expect(moves(page, "dispute", "LOST")).to_have_count(1, timeout=SETTLE_WAIT_MS)
 
     open_dashboard(page, f"/disputes?status=LOST&payment={payment_id}")
-    expect(page.get_by_test_id("dispute-row")).to_have_count(1)
+    expect(page.get_by_test_id("dispute-row")).to_have_count(1, timeout=SETTLE_WAIT_MS)
 
 
 def test_new_pages_fit_a_phone_and_name_every_control(page: Page, artifacts_dir: Path) -> None:

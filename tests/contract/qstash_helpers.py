@@ -23,7 +23,7 @@ from qstash import AsyncQStash, QStash, Receiver
 from devstack.processes import ManagedProcess, free_port
 from devstack.stack import StackConfig, qstash_process
 
-WAIT_S = 10.0
+WAIT_S = 30.0  # a polling bound (met as soon as it holds), generous for a loaded CI machine
 
 
 @dataclass

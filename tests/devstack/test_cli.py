@@ -74,7 +74,7 @@ def wait_healthy(run: DevRun, timeout: float = READY_TIMEOUT_S) -> float:
     raise AssertionError(f"/healthz not 200 within {timeout}s:\n{run.text()[-3000:]}")
 
 
-def wait_for_output(run: DevRun, needle: str, timeout: float = 10) -> None:
+def wait_for_output(run: DevRun, needle: str, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while needle not in run.text():
         assert time.monotonic() < deadline, f"{needle!r} never printed:\n{run.text()[-3000:]}"

@@ -50,13 +50,15 @@ function ListPage<S extends string, T extends { id: string }>({
   const filterError = paymentFilterError(paymentText);
   const write = (next: ListQuery<S>) => writeListQuery(config.path, next);
 
-  // Typing a payment id filters after a short pause (once it looks like one).
+  // Typing a payment id filters after a short pause (once it looks like one). The pause
+  // restarts when another filter changes meanwhile, so it writes the query as it is then
+  // (a status picked during the pause is kept, not overwritten by the query of before).
   useEffect(() => {
     const text = paymentText.trim();
     if (text === q.payment || paymentFilterError(text)) return;
     const t = setTimeout(() => write({ ...q, payment: text, cursors: [] }), 300);
     return () => clearTimeout(t);
-  }, [paymentText]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [paymentText, q.status, q.payment, q.limit]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const key = JSON.stringify([config.path, q.status, q.payment, q.limit, q.cursors]);
   const page = usePolling((signal) => config.fetch(q, signal), { key });
