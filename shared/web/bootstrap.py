@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from pymongo import AsyncMongoClient
-from qstash import AsyncQStash
 from upstash_redis.asyncio import Redis
 
 from shared.adapters import mongo, qstash_queue, upstash, webhook_sender
@@ -40,7 +39,7 @@ class Clients:
     settings: Settings
     mongo: AsyncMongoClient[dict[str, Any]]
     redis: Redis
-    qstash: AsyncQStash
+    qstash: qstash_queue.QStashClient
     gateway: Gateway
     metrics: MetricsRepository
     settlements: SettlementRepository

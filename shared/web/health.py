@@ -27,6 +27,6 @@ async def dependency_health(found: Clients) -> dict[str, str]:
     results = await asyncio.gather(
         _probe(lambda: db.command("ping"), timeout),
         _probe(found.redis.ping, timeout),
-        _probe(found.qstash.signing_key.get, timeout),
+        _probe(found.qstash.signing_keys, timeout),
     )
     return dict(zip(names, results, strict=True))
