@@ -88,6 +88,7 @@ async def counters(ep: Endpoints, http: httpx.AsyncClient) -> dict[str, Any]:
         "qstash_pending": q["pending"],
         "qstash": q,
         "mongo_by_command": m["by_command"],
+        "mongo_by_target": m["by_target"],
     }
 
 
@@ -98,17 +99,18 @@ def spent(before: dict[str, Any], after: dict[str, Any], per: float) -> dict[str
         for k, v in after["qstash"].items()
         if k != "pending"
     }
-    names = set(before["mongo_by_command"]) | set(after["mongo_by_command"])
-    used["mongo_by_command"] = {
-        name: round(
-            (after["mongo_by_command"].get(name, 0) - before["mongo_by_command"].get(name, 0))
-            / per,
-            2,
-        )
-        for name in sorted(names)
-        if after["mongo_by_command"].get(name, 0) != before["mongo_by_command"].get(name, 0)
-    }
+    for key in ("mongo_by_command", "mongo_by_target"):
+        used[key] = _per_name(before[key], after[key], per)
     return used
+
+
+def _per_name(before: dict[str, int], after: dict[str, int], per: float) -> dict[str, float]:
+    """What each named counter grew by, per payment (the unchanged ones left out)."""
+    return {
+        name: round((after.get(name, 0) - before.get(name, 0)) / per, 2)
+        for name in sorted(set(before) | set(after))
+        if after.get(name, 0) != before.get(name, 0)
+    }
 
 
 async def wait_quiet(

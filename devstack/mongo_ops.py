@@ -20,10 +20,14 @@ class MongoOpCounter(monitoring.CommandListener):
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_command: Counter[str] = Counter()
+        self._by_target: Counter[str] = Counter()
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
+        target = event.command.get(event.command_name)
+        where = f"{event.command_name} {target}" if isinstance(target, str) else event.command_name
         with self._lock:
             self._by_command[event.command_name] += 1
+            self._by_target[where] += 1
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
         return None
@@ -34,7 +38,12 @@ class MongoOpCounter(monitoring.CommandListener):
     def snapshot(self) -> dict[str, object]:
         with self._lock:
             by_command = dict(sorted(self._by_command.items()))
-        return {"operations": sum(by_command.values()), "by_command": by_command}
+            by_target = dict(sorted(self._by_target.items()))
+        return {
+            "operations": sum(by_command.values()),
+            "by_command": by_command,
+            "by_target": by_target,
+        }
 
 
 def install() -> MongoOpCounter:

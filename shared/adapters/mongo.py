@@ -13,7 +13,13 @@ from typing import Any, ParamSpec, TypeVar
 from pymongo import ASCENDING, AsyncMongoClient
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, ExecutionTimeout, WTimeoutError
+from pymongo.errors import (
+    BulkWriteError,
+    ConnectionFailure,
+    DuplicateKeyError,
+    ExecutionTimeout,
+    WTimeoutError,
+)
 
 from shared.domain.errors import DependencyUnavailable
 
@@ -110,6 +116,20 @@ def translate_all[R](cls: type[R]) -> type[R]:
         if not name.startswith("_") and inspect.iscoroutinefunction(member):
             setattr(cls, name, translate_errors(member))
     return cls
+
+
+async def insert_all_once(
+    collection: AsyncCollection[dict[str, Any]], documents: list[dict[str, Any]]
+) -> None:
+    """Insert every document whose key is new, in one command (the others are kept as
+    stored): idempotent, so a re-run after a crash writes only what the crash lost."""
+    if not documents:
+        return
+    try:
+        await collection.insert_many(documents, ordered=False)
+    except BulkWriteError as exc:
+        if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
+            raise
 
 
 async def insert_once(

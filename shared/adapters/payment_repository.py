@@ -3,9 +3,12 @@
 Every state move is computed by the domain (`Payment.move`) and written here by `save`: one
 guarded `find_one_and_update` on (id, status, version) of the state it was computed from, so a
 move that loses a race matches nothing and returns None. The move also stores
-`last_transition`; its event document (`payment_events`, id derived from the version) is
-written right after and re-written idempotently by whoever sees the payment next, so a crash
-between the two loses nothing.
+`last_transition`; its audit row (`payment_events`, id derived from the version) is written
+right after, in one insert with the row of the move before it (already there, unless a crash
+lost it: the insert is idempotent), so a crash between the two loses nothing. A claim (a move
+into PROCESSING) leaves its row to the move that ends the attempt, a moment later — or, if
+the worker died, to the one that takes over the lease: one Mongo operation per attempt saved.
+Reads of the trail (`events_of`) include that pending row.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from shared.adapters.mongo import insert_once, translate_all
+from shared.adapters.mongo import insert_all_once, insert_once, translate_all
 from shared.adapters.payment_documents import (
     changed_fields,
     event_document,
@@ -86,8 +89,13 @@ class PaymentRepository:
         )
         return [from_document(d) for d in docs[:limit]], len(docs) > limit
 
-    async def events_of(self, payment_id: str) -> list[Doc]:
-        return await self.events.find({"payment_id": payment_id}).sort("_id", 1).to_list(None)
+    async def events_of(self, payment: Payment) -> list[Doc]:
+        """The payment's trail, with its last move's row even before it is written."""
+        rows = await self.events.find({"payment_id": payment.id}).sort("_id", 1).to_list(None)
+        pending = event_document(payment)
+        if pending is not None and all(row["_id"] != pending["_id"] for row in rows):
+            rows.append(pending)
+        return rows
 
     async def stale(
         self, *, unpublished_before: datetime, lease_expired_before: datetime, limit: int
@@ -170,6 +178,21 @@ class PaymentRepository:
         )
         return result.matched_count == 1
 
+    async def settle_lone_webhook_status(
+        self, payment_id: str, generation: int, epoch: int, status: WebhookStatus
+    ) -> bool:
+        """PENDING → `status` while the generation and webhook epoch are still `epoch`'s."""
+        result = await self.payments.update_one(
+            {
+                "_id": payment_id,
+                "generation": generation,
+                "webhook_status": WebhookStatus.PENDING.value,
+                "webhook_epoch": epoch,
+            },
+            {"$set": {"webhook_status": status.value}},
+        )
+        return result.matched_count == 1
+
     async def reopen_webhook_status(self, payment_id: str, generation: int) -> None:
         """A final event is sent again: PENDING, and a new epoch so older summaries miss."""
         await self.payments.update_one(
@@ -217,8 +240,7 @@ class PaymentRepository:
         if stored is None:
             return None
         saved = from_document(stored)
-        if saved.last_transition is not None and saved.last_transition != before.last_transition:
-            await self.ensure_event(saved)
+        await insert_all_once(self.events, _rows_to_write(before, saved))
         return saved
 
     async def ensure_event(self, payment: Payment) -> None:
@@ -226,3 +248,17 @@ class PaymentRepository:
         event = event_document(payment)
         if event is not None:
             await insert_once(self.events, event)
+
+
+def _rows_to_write(before: Payment, saved: Payment) -> list[Doc]:
+    """The audit rows a save writes: the previous move's (a no-op unless a crash lost it, or
+    it was a claim's) and this move's, unless this move is a claim (its row waits)."""
+    rows: list[Doc] = []
+    previous = event_document(before)
+    if previous is not None:
+        rows.append(previous)
+    moved = saved.last_transition is not None and saved.last_transition != before.last_transition
+    current = event_document(saved) if moved else None
+    if current is not None and saved.status != PaymentStatus.PROCESSING:
+        rows.append(current)
+    return rows

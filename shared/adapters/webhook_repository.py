@@ -12,9 +12,8 @@ from typing import Any
 
 from pymongo import DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError
 
-from shared.adapters.mongo import insert_once, translate_all
+from shared.adapters.mongo import insert_all_once, insert_once, translate_all
 from shared.domain.clock import utcnow
 
 Doc = dict[str, Any]
@@ -122,13 +121,7 @@ class WebhookRepository:
     # --- deliveries -----------------------------------------------------------------
     async def insert_deliveries(self, deliveries: list[Doc]) -> None:
         """Insert each delivery once; ones that already exist (a retried step) are kept."""
-        if not deliveries:
-            return
-        try:
-            await self.deliveries.insert_many(deliveries, ordered=False)
-        except BulkWriteError as exc:
-            if any(error.get("code") != 11000 for error in exc.details.get("writeErrors", [])):
-                raise
+        await insert_all_once(self.deliveries, deliveries)
 
     async def delivery(self, delivery_id: str, merchant_id: str | None = None) -> Doc | None:
         query: Doc = {"_id": delivery_id}

@@ -98,6 +98,8 @@ class EventSource:
     generation: int = 1
     occurrence: int = 0  # tells apart repeats of one event type (payment.retrying per attempt)
     summarised: bool = False
+    # The payment's webhook_epoch when a summarised event is fanned out (see webhook_fanout).
+    epoch: int = 0
     # The simulator's draw key: the client's idempotency key behind the event (never an id the
     # stack generated), so a seeded run's webhook chaos is the same on any stack.
     chaos_key: str | None = None

@@ -33,9 +33,8 @@ async def abandon_payment(
     now = utcnow()
     if payment.lease_live(now):
         return StepResult(200, "in_progress", payment_id, payment.status)
-    # Write the event of the payment's last move (lost if a worker crashed right after it)
-    # before the moves below replace last_transition.
-    await gw.payments.ensure_event(payment)
+    # The moves below write the row of the payment's last move too (a claim's, or one a
+    # crash lost) before they replace last_transition.
     if payment.status != PaymentStatus.PROCESSING:
         claimed = await gw.payments.save(
             payment,

@@ -21,14 +21,19 @@ CANCEL_REASON_DEFAULT = "requested_by_customer"
 
 
 async def _payment(gw: Gateway, merchant_id: str, payment_id: str) -> Payment:
-    """The merchant's payment, its last move's audit event written if a crash lost it (the
-    move's save and its event are two writes): a capture or cancel retried after dying between
-    them finds the move made and answers 409, so it must mend the trail before it answers."""
     payment = await gw.payments.get(payment_id, merchant_id)
     if payment is None:
         raise NotFound(f"no payment {payment_id}", param="id")
-    await gw.payments.ensure_event(payment)
     return payment
+
+
+async def _refuse(gw: Gateway, payment: Payment, message: str) -> InvalidState:
+    """The 409 for a payment in the wrong state, its last move's audit row written first if a
+    crash lost it (a move and its row are two writes): a capture or cancel retried after dying
+    between them finds the move made and answers 409, so it mends the trail before it answers.
+    (A move that goes ahead writes that row itself, in its own insert.)"""
+    await gw.payments.ensure_event(payment)
+    return InvalidState(message)
 
 
 def capture_amount(payment: Payment, requested: int | None) -> int:
@@ -55,8 +60,10 @@ async def capture_payment(gw: Gateway, merchant_id: str, payment_id: str, body: 
     request = parse_model(PaymentCapture, body)
     payment = await _payment(gw, merchant_id, payment_id)
     if payment.status != PaymentStatus.REQUIRES_CAPTURE:
-        raise InvalidState(
-            f"only REQUIRES_CAPTURE payments can be captured; this one is {payment.status}"
+        raise await _refuse(
+            gw,
+            payment,
+            f"only REQUIRES_CAPTURE payments can be captured; this one is {payment.status}",
         )
     amount = capture_amount(payment, request.amount)
     moved = await commit_settling_move(
@@ -79,9 +86,11 @@ async def cancel_payment(gw: Gateway, merchant_id: str, payment_id: str, body: A
     request = parse_model(PaymentCancel, body)
     payment = await _payment(gw, merchant_id, payment_id)
     if not payment.can_cancel:
-        raise InvalidState(
+        raise await _refuse(
+            gw,
+            payment,
             "only CREATED, RETRYING and REQUIRES_CAPTURE payments can be canceled; "
-            f"this one is {payment.status}"
+            f"this one is {payment.status}",
         )
     moved = await _cancel(gw, payment, request.reason or CANCEL_REASON_DEFAULT, "cancel_payment")
     if moved is None:
@@ -112,7 +121,6 @@ async def expire_authorization(gw: Gateway, payment_id: str, generation: int) ->
     expires = payment.authorization_expires_at
     if expires is not None and expires > utcnow():
         return StepResult(503, "not_yet_due", payment_id, payment.status)
-    await gw.payments.ensure_event(payment)
     moved = await _cancel(gw, payment, EXPIRED, "expire_authorization")
     if moved is None:
         return StepResult(200, "lost_race", payment_id)

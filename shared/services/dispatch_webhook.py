@@ -21,7 +21,11 @@ from shared.services.context import Gateway
 from shared.services.endpoint_health import count_delivery_outcome
 from shared.services.results import StepResult
 from shared.services.webhook_chaos import DROPPED, delivery_chaos
-from shared.services.webhook_fanout import merchant_endpoints, refresh_webhook_status
+from shared.services.webhook_fanout import (
+    merchant_endpoints,
+    refresh_webhook_status,
+    settle_webhook_status,
+)
 
 # The simulator's bad signature: a well-formed signature by a secret no endpoint has.
 WRONG_SECRET = "whsec_" + base64.b64encode(b"paygate simulator: not your secret").decode()
@@ -103,7 +107,7 @@ async def dispatch_webhook(
             gw, delivery["merchant_id"], delivery["endpoint_id"], ok=result.ok
         )
         if delivery["final_event"]:
-            await refresh_webhook_status(gw, delivery["payment_id"], delivery["generation"])
+            await settle_webhook_status(gw, delivery, status.value)
     if result.ok:
         return StepResult(200, "delivered")
     return StepResult(502, DROPPED if chaos.drop else "endpoint_failed")
@@ -237,4 +241,4 @@ async def _mark(
             ok=status == DeliveryStatus.SUCCESS,
         )
     if updated is not None and delivery["final_event"]:
-        await refresh_webhook_status(gw, delivery["payment_id"], delivery["generation"])
+        await settle_webhook_status(gw, delivery, status.value)

@@ -45,7 +45,9 @@ class PaymentStore(Protocol):
         ending_before: str | None = None,
     ) -> tuple[list[Payment], bool]: ...
 
-    async def events_of(self, payment_id: str) -> list[Doc]: ...
+    async def events_of(self, payment: Payment) -> list[Doc]:
+        """The audit trail, oldest first, with the last move's row even if not yet written."""
+        ...
 
     async def stale(
         self, *, unpublished_before: datetime, lease_expired_before: datetime, limit: int
@@ -69,6 +71,12 @@ class PaymentStore(Protocol):
     async def settle_webhook_status(self, payment: Payment, status: WebhookStatus) -> bool:
         """PENDING → `status`, only while the payment's generation, webhook status and epoch
         are still those of `payment` (a summary from an overtaken read cannot land)."""
+
+    async def settle_lone_webhook_status(
+        self, payment_id: str, generation: int, epoch: int, status: WebhookStatus
+    ) -> bool:
+        """PENDING → `status`, only while the generation and webhook epoch are as given (the
+        summary of an event sent to one endpoint: its one delivery's outcome)."""
 
     async def reopen_webhook_status(self, payment_id: str, generation: int) -> None:
         """Back to PENDING with a new epoch: a final event is being sent again."""

@@ -78,9 +78,8 @@ async def _claim(gw: Gateway, payment: Payment, message_id: str | None) -> Payme
         )
         if taken is not None:
             log.warning("took over an expired lease", extra={"payment_id": payment.id})
-            await gw.payments.ensure_event(taken)
         return taken
-    await gw.payments.ensure_event(payment)
+    # The save writes the row of the payment's previous move too, if a crash lost it.
     return await gw.payments.save(
         payment,
         payment.claimed(now=now, lease_s=lease_s, owner=owner, qstash_message_id=message_id),

@@ -24,7 +24,7 @@ async def get_payment(gw: Gateway, merchant_id: str, payment_id: str) -> Payment
     payment = await gw.payments.get(payment_id, merchant_id)
     if payment is None:
         raise NotFound(f"no payment {payment_id}", param="id")
-    events = await gw.payments.events_of(payment_id)
+    events = await gw.payments.events_of(payment)
     deliveries = await gw.webhooks.deliveries_of(payment_id)
     attempts = await gw.webhooks.attempts_of([d["_id"] for d in deliveries])
     # Only a dispute-card payment can have one (linked once opened).

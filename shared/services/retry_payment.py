@@ -15,7 +15,6 @@ async def retry_payment(gw: Gateway, merchant_id: str, payment_id: str) -> Payme
         raise NotFound(f"no payment {payment_id}", param="id")
     if not payment.can_retry:
         raise InvalidState(f"only FAILED payments can be retried; this one is {payment.status}")
-    await gw.payments.ensure_event(payment)
     moved = await gw.payments.save(payment, payment.manually_retried(now=utcnow()))
     if moved is None:
         raise InvalidState("the payment changed while retrying it; fetch it and try again")

@@ -62,6 +62,7 @@ def payment_source(payment: Payment, event_type: str) -> EventSource:
         # One payment.retrying per attempt; a settling event once per settled state.
         occurrence=payment.attempts if event_type == RETRYING else 0,
         summarised=event_type != RETRYING,
+        epoch=payment.webhook_epoch,
         chaos_key=payment.idempotency_key,
     )
 
@@ -98,7 +99,7 @@ async def store_event(gw: Gateway, source: EventSource, event_type: str) -> dict
 
 
 def _delivery(
-    source: EventSource, endpoint: dict[str, Any], event: dict[str, Any]
+    source: EventSource, endpoint: dict[str, Any], event: dict[str, Any], fanout_size: int
 ) -> dict[str, Any]:
     now = utcnow()
     event_type = event["type"]
@@ -117,6 +118,10 @@ def _delivery(
         "event_type": event_type,
         "chaos_key": source.delivery_chaos_key(event_type),
         "final_event": source.summarised,
+        # How many endpoints this event went to, and under which webhook epoch of the payment:
+        # a lone delivery's own outcome is the payment's webhook_status (one guarded write).
+        "fanout_size": fanout_size,
+        "webhook_epoch": source.epoch,
         "body": event["body"],
         "status": DeliveryStatus.PENDING.value,
         "attempt_count": 0,
@@ -149,7 +154,7 @@ async def fan_out_event(
         endpoints = await subscribed_endpoints(gw, source.merchant_id, event_type)
     if not endpoints:
         return 0
-    deliveries = [_delivery(source, endpoint, event) for endpoint in endpoints]
+    deliveries = [_delivery(source, endpoint, event, len(endpoints)) for endpoint in endpoints]
     # Before the insert: a settings read that fails leaves nothing half done.
     delays = await delivery_delays_s(gw, source.merchant_id, deliveries)
     await gw.webhooks.insert_deliveries(deliveries)
@@ -188,6 +193,26 @@ def summarise(statuses: list[str]) -> WebhookStatus | None:
     if all(status == DeliveryStatus.SUCCESS.value for status in statuses):
         return WebhookStatus.SUCCESS
     return WebhookStatus.PENDING
+
+
+async def settle_webhook_status(gw: Gateway, delivery: dict[str, Any], status: str) -> None:
+    """A final event's delivery settled as `status`: bring the payment's webhook_status along.
+
+    When the event went to this endpoint alone and in its first round, the delivery's outcome
+    is the summary: one write, guarded by the webhook epoch the delivery was created under (a
+    later settling move or a redelivery bumps it, so this write then misses). Otherwise, or if
+    it misses, the summary is read from every delivery (`refresh_webhook_status`).
+    """
+    payment_id, generation = delivery["payment_id"], delivery["generation"]
+    lone = delivery.get("fanout_size") == 1 and delivery.get("round", 0) == 0
+    summary = summarise([status])
+    if lone and summary is not None and summary != WebhookStatus.PENDING:
+        epoch = delivery.get("webhook_epoch")
+        if epoch is not None and await gw.payments.settle_lone_webhook_status(
+            payment_id, generation, epoch, summary
+        ):
+            return
+    await refresh_webhook_status(gw, payment_id, generation)
 
 
 async def refresh_webhook_status(gw: Gateway, payment_id: str, generation: int) -> None:

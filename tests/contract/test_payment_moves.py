@@ -27,7 +27,7 @@ from shared.adapters.payment_repository import PaymentRepository
 from shared.domain.clock import utcnow
 from shared.domain.errors import IllegalTransition
 from shared.domain.payment import Payment, StoredResponse
-from shared.domain.states import TRANSITIONS, PaymentStatus
+from shared.domain.states import TRANSITIONS, PaymentStatus, WebhookStatus
 
 S = PaymentStatus
 TARGETS = st.sampled_from(list(S))
@@ -113,7 +113,8 @@ async def _run(uri: str, db_name: str, rounds: list[tuple[list[S], bool]]) -> No
 async def _check_trail(repo: PaymentRepository, pid: str, winners: list[Attempt]) -> None:
     stored = await repo.get(pid)
     assert stored is not None
-    events = await repo.events.find({"payment_id": pid}).to_list(None)
+    # The trail as the API reads it: a claim's row is written with the move after it.
+    events = await repo.events_of(stored)
     # The trail in version order, the version read back from the event id (evt_<id>_<nnnn>).
     by_version = sorted(events, key=lambda e: int(e["_id"].rsplit("_", 1)[1]))
     versions = [int(e["_id"].rsplit("_", 1)[1]) for e in by_version]
@@ -142,3 +143,68 @@ def test_concurrent_movers_leave_a_legal_gapless_trail(
 ) -> None:
     # A database of its own per test session run; nx-27017 keeps one SQLite file per database.
     asyncio.run(_run(stack_cfg.mongodb_uri, "contract_moves", rounds))
+
+
+async def _repository(
+    uri: str, db_name: str
+) -> tuple[AsyncMongoClient[dict[str, Any]], PaymentRepository]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
+    db = client[db_name]
+    await ensure_indexes(db)
+    return client, PaymentRepository(db)
+
+
+async def _stored_rows(repo: PaymentRepository, pid: str) -> list[tuple[str, str]]:
+    rows = await repo.events.find({"payment_id": pid}).sort("_id", 1).to_list(None)
+    return [(row["from"], row["to"]) for row in rows]
+
+
+async def test_a_claims_row_is_written_with_the_move_that_ends_the_attempt(
+    stack_cfg: StackConfig, mongo_service: ManagedProcess
+) -> None:
+    client, repo = await _repository(stack_cfg.mongodb_uri, "contract_moves")
+    try:
+        pid = f"pay_{uuid.uuid4().hex.upper()[:26]}"
+        created = _payment(pid)
+        await repo.insert(created, StoredResponse(201, {"created_at": "2031-01-01T00:00"}))
+        claimed = await repo.save(
+            created, created.move(S.PROCESSING, now=utcnow(), actor="t", attempts=1)
+        )
+        assert claimed is not None
+        assert await _stored_rows(repo, pid) == []
+        assert [(e["from"], e["to"]) for e in await repo.events_of(claimed)] == [
+            ("CREATED", "PROCESSING")
+        ]
+        settled = await repo.save(claimed, claimed.move(S.SUCCESS, now=utcnow(), actor="t"))
+        assert settled is not None
+        both = [("CREATED", "PROCESSING"), ("PROCESSING", "SUCCESS")]
+        assert await _stored_rows(repo, pid) == both
+        assert [(e["from"], e["to"]) for e in await repo.events_of(settled)] == both
+        # Written again (a mend, or a redelivered step): nothing doubles.
+        await repo.ensure_event(settled)
+        assert await _stored_rows(repo, pid) == both
+    finally:
+        await client.close()
+
+
+async def test_a_lone_deliverys_webhook_status_lands_only_under_its_epoch(
+    stack_cfg: StackConfig, mongo_service: ManagedProcess
+) -> None:
+    client, repo = await _repository(stack_cfg.mongodb_uri, "contract_moves")
+    try:
+        pid = f"pay_{uuid.uuid4().hex.upper()[:26]}"
+        await repo.insert(_payment(pid), StoredResponse(201, {"created_at": "2031-01-01T00:00"}))
+        await repo.payments.update_one(
+            {"_id": pid}, {"$set": {"webhook_status": "PENDING", "webhook_epoch": 3}}
+        )
+        assert not await repo.settle_lone_webhook_status(pid, 1, 2, WebhookStatus.SUCCESS)
+        assert not await repo.settle_lone_webhook_status(pid, 2, 3, WebhookStatus.SUCCESS)
+        stored = await repo.get(pid)
+        assert stored is not None and stored.webhook_status == WebhookStatus.PENDING
+        assert await repo.settle_lone_webhook_status(pid, 1, 3, WebhookStatus.FAILED)
+        # Only from PENDING: a second settle (a duplicate delivery) changes nothing.
+        assert not await repo.settle_lone_webhook_status(pid, 1, 3, WebhookStatus.SUCCESS)
+        stored = await repo.get(pid)
+        assert stored is not None and stored.webhook_status == WebhookStatus.FAILED
+    finally:
+        await client.close()

@@ -156,3 +156,8 @@ async def test_mongo_ops_are_counted_only_when_asked(
     found = after["by_command"].get("find", 0) - before["by_command"].get("find", 0)
     assert (inserted, found) == (3, 1)
     assert after["operations"] - before["operations"] >= 4
+    by_target = {
+        target: after["by_target"][target] - before["by_target"].get(target, 0)
+        for target in ("insert counted", "find counted")
+    }
+    assert by_target == {"insert counted": 3, "find counted": 1}

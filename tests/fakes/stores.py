@@ -62,11 +62,12 @@ class FakePayments:
         page = rows[:limit]
         return (list(reversed(page)) if ending_before else page), len(rows) > limit
 
-    async def events_of(self, payment_id: str) -> list[Doc]:
-        return sorted(
-            (e for e in self.events.values() if e["payment_id"] == payment_id),
-            key=lambda e: str(e["_id"]),
-        )
+    async def events_of(self, payment: Payment) -> list[Doc]:
+        rows = {e["_id"]: e for e in self.events.values() if e["payment_id"] == payment.id}
+        pending = _row(payment)
+        if pending is not None:
+            rows.setdefault(pending["_id"], pending)
+        return sorted(rows.values(), key=lambda e: str(e["_id"]))
 
     async def stale(
         self, *, unpublished_before: datetime, lease_expired_before: datetime, limit: int
@@ -134,6 +135,19 @@ class FakePayments:
         self.rows[payment.id] = _replace(current, webhook_status=status)
         return True
 
+    async def settle_lone_webhook_status(
+        self, payment_id: str, generation: int, epoch: int, status: WebhookStatus
+    ) -> bool:
+        current = self.rows.get(payment_id)
+        if current is None or (
+            current.generation,
+            current.webhook_status,
+            current.webhook_epoch,
+        ) != (generation, WebhookStatus.PENDING, epoch):
+            return False
+        self.rows[payment_id] = _replace(current, webhook_status=status)
+        return True
+
     async def reopen_webhook_status(self, payment_id: str, generation: int) -> None:
         current = self.rows.get(payment_id)
         if current is not None and current.generation == generation:
@@ -154,7 +168,11 @@ class FakePayments:
         if stored is None or (stored.status, stored.version) != (before.status, before.version):
             return None
         self.rows[before.id] = after
-        if after.last_transition is not None and after.last_transition != before.last_transition:
+        # As the Mongo store: the previous move's row (a claim's waits for this), then this
+        # move's unless it is a claim.
+        await self.ensure_event(before)
+        moved = after.last_transition not in (None, before.last_transition)
+        if moved and after.status != PaymentStatus.PROCESSING:
             await self.ensure_event(after)
         return after
 
@@ -186,22 +204,29 @@ class FakePayments:
         return found[:limit]
 
     async def ensure_event(self, payment: Payment) -> None:
-        move = payment.last_transition
-        if move is None or move.event_id in self.events:
-            return
-        self.events[move.event_id] = {
-            "_id": move.event_id,
-            "payment_id": payment.id,
-            "merchant_id": payment.merchant_id,
-            "from": move.from_status.value,
-            "to": move.to.value,
-            "at": move.at,
-            "attempt": move.attempt,
-            "generation": move.generation,
-            "reason": move.reason,
-            "actor": move.actor,
-            "qstash_message_id": move.qstash_message_id,
-        }
+        row = _row(payment)
+        if row is not None:
+            self.events.setdefault(row["_id"], row)
+
+
+def _row(payment: Payment) -> Doc | None:
+    """The audit row of the payment's last move."""
+    move = payment.last_transition
+    if move is None:
+        return None
+    return {
+        "_id": move.event_id,
+        "payment_id": payment.id,
+        "merchant_id": payment.merchant_id,
+        "from": move.from_status.value,
+        "to": move.to.value,
+        "at": move.at,
+        "attempt": move.attempt,
+        "generation": move.generation,
+        "reason": move.reason,
+        "actor": move.actor,
+        "qstash_message_id": move.qstash_message_id,
+    }
 
 
 def _replace(payment: Payment, **changes: Any) -> Payment:

@@ -71,7 +71,7 @@ async def test_a_partial_capture_succeeds_with_the_captured_amount() -> None:
     assert captured.status == PaymentStatus.SUCCESS and captured.amount_captured == 600
     assert captured.authorization_expires_at is None
     assert event_types(gw) == ["payment.succeeded"]
-    trail = [(e["from"], e["to"]) for e in await gw.payments.events_of(payment.id)]
+    trail = [(e["from"], e["to"]) for e in await gw.payments.events_of(captured)]
     assert trail[-2:] == [("PROCESSING", "REQUIRES_CAPTURE"), ("REQUIRES_CAPTURE", "SUCCESS")]
 
 

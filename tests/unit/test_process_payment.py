@@ -18,7 +18,7 @@ async def test_a_success_moves_created_processing_success_and_queues_its_webhook
     assert await process_until_final(gw, payment_id) == [200]
     payment = await gw.payments.get(payment_id)
     assert payment is not None and payment.status == "SUCCESS" and payment.attempts == 1
-    trail = [(e["from"], e["to"]) for e in await gw.payments.events_of(payment_id)]
+    trail = [(e["from"], e["to"]) for e in await gw.payments.events_of(payment)]
     assert trail == [("CREATED", "PROCESSING"), ("PROCESSING", "SUCCESS")]
     dispatches = queue(gw).take(DISPATCH_PATH)
     assert len(dispatches) == 1 and payment.webhook_status == "PENDING"
@@ -32,7 +32,7 @@ async def test_always_timing_out_answers_503_503_then_200_failed_with_the_last_c
     assert payment is not None and payment.status == "FAILED" and payment.attempts == 3
     assert payment.failure is not None and payment.failure.code == "timeout"
     assert payment.retry_count == 2
-    moves = [(e["from"], e["to"]) for e in await gw.payments.events_of(payment_id)]
+    moves = [(e["from"], e["to"]) for e in await gw.payments.events_of(payment)]
     assert all(PaymentStatus(b) in TRANSITIONS[PaymentStatus(a)] for a, b in moves)
     assert moves[-1] == ("PROCESSING", "FAILED") and len(moves) == 6
 
