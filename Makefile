@@ -1,6 +1,7 @@
 # The two commands: `make dev` runs the whole local stack, `make test` runs the whole suite.
 # Each creates the virtualenv (uv, from the committed uv.lock) and installs the front end's
-# packages itself; `make test` also installs Debian's Chromium for the browser tests (as root).
+# packages itself; `make test` also installs Debian's Chromium for the browser tests and Debian's
+# wrk for the test of the side-by-side benchmark's script (as root).
 #
 # Regenerating committed files:
 #   make lock          re-resolve uv.lock after editing pyproject.toml, then `make requirements`
@@ -15,10 +16,11 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 FRONTEND_STAMP := frontend/node_modules/.installed
 CHROMIUM := /usr/bin/chromium
+WRK := /usr/bin/wrk
 PYTEST_ARGS ?=
 
-.PHONY: dev test lint typecheck unit frontend-test frontend-build frontend-lint chromium bench \
-	load clean install lock requirements types
+.PHONY: dev test lint typecheck unit frontend-test frontend-build frontend-lint chromium wrk bench \
+	bench-wrk load clean install lock requirements types
 
 $(STAMP): pyproject.toml uv.lock
 	$(UV) sync --frozen --all-extras
@@ -77,13 +79,30 @@ chromium:
 	  fi; \
 	fi
 
+# The side-by-side benchmark (and its script's test) drive Debian's wrk: installed the same way.
+wrk:
+	@if [ ! -x $(WRK) ]; then \
+	  if [ "$$(id -u)" -eq 0 ]; then \
+	    echo "$(WRK) is missing: installing Debian's wrk package"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; \
+	  else \
+	    echo "this target needs wrk at $(WRK): run 'sudo apt-get install -y wrk' (or make as root)" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
-test: chromium $(STAMP) lint typecheck frontend-lint frontend-test frontend-build
+test: chromium wrk $(STAMP) lint typecheck frontend-lint frontend-test frontend-build
 	$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$rc
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run
+
+# Issue 15's side-by-side method: wrk, 50 connections, 10 s warm-up then 60 s, fresh stack.
+bench-wrk: wrk $(STAMP)
+	$(PY) -m benchmarks.side_by_side
 
 load: $(STAMP)
 	$(VENV)/bin/paygate load
