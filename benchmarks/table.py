@@ -116,19 +116,33 @@ def cost_markdown(b4: dict[str, Any]) -> str:
     return "\n".join([*lines, "", *(f"- {line}" for line in capacity_lines(b4))])
 
 
+def _cpu(measured: dict[str, Any]) -> str:
+    # CPU time of the import (reports before 2026-12-03 have none).
+    return _fmt(measured["cpu_median_ms"]) if "cpu_median_ms" in measured else "-"
+
+
 def import_rows(b5: dict[str, Any]) -> list[list[str]]:
     return [
         [
             module,
             _fmt(m["with_bytecode"]["median_ms"]),
+            _cpu(m["with_bytecode"]),
             _fmt(m["without_bytecode"]["median_ms"]),
+            _cpu(m["without_bytecode"]),
             "yes" if m["with_bytecode"]["boto3_imported"] else "no",
         ]
         for module, m in b5["modules"].items()
     ]
 
 
-B5_COLUMNS = ("function module", "import ms, bytecode", "import ms, no bytecode", "boto3")
+B5_COLUMNS = (
+    "function module",
+    "import ms, bytecode",
+    "CPU ms",
+    "import ms, no bytecode",
+    "CPU ms",
+    "boto3",
+)
 
 
 def print_imports(console: Console, b5: dict[str, Any]) -> None:
@@ -143,10 +157,17 @@ def print_imports(console: Console, b5: dict[str, Any]) -> None:
     for row in import_rows(b5):
         table.add_row(*row)
     console.print(table)
+    for module, m in b5["modules"].items():
+        first = m["with_bytecode"].get("first_request")
+        if first:
+            console.print(
+                f"{module}: first {first['request']} through Mangum {_fmt(first['median_ms'])} ms"
+                f" (import + request {_fmt(first['import_and_request_median_ms'])} ms)"
+            )
 
 
 def imports_markdown(b5: dict[str, Any]) -> str:
-    lines = ["| " + " | ".join(B5_COLUMNS) + " |", "| --- | ---: | ---: | --- |"]
+    lines = ["| " + " | ".join(B5_COLUMNS) + " |", "| --- | ---: | ---: | ---: | ---: | --- |"]
     return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in import_rows(b5)])
 
 

@@ -50,7 +50,7 @@ from devstack.load_mix import KINDS, MoneyShares, parse_mix, pick_kinds, plan_mo
 from devstack.load_money import MoneyDriver, stop
 from devstack.load_simulator import Chaos, applied
 from devstack.load_stats import summarise
-from shared.domain.requests import DEFAULT_EVENT_TYPES
+from shared.domain.webhooks import DEFAULT_EVENT_TYPES
 
 # A poll costs nx-27017 a scan of the payments plus decoding every unsettled one (~30 ms +
 # 0.15 ms each with 12k payments stored): poll seldom while many are unsettled, often near

@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.domain.requests import PaymentCreate
+if TYPE_CHECKING:  # an annotation only: the request models are not imported at run time
+    from shared.domain.requests import PaymentCreate
+
 
 CARD_DIGEST_PREFIX = "hmac-sha256:"
 

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from shared.domain.payment_methods import stored_method
-from shared.domain.requests import PaymentCreate
 from shared.domain.simulator import Simulate, magic_outcome_key
 from shared.domain.states import (
     CANCELABLE_STATES,
@@ -24,6 +23,9 @@ from shared.domain.states import (
     is_settled,
 )
 from shared.domain.webhooks import CANCELED, FAILED, REQUIRES_CAPTURE, SUCCEEDED
+
+if TYPE_CHECKING:  # an annotation only: the request models are not imported at run time
+    from shared.domain.requests import PaymentCreate
 
 AUTOMATIC = "automatic"
 MANUAL = "manual"

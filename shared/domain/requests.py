@@ -20,34 +20,13 @@ from pydantic import (
 from shared.domain.errors import InvalidRequest
 from shared.domain.payment_methods import normalise_card_number
 from shared.domain.simulator_requests import SimulateIn
+from shared.domain.webhooks import DEFAULT_EVENT_TYPES, EventType
 
 MAX_METADATA_KEYS = 20
 MAX_METADATA_KEY_LENGTH = 40
 MAX_METADATA_VALUE_LENGTH = 500
 IDEMPOTENCY_KEY_PATTERN = re.compile(r"^[\x21-\x7e]{1,255}$")
 VPA_PATTERN = re.compile(r"^[A-Za-z0-9.\-_]{2,256}@[A-Za-z]{2,64}$")
-EventType = Literal[
-    "payment.succeeded",
-    "payment.failed",
-    "payment.retrying",
-    "payment.requires_capture",
-    "payment.canceled",
-    "refund.succeeded",
-    "refund.failed",
-    "dispute.created",
-    "dispute.closed",
-]
-# Everything but the noisy per-attempt payment.retrying.
-DEFAULT_EVENT_TYPES: tuple[EventType, ...] = (
-    "payment.succeeded",
-    "payment.failed",
-    "payment.requires_capture",
-    "payment.canceled",
-    "refund.succeeded",
-    "refund.failed",
-    "dispute.created",
-    "dispute.closed",
-)
 
 # C0 controls (NUL, newline, escape…) and DEL: never part of a name, an id or a description,
 # and a classic way to split log lines or truncate strings in downstream systems.

@@ -25,6 +25,7 @@ from pydantic import (
 from shared.domain.errors import InvalidRequest
 from shared.domain.simulator import Simulate, script_entry_problem
 from shared.domain.simulator_settings import (
+    DEADLINE_MARGIN_S,
     ApiFaults,
     Baseline,
     LatencyRange,
@@ -38,7 +39,6 @@ MAX_SEED = 2**53 - 1  # a JavaScript number holds it exactly (the dashboard edit
 MAX_WEIGHT = 1_000_000
 # An absolute ceiling before the deployment's own (function deadline) is applied.
 MAX_LATENCY_MS = 900_000
-DEADLINE_MARGIN_S = 1.0
 
 
 def latency_limit_ms(function_timeout_s: float) -> int:

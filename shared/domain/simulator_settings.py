@@ -20,6 +20,8 @@ from datetime import datetime
 BEFORE_COMMIT = "before_commit"
 AFTER_COMMIT = "after_commit"
 ERROR_MODES = (BEFORE_COMMIT, AFTER_COMMIT)
+# What a simulated latency leaves of the function's deadline, to answer in time.
+DEADLINE_MARGIN_S = 1.0
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import os
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 SECRET_PREFIX = "whsec_"
 SUCCEEDED = "payment.succeeded"
@@ -19,6 +19,28 @@ REFUND_SUCCEEDED = "refund.succeeded"
 REFUND_FAILED = "refund.failed"
 DISPUTE_CREATED = "dispute.created"
 DISPUTE_CLOSED = "dispute.closed"
+EventType = Literal[
+    "payment.succeeded",
+    "payment.failed",
+    "payment.retrying",
+    "payment.requires_capture",
+    "payment.canceled",
+    "refund.succeeded",
+    "refund.failed",
+    "dispute.created",
+    "dispute.closed",
+]
+# Everything but the noisy per-attempt payment.retrying.
+DEFAULT_EVENT_TYPES: tuple[EventType, ...] = (
+    "payment.succeeded",
+    "payment.failed",
+    "payment.requires_capture",
+    "payment.canceled",
+    "refund.succeeded",
+    "refund.failed",
+    "dispute.created",
+    "dispute.closed",
+)
 EVENT_TYPES = (
     SUCCEEDED,
     FAILED,

@@ -11,7 +11,6 @@ from typing import Any
 from shared.domain.clock import utcnow
 from shared.domain.errors import InvalidRequest, InvalidState, NotFound
 from shared.domain.payment import EXPIRED, Payment
-from shared.domain.requests import PaymentCancel, PaymentCapture
 from shared.domain.states import PaymentStatus
 from shared.services.context import Gateway
 from shared.services.results import StepResult
@@ -53,6 +52,11 @@ def capture_amount(payment: Payment, requested: int | None) -> int:
 
 
 async def capture_payment(gw: Gateway, merchant_id: str, payment_id: str, body: Any) -> Payment:
+    # Imported here: the request models are pydantic models built at import, and only the
+    # payments_api route that calls this (whose module already imports them) needs them;
+    # the other functions import this module for its lifecycle steps.
+    from shared.domain.requests import PaymentCapture
+
     request = parse_model(PaymentCapture, body)
     payment = await _payment(gw, merchant_id, payment_id)
     if payment.status != PaymentStatus.REQUIRES_CAPTURE:
@@ -77,6 +81,8 @@ async def capture_payment(gw: Gateway, merchant_id: str, payment_id: str, body: 
 
 
 async def cancel_payment(gw: Gateway, merchant_id: str, payment_id: str, body: Any) -> Payment:
+    from shared.domain.requests import PaymentCancel  # see capture_payment
+
     request = parse_model(PaymentCancel, body)
     payment = await _payment(gw, merchant_id, payment_id)
     if not payment.can_cancel:

@@ -17,7 +17,6 @@ from shared.domain.clock import utcnow
 from shared.domain.dispute import Dispute, DisputeStatus
 from shared.domain.errors import DependencyUnavailable, InvalidState, NotFound
 from shared.domain.payment import Payment
-from shared.domain.requests import DisputeClose, DisputeEvidence
 from shared.domain.simulator import MAGIC_DISPUTE
 from shared.domain.states import PaymentStatus
 from shared.domain.webhooks import EventSource
@@ -95,6 +94,11 @@ async def _needs_response(gw: Gateway, dispute: Dispute, action: str) -> None:
 
 async def submit_evidence(gw: Gateway, merchant_id: str, dispute_id: str, body: Any) -> Dispute:
     """NEEDS_RESPONSE → UNDER_REVIEW, and the decision timer."""
+    # Imported here: the request models are pydantic models built at import, and only the
+    # payments_api route that calls this (whose module already imports them) needs them;
+    # the other functions import this module for the dispute timers.
+    from shared.domain.requests import DisputeEvidence
+
     request = parse_model(DisputeEvidence, body)
     dispute = await _dispute(gw, merchant_id, dispute_id)
     await _needs_response(gw, dispute, "take evidence")
@@ -110,6 +114,8 @@ async def submit_evidence(gw: Gateway, merchant_id: str, dispute_id: str, body: 
 
 async def close_dispute(gw: Gateway, merchant_id: str, dispute_id: str, body: Any) -> Dispute:
     """NEEDS_RESPONSE → LOST: the merchant accepts the loss."""
+    from shared.domain.requests import DisputeClose  # see submit_evidence
+
     parse_model(DisputeClose, body)
     dispute = await _dispute(gw, merchant_id, dispute_id)
     await _needs_response(gw, dispute, "be closed")

@@ -8,7 +8,7 @@ from typing import Any
 
 from shared.domain.clock import utcnow
 from shared.domain.errors import AuthenticationFailed, RateLimited
-from shared.domain.requests import DEFAULT_EVENT_TYPES
+from shared.domain.webhooks import DEFAULT_EVENT_TYPES
 from shared.services.context import Gateway
 
 DEMO_MERCHANT_ID = "mer_demo"

@@ -22,8 +22,7 @@ from shared.domain.simulator import (
     decide_outcome,
     simulated_latency_s,
 )
-from shared.domain.simulator_requests import DEADLINE_MARGIN_S
-from shared.domain.simulator_settings import SimulatorSettings
+from shared.domain.simulator_settings import DEADLINE_MARGIN_S, SimulatorSettings
 from shared.domain.states import PaymentStatus, WebhookStatus
 from shared.domain.webhooks import RETRYING
 from shared.services.context import Gateway

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from shared.domain.clock import utcnow
-from shared.domain.simulator_requests import SimulatorSettingsIn, check_settings_bounds
 from shared.domain.simulator_settings import (
     Baseline,
     LatencyRange,
@@ -58,6 +57,10 @@ async def get_simulator(gw: Gateway, merchant_id: str) -> SimulatorSettings:
 
 async def put_simulator(gw: Gateway, merchant_id: str, raw_body: Any) -> SimulatorSettings:
     """`PUT /v1/simulator`: validate the whole object, then one atomic write (version + 1)."""
+    # Imported here: the request model is built at import, and only payments_api's route
+    # (whose module already imports it) calls this; every function reads the settings in force.
+    from shared.domain.simulator_requests import SimulatorSettingsIn, check_settings_bounds
+
     baseline = baseline_of(gw.config)
     settings = parse_model(SimulatorSettingsIn, raw_body).to_domain(baseline)
     now = utcnow()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, FastAPI
@@ -50,9 +49,7 @@ def create_function_app(
     for router in (*routers, health_router):
         app.include_router(router)
     if document_public_api:
-        from shared.web.routes import PUBLIC
-
-        _document_also(app, PUBLIC)
+        _document_public_api(app)
     register_error_handlers(app)
     app.add_middleware(SimulatedFaultMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
@@ -69,11 +66,14 @@ def create_function_app(
     return app
 
 
-def _document_also(app: FastAPI, routers: Sequence[APIRouter]) -> None:
+def _document_public_api(app: FastAPI) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
+            # Imported here: only a request for the document needs the other functions' routers.
+            from shared.web.routes.public import PUBLIC
+
             # The public routers (this app's own among them) and /healthz: nothing twice.
-            routes = [route for router in (health_router, *routers) for route in router.routes]
+            routes = [route for router in (health_router, *PUBLIC) for route in router.routes]
             app.openapi_schema = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=routes
             )

@@ -1,31 +1,6 @@
 """The routers, one per resource or lifecycle step; `functions/*/app.py` pick theirs.
 
-`PUBLIC` lists every router of the public API, so the one OpenAPI document describes all of
-it whichever function serves it.
+Importing one router imports only that router's module: this package imports none of them
+(each function's cold start pays for its own routes only). `shared.web.routes.public` lists
+every router of the public API, for the one OpenAPI document.
 """
-
-from shared.web.routes import (
-    create_payment,
-    disputes,
-    events,
-    metrics,
-    payments,
-    refunds,
-    settlements,
-    simulator,
-    webhooks,
-)
-
-PUBLIC = (
-    create_payment.router,
-    payments.router,
-    refunds.router,
-    disputes.router,
-    metrics.router,
-    webhooks.router,
-    events.router,
-    settlements.router,
-    simulator.router,
-)
-
-__all__ = ["PUBLIC"]
