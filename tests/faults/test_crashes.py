@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from pymongo import AsyncMongoClient
 
 from tests.faults.stack import (
     DEMO_KEY,
@@ -46,6 +47,23 @@ def republished(fs: FaultStack, status: str) -> set[str]:
     }
 
 
+async def until_a_payment_is_processing(fs: FaultStack, within_s: float = 60.0) -> None:
+    """Until some payment is inside its simulated gateway call (claimed, lease held): the
+    kill that follows leaves it behind. (Killed at a random instant, the host sometimes had
+    none in flight: QStash delivers in waves, and the premise of the test went untested.)"""
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(fs.cfg.mongodb_uri)
+    try:
+        payments = client["paygate"]["payments"]
+        deadline = asyncio.get_running_loop().time() + within_s
+        while asyncio.get_running_loop().time() < deadline:
+            if await payments.find_one({"status": "PROCESSING"}, {"_id": 1}) is not None:
+                return
+            await asyncio.sleep(0.01)
+    finally:
+        await client.close()
+    raise AssertionError(f"no payment was PROCESSING within {within_s}s")
+
+
 async def test_functions_host_killed(tmp_path: Path) -> None:
     # Simulated gateway latency keeps payments inside PROCESSING when the host dies, so
     # some are left with a lease nobody will release: the sweeper must take them over.
@@ -55,6 +73,7 @@ async def test_functions_host_killed(tmp_path: Path) -> None:
             fs.notes["probe"] = await probe(fs, "GET", "/v1/payments")
 
         async def fault(fs: FaultStack) -> None:
+            await until_a_payment_is_processing(fs)
             await kill_and_restart(fs, "functions", during=refused)
 
         report = await run_with_fault(fs, fault, seed=101, endpoints=3)
