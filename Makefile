@@ -65,32 +65,29 @@ frontend-lint: $(FRONTEND_STAMP)
 frontend-test: $(FRONTEND_STAMP)
 	cd frontend && npm test
 
-# The browser tests drive Debian's Chromium: installed here when missing (root), otherwise
-# one line saying what to install, and a failure before anything else runs.
-chromium:
-	@if [ ! -x $(CHROMIUM) ]; then \
+# $(call debian_package,<binary>,<package>,<who needs it>): Debian's <package> installed when
+# <binary> is missing and we are root; otherwise one line saying what to install, and a failure
+# before anything else runs.
+define debian_package
+	@if [ ! -x $(1) ]; then \
 	  if [ "$$(id -u)" -eq 0 ]; then \
-	    echo "$(CHROMIUM) is missing: installing Debian's chromium package"; \
+	    echo "$(1) is missing: installing Debian's $(2) package"; \
 	    DEBIAN_FRONTEND=noninteractive apt-get update && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y $(2); \
 	  else \
-	    echo "make test needs Chromium at $(CHROMIUM): run 'sudo apt-get install -y chromium' (or make test as root)" >&2; \
+	    echo "$(3) needs $(1): run 'sudo apt-get install -y $(2)' (or make as root)" >&2; \
 	    exit 1; \
 	  fi; \
 	fi
+endef
 
-# The side-by-side benchmark (and its script's test) drive Debian's wrk: installed the same way.
+# The browser tests drive Debian's Chromium.
+chromium:
+	$(call debian_package,$(CHROMIUM),chromium,make test)
+
+# The side-by-side benchmark (and its script's test) drive Debian's wrk.
 wrk:
-	@if [ ! -x $(WRK) ]; then \
-	  if [ "$$(id -u)" -eq 0 ]; then \
-	    echo "$(WRK) is missing: installing Debian's wrk package"; \
-	    DEBIAN_FRONTEND=noninteractive apt-get update && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; \
-	  else \
-	    echo "this target needs wrk at $(WRK): run 'sudo apt-get install -y wrk' (or make as root)" >&2; \
-	    exit 1; \
-	  fi; \
-	fi
+	$(call debian_package,$(WRK),wrk,make test (and make bench-wrk))
 
 # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
 test: chromium wrk $(STAMP) lint typecheck frontend-lint frontend-test frontend-build
