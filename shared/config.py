@@ -13,15 +13,16 @@ from typing import Annotated, Any, Literal
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from shared import dev_credentials as _dev
+# The dev defaults live without pydantic, for the emulators (`shared.dev_credentials`).
+from shared.dev_credentials import (
+    DEV_CARD_FINGERPRINT_KEY,
+    DEV_DEMO_WEBHOOK_SECRET,
+    DEV_QSTASH_CURRENT_SIGNING_KEY,
+    DEV_QSTASH_NEXT_SIGNING_KEY,
+    DEV_QSTASH_TOKEN,
+    DEV_UPSTASH_TOKEN,
+)
 
-# The dev defaults (defined without pydantic, for the emulators), importable from here too.
-DEV_QSTASH_TOKEN = _dev.DEV_QSTASH_TOKEN
-DEV_QSTASH_CURRENT_SIGNING_KEY = _dev.DEV_QSTASH_CURRENT_SIGNING_KEY
-DEV_QSTASH_NEXT_SIGNING_KEY = _dev.DEV_QSTASH_NEXT_SIGNING_KEY
-DEV_UPSTASH_TOKEN = _dev.DEV_UPSTASH_TOKEN
-DEV_DEMO_WEBHOOK_SECRET = _dev.DEV_DEMO_WEBHOOK_SECRET
-DEV_CARD_FINGERPRINT_KEY = _dev.DEV_CARD_FINGERPRINT_KEY
 MIN_CARD_FINGERPRINT_KEY_LENGTH = 32
 DEV_SECRETS = {
     DEV_CARD_FINGERPRINT_KEY,

@@ -9,7 +9,7 @@ import uuid
 
 import jwt
 
-from shared.config import DEV_QSTASH_CURRENT_SIGNING_KEY
+from shared.dev_credentials import DEV_QSTASH_CURRENT_SIGNING_KEY
 
 TOKEN_LIFETIME_S = 300
 

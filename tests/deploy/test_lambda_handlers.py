@@ -18,7 +18,8 @@ import httpx
 import jwt
 import pytest
 
-from shared.config import DEV_QSTASH_CURRENT_SIGNING_KEY, get_settings
+from shared.config import get_settings
+from shared.dev_credentials import DEV_QSTASH_CURRENT_SIGNING_KEY
 from tests.deploy import serverless_config as sls
 from tests.deploy.conftest import DeployMerchant
 from tests.deploy.payments_data import payment_doc

@@ -19,7 +19,7 @@ from qstash import QStash
 from devstack.dev import DATA_MARKER, prepare_data_dir
 from devstack.processes import StackError, free_port, port_is_free
 from devstack.stack import SETTLEMENT_SCHEDULE_ID, SWEEPER_SCHEDULE_ID
-from shared.config import DEV_QSTASH_TOKEN
+from shared.dev_credentials import DEV_QSTASH_TOKEN
 
 PAYGATE = str(Path(sys.executable).parent / "paygate")
 PORT_OPTIONS = (

@@ -21,7 +21,7 @@ from standardwebhooks import Webhook
 
 from devstack.processes import ManagedProcess, free_port
 from devstack.stack import StackConfig, receiver_process
-from shared.config import DEV_DEMO_WEBHOOK_SECRET
+from shared.dev_credentials import DEV_DEMO_WEBHOOK_SECRET
 
 OTHER_SECRET = "whsec_" + "b3RoZXItc2VjcmV0LW5vdC10aGUtZGVtby1vbmUtMzJieXRlcw=="
 

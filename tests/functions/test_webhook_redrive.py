@@ -20,7 +20,8 @@ import pytest
 
 from devstack.processes import free_port
 from shared.adapters import qstash_queue
-from shared.config import DEV_DEMO_WEBHOOK_SECRET, get_settings
+from shared.config import get_settings
+from shared.dev_credentials import DEV_DEMO_WEBHOOK_SECRET
 from shared.domain.clock import utcnow
 from shared.domain.states import PaymentStatus
 from shared.services.context import Gateway
