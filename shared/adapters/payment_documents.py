@@ -32,8 +32,10 @@ def failure_document(failure: Failure | None) -> Doc | None:
 
 
 def transition_document(transition: Transition | None) -> Doc | None:
-    if transition is None:
-        return None
+    return None if transition is None else _transition_fields(transition)
+
+
+def _transition_fields(transition: Transition) -> Doc:
     return {
         "event_id": transition.event_id,
         "from": transition.from_status.value,
@@ -139,11 +141,9 @@ def response_of(doc: Doc) -> StoredResponse:
     return StoredResponse(int(stored["status_code"]), dict(stored["body"]))
 
 
-def event_document(payment: Payment, transition: Transition | None) -> Doc | None:
+def event_document(payment: Payment, transition: Transition) -> Doc:
     """The audit row (`payment_events`) of one of the payment's moves."""
-    stored = transition_document(transition)
-    if stored is None:
-        return None
+    stored = _transition_fields(transition)
     return {
         "_id": stored.pop("event_id"),
         "payment_id": payment.id,
@@ -153,10 +153,5 @@ def event_document(payment: Payment, transition: Transition | None) -> Doc | Non
 
 
 def audit_rows(payment: Payment, *, pending: bool = False) -> list[Doc]:
-    """The rows of the payment's last two moves, oldest first: what a crash between a move and
-    its insert can have lost. A claim's own row (last move into PROCESSING) waits for the
-    next move unless `pending` (a read of the trail shows it)."""
-    rows = [event_document(payment, payment.previous_transition)]
-    if pending or payment.status != PaymentStatus.PROCESSING:
-        rows.append(event_document(payment, payment.last_transition))
-    return [row for row in rows if row is not None]
+    """The rows a write of this state owes (`Payment.audited_moves`)."""
+    return [event_document(payment, move) for move in payment.audited_moves(pending=pending)]

@@ -172,6 +172,16 @@ class Payment:
     def on_last_attempt(self) -> bool:
         return self.attempts >= self.max_attempts
 
+    def audited_moves(self, *, pending: bool = False) -> list[Transition]:
+        """The moves whose audit rows a write of this state owes, oldest first: the last two
+        (what a crash between a move and its rows' insert can have lost). A claim's own row
+        (the last move, into PROCESSING) waits for the move that ends the attempt, unless
+        `pending` (a read of the trail shows it)."""
+        moves = [self.previous_transition]
+        if pending or self.status != PaymentStatus.PROCESSING:
+            moves.append(self.last_transition)
+        return [move for move in moves if move is not None]
+
     def lease_live(self, now: datetime) -> bool:
         """PROCESSING under a lease that has not expired: its worker is still on it."""
         return (

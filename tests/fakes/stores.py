@@ -206,17 +206,12 @@ class FakePayments:
 
 
 def _rows(payment: Payment, *, pending: bool = False) -> list[Doc]:
-    """The rows of the last two moves; a claim's own waits for the next move's."""
-    moves = [payment.previous_transition]
-    if pending or payment.status != PaymentStatus.PROCESSING:
-        moves.append(payment.last_transition)
-    return [row for row in (_row(payment, move) for move in moves) if row is not None]
+    """The rows a write of this state owes, as the Mongo store writes them."""
+    return [_row(payment, move) for move in payment.audited_moves(pending=pending)]
 
 
-def _row(payment: Payment, move: Transition | None) -> Doc | None:
+def _row(payment: Payment, move: Transition) -> Doc:
     """The audit row of one of the payment's moves."""
-    if move is None:
-        return None
     return {
         "_id": move.event_id,
         "payment_id": payment.id,
