@@ -150,8 +150,7 @@ def b5_cold_start(runs: int = 5) -> dict[str, Any]:
     return {
         "runs": runs,
         "artifact_bytes": size,
-        "artifact_has_dependencies": with_deps,
-        "stdlib_only": with_deps,
+        "artifact_has_dependencies": with_deps,  # and then imported with -S (stdlib only)
         "python": sys.version.split()[0],
         "modules": modules,
     }

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,6 +85,11 @@ def _split_events(docs: list[Doc], payment_ids: list[str]) -> tuple[dict[str, li
         else:
             objects[event["object_id"]].append(event)
     return own, dict(objects)
+
+
+def _open(objects: list[Doc], final: Collection[str]) -> int:
+    """How many refunds or disputes are not final, or still owe their last move's event."""
+    return sum(1 for d in objects if d.get("status") not in final or d.get("fanout_pending"))
 
 
 class MongoSource:
@@ -160,14 +166,8 @@ class MongoSource:
         disputes = await self._by("disputes", "payment_id", payment_ids, fields)
         deliveries = await self._by("webhook_deliveries", "payment_id", payment_ids, {"status": 1})
         return (
-            sum(
-                1 for d in refunds if d.get("status") not in REFUND_FINAL or d.get("fanout_pending")
-            )
-            + sum(
-                1
-                for d in disputes
-                if d.get("status") not in DISPUTE_FINAL or d.get("fanout_pending")
-            )
+            _open(refunds, REFUND_FINAL)
+            + _open(disputes, DISPUTE_FINAL)
             + sum(1 for d in deliveries if d.get("status") == "PENDING")
         )
 

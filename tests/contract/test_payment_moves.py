@@ -61,6 +61,27 @@ def _payment(payment_id: str) -> Payment:
     )
 
 
+async def _repository(
+    uri: str, db_name: str
+) -> tuple[AsyncMongoClient[dict[str, Any]], PaymentRepository]:
+    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
+    db = client[db_name]
+    await ensure_indexes(db)
+    return client, PaymentRepository(db)
+
+
+async def _inserted(repo: PaymentRepository) -> str:
+    """A new CREATED payment's id."""
+    pid = f"pay_{uuid.uuid4().hex.upper()[:26]}"
+    await repo.insert(_payment(pid), StoredResponse(201, {"created_at": "2031-01-01T00:00"}))
+    return pid
+
+
+async def _stored_rows(repo: PaymentRepository, pid: str) -> list[tuple[str, str]]:
+    rows = await repo.events.find({"payment_id": pid}).sort("_id", 1).to_list(None)
+    return [(row["from"], row["to"]) for row in rows]
+
+
 async def _mover(
     repo: PaymentRepository, pid: str, target: S, barrier: asyncio.Barrier | None
 ) -> Attempt:
@@ -83,13 +104,9 @@ async def _mover(
 
 
 async def _run(uri: str, db_name: str, rounds: list[tuple[list[S], bool]]) -> None:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
+    client, repo = await _repository(uri, db_name)
     try:
-        db = client[db_name]
-        await ensure_indexes(db)
-        repo = PaymentRepository(db)
-        pid = f"pay_{uuid.uuid4().hex.upper()[:26]}"
-        await repo.insert(_payment(pid), StoredResponse(201, {"created_at": "2031-01-01T00:00"}))
+        pid = await _inserted(repo)
         winners: list[Attempt] = []
         for targets, lined_up in rounds:
             barrier = asyncio.Barrier(len(targets)) if lined_up else None
@@ -145,28 +162,14 @@ def test_concurrent_movers_leave_a_legal_gapless_trail(
     asyncio.run(_run(stack_cfg.mongodb_uri, "contract_moves", rounds))
 
 
-async def _repository(
-    uri: str, db_name: str
-) -> tuple[AsyncMongoClient[dict[str, Any]], PaymentRepository]:
-    client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(uri, tz_aware=True)
-    db = client[db_name]
-    await ensure_indexes(db)
-    return client, PaymentRepository(db)
-
-
-async def _stored_rows(repo: PaymentRepository, pid: str) -> list[tuple[str, str]]:
-    rows = await repo.events.find({"payment_id": pid}).sort("_id", 1).to_list(None)
-    return [(row["from"], row["to"]) for row in rows]
-
-
 async def test_a_claims_row_is_written_with_the_move_that_ends_the_attempt(
     stack_cfg: StackConfig, mongo_service: ManagedProcess
 ) -> None:
     client, repo = await _repository(stack_cfg.mongodb_uri, "contract_moves")
     try:
-        pid = f"pay_{uuid.uuid4().hex.upper()[:26]}"
-        created = _payment(pid)
-        await repo.insert(created, StoredResponse(201, {"created_at": "2031-01-01T00:00"}))
+        pid = await _inserted(repo)
+        created = await repo.get(pid)
+        assert created is not None
         claimed = await repo.save(
             created, created.move(S.PROCESSING, now=utcnow(), actor="t", attempts=1)
         )
@@ -197,8 +200,7 @@ async def test_a_lone_deliverys_webhook_status_lands_only_under_its_epoch(
 ) -> None:
     client, repo = await _repository(stack_cfg.mongodb_uri, "contract_moves")
     try:
-        pid = f"pay_{uuid.uuid4().hex.upper()[:26]}"
-        await repo.insert(_payment(pid), StoredResponse(201, {"created_at": "2031-01-01T00:00"}))
+        pid = await _inserted(repo)
         await repo.payments.update_one(
             {"_id": pid}, {"$set": {"webhook_status": "PENDING", "webhook_epoch": 3}}
         )
