@@ -1,13 +1,16 @@
 """Refunds in MongoDB, and the refund bookkeeping on their payment's document.
 
 A payment document carries `refund_reserved` (the sum of its pending and succeeded refunds),
-`refund_ids` (every refund ever reserved) and `settled_refund_ids` (every refund whose money
-was settled). `reserve` is one conditional update — room left, refund not yet reserved — so
-however many requests race, the reservations never exceed `amount_captured`, and running it
-again for the same refund changes nothing. `settle` is guarded the same way by
-`settled_refund_ids`, so a redelivered step counts a refund once. ("Not in the array" is
-`$nin`: nx-27017 matches `{array: {$ne: x}}` even when the array holds x; and with `$expr`
-it ignores every other filter field, so `reserve` states all of its conditions in `$expr`.)
+`refund_ids` (every refund ever reserved), `settled_refund_ids` (every refund whose outcome was
+decided) and `refunded_ids` (those decided SUCCEEDED). `reserve` is one conditional update —
+room left, refund not yet reserved — so however many requests race, the reservations never
+exceed `amount_captured`, and running it again for the same refund changes nothing. `settle` is
+guarded the same way by `settled_refund_ids`, so a redelivered step counts a refund once, and it
+answers the outcome the payment counted: the refund's move follows it, so a refund never reads
+SUCCEEDED before its payment counts it, and two racing deliveries cannot settle it one way and
+move it the other. ("Not in the array" is `$nin`: nx-27017 matches `{array: {$ne: x}}` even
+when the array holds x; and with `$expr` it ignores every other filter field, so `reserve`
+states all of its conditions in `$expr`.)
 """
 
 from __future__ import annotations
@@ -147,23 +150,35 @@ class RefundRepository:
         )
         return again is not None
 
-    async def settle(self, refund: Refund) -> bool:
-        """Count a final refund on its payment once: SUCCEEDED adds to `amount_refunded`,
-        FAILED releases its reservation (only if it had one). True if this call did it."""
+    async def settle(self, refund: Refund) -> RefundStatus | None:
+        """Decide a refund's outcome on its payment, once: the first call counts `refund`'s
+        status (SUCCEEDED adds to `amount_refunded`, FAILED releases its reservation) and
+        every later call gets that decision back, whatever status it brings. None: the
+        refund was never reserved, so the payment has nothing to decide."""
+        succeeded = refund.status == RefundStatus.SUCCEEDED
         inc = (
-            {"amount_refunded": refund.amount}
-            if refund.status == RefundStatus.SUCCEEDED
-            else {"refund_reserved": -refund.amount}
+            {"amount_refunded": refund.amount} if succeeded else {"refund_reserved": -refund.amount}
         )
+        push: Doc = {"settled_refund_ids": refund.id}
+        if succeeded:
+            push["refunded_ids"] = refund.id
         result = await self.payments.update_one(
             {
                 "_id": refund.payment_id,
                 "refund_ids": refund.id,
                 "settled_refund_ids": {"$nin": [refund.id]},
             },
-            {"$inc": inc, "$push": {"settled_refund_ids": refund.id}},
+            {"$inc": inc, "$push": push},
         )
-        return result.modified_count == 1
+        if result.modified_count == 1:
+            return refund.status
+        decided = await self.payments.find_one(
+            {"_id": refund.payment_id, "settled_refund_ids": refund.id}, {"refunded_ids": 1}
+        )
+        if decided is None:
+            return None
+        won = refund.id in decided.get("refunded_ids", [])
+        return RefundStatus.SUCCEEDED if won else RefundStatus.FAILED
 
     async def save(self, before: Refund, after: Refund) -> Refund | None:
         """Write `after` if the stored refund is still `before` (status and version)."""

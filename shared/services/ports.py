@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from shared.domain.dispute import Dispute
 from shared.domain.payment import Payment, StoredResponse
-from shared.domain.refund import Refund
+from shared.domain.refund import Refund, RefundStatus
 from shared.domain.simulator_settings import Baseline, SimulatorSettings
 from shared.domain.states import WebhookStatus
 from shared.domain.tasks import Message
@@ -187,9 +187,10 @@ class RefundStore(Protocol):
         """Atomically reserve the refund's amount on its SUCCESS payment if the reservations
         stay ≤ `amount_captured`; True if it is reserved (now or earlier), False if no room."""
 
-    async def settle(self, refund: Refund) -> bool:
-        """Once per refund: SUCCEEDED adds to the payment's `amount_refunded`, FAILED releases
-        its reservation (if it had one). True if this call changed the payment."""
+    async def settle(self, refund: Refund) -> RefundStatus | None:
+        """Decide the refund's outcome on its payment, once: the first call counts its status
+        (SUCCEEDED adds to `amount_refunded`, FAILED releases its reservation); every call
+        answers the decided status. None when the refund was never reserved."""
 
     async def save(self, before: Refund, after: Refund) -> Refund | None:
         """Write `after` if the stored refund is still `before`; None when another writer won."""

@@ -1,17 +1,19 @@
 """Use case: one QStash delivery of a refund to the simulated gateway, and its failure callback.
 
 PENDING → make sure its amount is reserved (a crash may have come between the insert and the
-reservation; no room left → FAILED `amount_too_large`), ask the simulator, then one guarded
-move to SUCCEEDED or FAILED. A final refund — just moved, or seen again on a redelivery — then
-has its money settled on the payment (once: `settled_refund_ids`) and its webhook fanned out.
-Each of those steps is idempotent, so a delivery that dies half-way is finished by the next.
+reservation; no room left → FAILED `amount_too_large`), ask the simulator, settle the outcome on
+the payment (once: the first delivery to settle decides, a later or racing one — the failure
+callback after a crash — follows that decision), then one guarded move to SUCCEEDED or FAILED.
+So once a refund reads SUCCEEDED its payment's `amount_refunded` already counts it. A final
+refund — just moved, or seen again on a redelivery — then has its webhook fanned out. Each step
+is idempotent, so a delivery that dies half-way is finished by the next.
 """
 
 from __future__ import annotations
 
 from shared.domain.clock import utcnow
 from shared.domain.payment import Failure
-from shared.domain.refund import GAVE_UP, NO_ROOM, Refund
+from shared.domain.refund import GAVE_UP, NO_ROOM, Refund, RefundStatus
 from shared.domain.simulator import OutcomeKind, refund_outcome
 from shared.domain.webhooks import EventSource
 from shared.services.context import Gateway
@@ -69,23 +71,33 @@ async def _finalise(
     actor: str = ACTOR,
 ) -> StepResult:
     now = utcnow()
-    after = (
-        refund.succeeded(now=now, actor=actor, qstash_message_id=message_id)
-        if failure is None
-        else refund.failed(failure, now=now, actor=actor, qstash_message_id=message_id)
-    )
+
+    def moved_to(status: RefundStatus, why: Failure | None) -> Refund:
+        if status == RefundStatus.SUCCEEDED:
+            return refund.succeeded(now=now, actor=actor, qstash_message_id=message_id)
+        return refund.failed(why or GAVE_UP, now=now, actor=actor, qstash_message_id=message_id)
+
+    after = moved_to(RefundStatus.FAILED if failure else RefundStatus.SUCCEEDED, failure)
+    # An unreserved refund (NO_ROOM) has nothing on its payment to settle.
+    decided = None if failure is NO_ROOM else await gw.refunds.settle(after)
+    if decided is not None and decided != after.status:
+        after = moved_to(decided, None)  # the failure callback decided first: processing_error
     moved = await gw.refunds.save(refund, after)
     if moved is None:
         return StepResult(200, "lost_race", refund.payment_id)
-    await finish_refund(gw, moved)
+    await fan_out_refund(gw, moved)
     return StepResult(200, moved.status.value.lower(), refund.payment_id, moved.status.value)
 
 
 async def finish_refund(gw: Gateway, refund: Refund) -> None:
-    """A final refund's side effects, each idempotent: its audit event, its money on the
-    payment, its webhook deliveries (then `fanout_pending` cleared)."""
+    """A final refund seen again (a redelivery, the sweeper): its audit event and its webhook
+    deliveries, each idempotent. Its money was settled on the payment before its move."""
     await gw.refunds.ensure_event(refund)
-    await gw.refunds.settle(refund)
+    await fan_out_refund(gw, refund)
+
+
+async def fan_out_refund(gw: Gateway, refund: Refund) -> None:
+    """Queue a final refund's webhooks, then clear its `fanout_pending`."""
     event_type = refund.event_type
     if event_type is None:
         return

@@ -162,7 +162,7 @@ async def _sweep_refunds(gw: Gateway) -> SweepReport:
 
 
 async def _sweep_refund_fan_outs(gw: Gateway) -> SweepReport:
-    """Final refunds whose money or webhooks were left unfinished by a crash."""
+    """Final refunds whose webhooks were left unfinished by a crash."""
     before = utcnow() - timedelta(seconds=gw.config.stale_after_s)
     done = failed = 0
     for refund in await gw.refunds.fanout_pending(finalized_before=before, limit=SWEEP_BATCH):

@@ -682,14 +682,24 @@ async def test_refund_reservation_is_conditional_idempotent_and_scoped(
     assert await repo.reserved_of("pay_race") == 980
     assert await repo.reserve(refund(99, "pay_failed")) is False
     done = dataclasses.replace(winner, status=RefundStatus.SUCCEEDED)
-    assert await repo.settle(done) is True
-    assert await repo.settle(done) is False
+    assert await repo.settle(done) == RefundStatus.SUCCEEDED
+    # Decided once: a later settle (the failure callback after a crash) gets SUCCEEDED back.
+    gave_up = dataclasses.replace(winner, status=RefundStatus.FAILED)
+    assert await repo.settle(gave_up) == RefundStatus.SUCCEEDED
+    failing = refund(results.index(True, results.index(True) + 1))
+    failed = dataclasses.replace(failing, status=RefundStatus.FAILED)
+    assert await repo.settle(failed) == RefundStatus.FAILED
+    assert await repo.settle(dataclasses.replace(failing, status=RefundStatus.SUCCEEDED)) == (
+        RefundStatus.FAILED
+    )
     loser = dataclasses.replace(refund(results.index(False)), status=RefundStatus.FAILED)
-    assert await repo.settle(loser) is False  # never reserved: nothing to release
+    assert await repo.settle(loser) is None  # never reserved: nothing to release
     race = await payments.find_one({"_id": "pay_race"})
     assert race is not None
-    assert (race["refund_reserved"], race["amount_refunded"]) == (980, 70)
-    assert len(race["refund_ids"]) == 14 and race["settled_refund_ids"] == [winner.id]
+    assert (race["refund_reserved"], race["amount_refunded"]) == (910, 70)
+    assert len(race["refund_ids"]) == 14
+    assert race["settled_refund_ids"] == [winner.id, failing.id]
+    assert race["refunded_ids"] == [winner.id]
     for untouched in ("pay_other", "pay_failed"):
         stored = await payments.find_one({"_id": untouched})
         assert stored is not None and "refund_reserved" not in stored

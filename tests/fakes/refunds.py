@@ -22,6 +22,7 @@ class Ledger:
     reserved: int = 0
     refund_ids: list[str] = field(default_factory=list)
     settled_ids: list[str] = field(default_factory=list)
+    refunded_ids: list[str] = field(default_factory=list)
 
 
 class FakeRefunds:
@@ -118,19 +119,23 @@ class FakeRefunds:
         ledger.refund_ids.append(refund.id)
         return True
 
-    async def settle(self, refund: Refund) -> bool:
+    async def settle(self, refund: Refund) -> RefundStatus | None:
         ledger = self.ledger(refund.payment_id)
-        if refund.id not in ledger.refund_ids or refund.id in ledger.settled_ids:
-            return False
+        if refund.id not in ledger.refund_ids:
+            return None
+        if refund.id in ledger.settled_ids:
+            won = refund.id in ledger.refunded_ids
+            return RefundStatus.SUCCEEDED if won else RefundStatus.FAILED
         ledger.settled_ids.append(refund.id)
         if refund.status == RefundStatus.SUCCEEDED:
+            ledger.refunded_ids.append(refund.id)
             payment = self.payments.rows[refund.payment_id]
             self.payments.rows[payment.id] = replace(
                 payment, amount_refunded=payment.amount_refunded + refund.amount
             )
         else:
             ledger.reserved -= refund.amount
-        return True
+        return refund.status
 
     async def save(self, before: Refund, after: Refund) -> Refund | None:
         stored = self.rows.get(before.id)

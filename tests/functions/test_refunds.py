@@ -279,6 +279,42 @@ async def test_a_crash_between_insert_and_reservation_ends_consistently(
     assert stored["refund_reserved"] == 600 and stored["amount_refunded"] == 600
 
 
+async def test_a_delivery_after_a_crash_follows_the_outcome_its_payment_settled(
+    create_api: httpx.AsyncClient,
+    payments_api: httpx.AsyncClient,
+    fn_env: dict[str, str],
+    db: Any,
+) -> None:
+    """QStash's failure callback settled the refund FAILED on its payment, then its process
+    died before the move; a late delivery of the processing message (whose simulator says
+    success) must end the refund FAILED too, and leave the payment's money as settled."""
+    payment = await paid(create_api, payments_api, amount=1000)
+    rid = await _insert_unreserved(db, payment, 300)
+    await db["payments"].update_one(
+        {"_id": payment["id"]},
+        {"$push": {"refund_ids": rid, "settled_refund_ids": rid}, "$set": {"refund_reserved": 0}},
+    )
+    url = fn_env["PAYGATE_PUBLIC_URL"] + "/internal/process_refund"
+    body = json.dumps({"refund_id": rid}).encode()
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            url,
+            content=body,
+            headers={
+                "Upstash-Signature": qstash_signature(url, body),
+                "content-type": "application/json",
+            },
+        )
+    assert response.status_code == 200 and response.json()["outcome"] == "failed"
+    done = await wait_refund(payments_api, rid)
+    assert done["status"] == "FAILED" and done["failure"]["code"] == "processing_error"
+    stored = await db["payments"].find_one({"_id": payment["id"]})
+    assert stored["refund_reserved"] == 0 and stored["amount_refunded"] == 0
+    assert stored["settled_refund_ids"] == [rid] and not stored.get("refunded_ids")
+    more = await refund(payments_api, {"payment": payment["id"], "amount": 1000})
+    assert more.status_code == 201  # the failed refund's amount is free again
+
+
 async def test_list_filters_and_validation(
     create_api: httpx.AsyncClient, payments_api: httpx.AsyncClient
 ) -> None:

@@ -137,3 +137,40 @@ async def test_sweeper_finishes_an_unfinished_fan_out() -> None:
     report = await sweep(gw)
     assert report.republished >= 1
     assert not refunds(gw).rows[stored.id].fanout_pending
+
+
+async def test_a_refund_reads_succeeded_only_once_its_payment_counts_it() -> None:
+    gw = fake_gateway()
+    pid = await succeeded_payment(gw, amount=800)
+    created = await create_refund(gw, MERCHANT, "r1", {"payment": pid, "amount": 300})
+    counted_at_move: list[int] = []
+    save = refunds(gw).save
+
+    async def save_seeing_the_payment(before: Any, after: Any) -> Any:
+        payment = await gw.payments.get(pid)
+        assert payment is not None
+        counted_at_move.append(payment.amount_refunded)
+        return await save(before, after)
+
+    refunds(gw).save = save_seeing_the_payment  # type: ignore[method-assign]
+    assert await deliver(gw) == ["succeeded"]
+    assert counted_at_move == [300]
+    assert refunds(gw).rows[created.payment_id].status == RefundStatus.SUCCEEDED
+
+
+async def test_the_failure_callback_after_a_settled_success_follows_it() -> None:
+    """The processing delivery settled SUCCEEDED on the payment, then died before its move;
+    QStash then gives up on the message: the refund ends SUCCEEDED, as its payment counts."""
+    gw = fake_gateway()
+    pid = await succeeded_payment(gw, amount=500)
+    created = await create_refund(gw, MERCHANT, "r1", {"payment": pid, "amount": 200})
+    pending = refunds(gw).rows[created.payment_id]
+    decided = await refunds(gw).settle(replace(pending, status=RefundStatus.SUCCEEDED))
+    assert decided == RefundStatus.SUCCEEDED
+    result = await give_up_refund(gw, pending.id, message_id="cb")
+    assert result.outcome == "succeeded"
+    refund = refunds(gw).rows[pending.id]
+    assert refund.status == RefundStatus.SUCCEEDED and refund.failure is None
+    payment = await gw.payments.get(pid)
+    assert payment is not None and payment.amount_refunded == 200
+    assert refunds(gw).ledger(pid).reserved == 200
