@@ -146,11 +146,15 @@ class DisputeRepository:
         return dispute
 
     async def save(self, before: Dispute, after: Dispute) -> Dispute | None:
+        """Write the fields the move changed. `fanout_pending` is out-of-band (cleared by
+        `finish_fan_out` at the same version), so `before` may hold a stale True: a move that
+        owes an event writes it whatever `before` says, or its event would never be sent."""
         query = {"_id": before.id, "status": before.status.value, "version": before.version}
+        was, will = to_document(before), to_document(after)
         changed = {
             name: value
-            for name, value in to_document(after).items()
-            if name != "_id" and value != to_document(before).get(name)
+            for name, value in will.items()
+            if name != "_id" and (value != was.get(name) or (name == "fanout_pending" and value))
         }
         stored = await self.disputes.find_one_and_update(
             query, {"$set": changed}, return_document=ReturnDocument.AFTER

@@ -6,7 +6,9 @@ checks the machine, bumps the version and records the move (`last_move`, the aud
 content); a store writes it guarded by the state it was computed from.
 
 `fanout_pending` is set by the moves that send an event (opening: `dispute.created`, closing:
-`dispute.closed`) and cleared once its webhooks are queued: the sweeper's cue.
+`dispute.closed`) and cleared once its webhooks are queued: the sweeper's cue. It says that an
+event is owed, not which, so a pending fan-out of a closed dispute sends both
+(`owed_event_types`; sending one again is idempotent).
 """
 
 from __future__ import annotations
@@ -106,9 +108,9 @@ class Dispute:
         return self.status in CLOSED_STATES
 
     @property
-    def event_type(self) -> str:
-        """The event its current state sends (and a pending fan-out sends again)."""
-        return DISPUTE_CLOSED if self.is_closed else DISPUTE_CREATED
+    def owed_event_types(self) -> tuple[str, ...]:
+        """What a pending fan-out sends: the opening's event, and the closing's once closed."""
+        return (DISPUTE_CREATED, DISPUTE_CLOSED) if self.is_closed else (DISPUTE_CREATED,)
 
     def move(
         self,

@@ -158,10 +158,15 @@ def dispute_source(dispute: Dispute, payment_key: str | None = None) -> EventSou
 
 
 async def complete_dispute_fan_out(gw: Gateway, dispute: Dispute) -> None:
-    """Queue the webhooks of the event the dispute's state sends, then clear its flag."""
+    """Queue the webhooks of every event the dispute may still owe, then clear its flag.
+
+    The flag says an event is owed, not which: a dispute closed before its `dispute.created`
+    fan-out finished owes both, so a closed one sends `dispute.created` first (idempotent: a
+    sent event's deliveries exist, and their messages are deduplicated)."""
     payment = await gw.payments.get(dispute.payment_id)
-    key = payment.idempotency_key if payment is not None else None
-    await fan_out_event(gw, dispute_source(dispute, key), dispute.event_type)
+    source = dispute_source(dispute, payment.idempotency_key if payment is not None else None)
+    for event_type in dispute.owed_event_types:
+        await fan_out_event(gw, source, event_type)
     await gw.disputes.finish_fan_out(dispute)
 
 

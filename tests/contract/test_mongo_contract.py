@@ -25,7 +25,10 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from devstack.processes import ManagedProcess, free_port
 from devstack.stack import StackConfig, mongo_process
+from shared.adapters.dispute_repository import DisputeRepository
 from shared.adapters.refund_repository import RefundRepository
+from shared.domain.dispute import Dispute, DisputeMove, dispute_event_id
+from shared.domain.dispute import DisputeStatus as D
 from shared.domain.refund import Refund, RefundStatus
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
@@ -703,3 +706,38 @@ async def test_refund_reservation_is_conditional_idempotent_and_scoped(
     for untouched in ("pay_other", "pay_failed"):
         stored = await payments.find_one({"_id": untouched})
         assert stored is not None and "refund_reserved" not in stored
+
+
+# --- a dispute's owed fan-out ---------------------------------------------------------------
+
+
+async def test_a_closing_move_from_a_stale_read_still_owes_its_event(
+    db: AsyncDatabase[dict[str, Any]],
+) -> None:
+    """The decision timer reads a dispute whose `dispute.created` is still owed; the sweeper
+    then sends it and clears `fanout_pending` at the same version; the decision's save (guarded
+    by that version, so it wins) must still leave `dispute.closed` owed."""
+    repo = DisputeRepository(db)
+    opened = await repo.insert(
+        Dispute(
+            id="dp_stale",
+            merchant_id="mer_1",
+            payment_id="pay_dispute_stale",
+            amount=1999,
+            currency="USD",
+            evidence_due_by=T0 + timedelta(days=7),
+            created_at=T0,
+            updated_at=T0,
+            last_move=DisputeMove(dispute_event_id("dp_stale", 1), None, D.NEEDS_RESPONSE, T0, "t"),
+        )
+    )
+    review = await repo.save(opened, opened.evidence_submitted("no", now=T0))
+    assert review is not None and review.fanout_pending  # dispute.created still owed
+    await repo.finish_fan_out(review)  # the sweeper sent it meanwhile
+    closed = await repo.save(review, review.decided(now=T0))
+    assert closed is not None and closed.status == D.LOST
+    assert closed.fanout_pending
+    stored = await db["disputes"].find_one({"_id": "dp_stale"})
+    assert stored is not None and stored["fanout_pending"] is True
+    pending = await repo.fanout_pending(updated_before=T0 + timedelta(days=1), limit=10)
+    assert [d.id for d in pending] == ["dp_stale"]

@@ -61,7 +61,7 @@ def test_a_dispute_opens_on_the_captured_amount_and_owes_its_created_event() -> 
     assert (dispute.status, dispute.amount, dispute.currency) == (D.NEEDS_RESPONSE, 4000, "EUR")
     assert dispute.reason == "fraudulent" and dispute.payment_id == payment().id
     assert dispute.evidence_due_by == NOW + timedelta(days=7)
-    assert dispute.fanout_pending and dispute.event_type == DISPUTE_CREATED
+    assert dispute.fanout_pending and dispute.owed_event_types == (DISPUTE_CREATED,)
     move = dispute.last_move
     assert move is not None and move.from_status is None and move.to == D.NEEDS_RESPONSE
     assert move.event_id == dispute_event_id(dispute.id, 1) == f"evt_{dispute.id}_0001"
@@ -75,7 +75,7 @@ def test_evidence_puts_it_under_review_and_keeps_an_unsent_created_event_owed() 
         "winning_evidence: receipt",
         2,
     )
-    assert review.fanout_pending and review.event_type == DISPUTE_CREATED
+    assert review.fanout_pending and review.owed_event_types == (DISPUTE_CREATED,)
     assert review.closed_at is None and review.updated_at == later
     assert (
         not replace(opened(), fanout_pending=False)
@@ -102,7 +102,7 @@ def test_deciding_closes_it_and_owes_the_closed_event() -> None:
     review = opened().evidence_submitted("winning_evidence", now=NOW)
     won = review.decided(now=NOW + timedelta(seconds=5))
     assert (won.status, won.closed_at, won.version) == (D.WON, NOW + timedelta(seconds=5), 3)
-    assert won.fanout_pending and won.event_type == DISPUTE_CLOSED
+    assert won.fanout_pending and won.owed_event_types == (DISPUTE_CREATED, DISPUTE_CLOSED)
     assert won.last_move is not None and won.last_move.from_status == D.UNDER_REVIEW
     lost = opened().evidence_submitted("nothing", now=NOW).decided(now=NOW)
     assert lost.status == D.LOST and lost.last_move is not None

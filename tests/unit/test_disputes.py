@@ -249,3 +249,21 @@ async def test_a_queue_outage_after_a_merchant_move_leaves_the_rest_to_the_sweep
     review = await submit_evidence(gw, MERCHANT, answering.id, {"text": "x"})
     assert review.status == D.UNDER_REVIEW  # moved; its decision is the sweeper's to make
     assert queue(gw).take(DECIDE_DISPUTE_PATH) == []
+
+
+async def test_a_dispute_closed_before_its_created_fan_out_sends_both_events() -> None:
+    """Opened (its `dispute.created` owed, the opening's fan-out cut short by a crash), then
+    accepted by the merchant: the closing's fan-out sends the owed `dispute.created` too."""
+    gw = fake_gateway()
+    payment_id = await disputed_payment(gw)
+    payment = await gw.payments.get(payment_id)
+    assert payment is not None
+    dispute = await gw.disputes.insert(
+        Dispute.opened(dispute_id="dp_cut", payment=payment, now=utcnow(), evidence_days=7)
+    )
+    assert dispute.fanout_pending and event_types(gw) == []
+    lost = await close_dispute(gw, MERCHANT, dispute.id, {})
+    assert lost.status == D.LOST
+    assert event_types(gw) == ["dispute.created", "dispute.closed"]
+    stored = await gw.disputes.get(dispute.id)
+    assert stored is not None and not stored.fanout_pending
