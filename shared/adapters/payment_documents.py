@@ -87,12 +87,24 @@ def to_document(payment: Payment) -> Doc:
     return doc
 
 
+# Written out of band (delivery settles, the fan-out's end) without a new version, so a move's
+# `before` may hold stale values of them; a move that starts a new event's webhooks (a new
+# epoch) writes all of them, whatever `before` said.
+WEBHOOK_RESET_FIELDS = ("webhook_status", "webhook_epoch", "fanout_pending")
+
+
 def changed_fields(before: Payment, after: Payment) -> Doc:
-    """The stored fields that differ between two states of one payment (for a `$set`)."""
+    """The stored fields a move from `before` to `after` writes (for a `$set`): those that
+    differ, and every webhook field when the move starts a new webhook epoch."""
+    reset = before.webhook_epoch != after.webhook_epoch
     return {
         name: field_value(name, getattr(after, name))
         for name in FIELD_NAMES
-        if name != "id" and getattr(before, name) != getattr(after, name)
+        if name != "id"
+        and (
+            getattr(before, name) != getattr(after, name)
+            or (reset and name in WEBHOOK_RESET_FIELDS)
+        )
     }
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
@@ -213,5 +213,36 @@ async def test_a_lone_deliverys_webhook_status_lands_only_under_its_epoch(
         assert not await repo.settle_lone_webhook_status(pid, 1, 3, WebhookStatus.SUCCESS)
         stored = await repo.get(pid)
         assert stored is not None and stored.webhook_status == WebhookStatus.FAILED
+    finally:
+        await client.close()
+
+
+async def test_a_capture_from_a_stale_read_resets_its_webhook_status(
+    stack_cfg: StackConfig, mongo_service: ManagedProcess
+) -> None:
+    """The capture reads the authorisation while its `payment.requires_capture` delivery is
+    PENDING; the delivery then settles SUCCESS (no new version); the capture's save wins on
+    the version and must still start `payment.succeeded` PENDING, not inherit SUCCESS."""
+    client, repo = await _repository(stack_cfg.mongodb_uri, "contract_moves")
+    try:
+        pid = f"pay_{uuid.uuid4().hex.upper()[:26]}"
+        authorised = replace(
+            _payment(pid),
+            status=S.REQUIRES_CAPTURE,
+            version=3,
+            webhook_epoch=1,
+            webhook_status=WebhookStatus.PENDING,
+        )
+        await repo.insert(authorised, StoredResponse(201, {"created_at": "2031-01-01T00:00"}))
+        before = await repo.get(pid)
+        assert before is not None
+        assert await repo.settle_lone_webhook_status(pid, 1, 1, WebhookStatus.SUCCESS)
+        after = before.captured(100, now=utcnow(), webhook_status=WebhookStatus.PENDING)
+        saved = await repo.save(before, after)
+        assert saved is not None and saved.status == S.SUCCESS
+        assert (saved.webhook_status, saved.webhook_epoch) == (WebhookStatus.PENDING, 2)
+        assert saved.fanout_pending
+        # The requires_capture delivery's settle, late again, cannot land under the new epoch.
+        assert not await repo.settle_lone_webhook_status(pid, 1, 1, WebhookStatus.FAILED)
     finally:
         await client.close()
