@@ -85,12 +85,11 @@ class MetricsRepository:
     async def refund_counts(self, merchant_id: str) -> dict[str, int]:
         return await self._group_count(self.refunds, merchant_id, "status")
 
-    async def amount_refunded(self, merchant_id: str) -> int:
+    async def amount_refunded(self, merchant_id: str) -> dict[str, int]:
         cursor = await self.refunds.aggregate(
             [
                 {"$match": {"merchant_id": merchant_id, "status": "SUCCEEDED"}},
-                {"$group": {"_id": None, "sum": {"$sum": "$amount"}}},
+                {"$group": {"_id": "$currency", "sum": {"$sum": "$amount"}}},
             ]
         )
-        rows = [row async for row in cursor]
-        return int(rows[0]["sum"] or 0) if rows else 0
+        return {str(row["_id"]): int(row["sum"] or 0) async for row in cursor}

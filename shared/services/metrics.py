@@ -35,6 +35,7 @@ async def merchant_metrics(repo: MetricsReader, merchant_id: str) -> MetricsOut:
     counts = await repo.per_minute(merchant_id, labels[0])
     refunds = await repo.refund_counts(merchant_id)
     refund_counts = {s.value.lower(): refunds.get(s.value, 0) for s in RefundStatus}
+    refunded = await repo.amount_refunded(merchant_id)
     return MetricsOut.model_validate(
         {
             "object": "metrics",
@@ -58,7 +59,8 @@ async def merchant_metrics(repo: MetricsReader, merchant_id: str) -> MetricsOut:
             "refunds": {
                 "count": sum(refund_counts.values()),
                 **refund_counts,
-                "amount_refunded": await repo.amount_refunded(merchant_id),
+                "amount_refunded": sum(refunded.values()),
+                "amount_refunded_by_currency": dict(sorted(refunded.items())),
             },
         }
     )

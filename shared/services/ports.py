@@ -362,8 +362,8 @@ class MetricsReader(Protocol):
     async def refund_counts(self, merchant_id: str) -> dict[str, int]:
         """Refunds per status."""
 
-    async def amount_refunded(self, merchant_id: str) -> int:
-        """The sum of the merchant's succeeded refunds (minor units, any currency)."""
+    async def amount_refunded(self, merchant_id: str) -> dict[str, int]:
+        """The sum of the merchant's succeeded refunds per currency (minor units)."""
 
 
 class SettlementReader(Protocol):

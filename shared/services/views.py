@@ -428,7 +428,13 @@ class RefundMetricsOut(BaseModel):
     pending: int
     succeeded: int
     failed: int
-    amount_refunded: int = Field(description="Sum of succeeded refunds, minor units")
+    amount_refunded: int = Field(
+        description="Sum of succeeded refunds in minor units, all currencies added up (one "
+        "figure for a one-currency account; see amount_refunded_by_currency)"
+    )
+    amount_refunded_by_currency: dict[str, int] = Field(
+        description="Sum of succeeded refunds per currency, minor units", examples=[{"USD": 1500}]
+    )
 
 
 class MetricsOut(BaseModel):

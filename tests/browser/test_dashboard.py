@@ -354,8 +354,33 @@ def test_overview_metrics_and_charts(page: Page, dashboard_url: str, artifacts_d
             )
             assert r.status_code == 201, r.text
             ids.append(r.json()["id"])
-        for pid in ids:
-            assert wait_final(client, pid)["status"] in ("SUCCESS", "FAILED")
+        finals = [wait_final(client, pid) for pid in ids]
+        assert all(final["status"] in ("SUCCESS", "FAILED") for final in finals)
+        # and a refund in yen, for the Refunds card
+        paid = client.post(
+            "/v1/payments",
+            json={
+                "amount": 4800,
+                "currency": "JPY",
+                "payment_method": {"type": "card", "card_number": "4242424242424242"},
+                "user_id": "user_1",
+                "scenario": "success",
+            },
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert paid.status_code == 201, paid.text
+        yen = wait_final(client, paid.json()["id"])
+        assert yen["status"] == "SUCCESS"
+        refund = client.post(
+            "/v1/refunds",
+            json={"payment": yen["id"], "amount": 1200},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        assert refund.status_code == 201, refund.text
+        deadline = time.monotonic() + 30
+        while client.get(f"/v1/refunds/{refund.json()['id']}").json()["status"] == "PENDING":
+            assert time.monotonic() < deadline, "the refund never became final"
+            time.sleep(0.2)
         metrics = client.get("/v1/metrics").json()
 
     open_dashboard(page)
@@ -367,6 +392,13 @@ def test_overview_metrics_and_charts(page: Page, dashboard_url: str, artifacts_d
     expect(page.get_by_test_id("metric-webhook-success-value")).to_have_text(re.compile(r"\d%$"))
     expect(page.get_by_test_id("metric-latency-value")).to_contain_text("ms")
     expect(page.get_by_test_id("metric-latency-p95")).to_contain_text("p95")
+    refunds = page.get_by_test_id("metric-refunds-value")
+    expect(refunds).to_have_text(re.compile(r"^[\d,]+$"))
+    assert int(refunds.inner_text().replace(",", "")) >= metrics["refunds"]["succeeded"] >= 1
+    detail = page.get_by_test_id("metric-refunds-detail")
+    expect(detail).to_contain_text("¥")
+    expect(detail).to_contain_text("refunded")
+    expect(detail).to_contain_text("pending")
     for chart in ("chart-per-minute", "chart-status", "chart-methods"):
         expect(page.get_by_test_id(chart).locator("svg").first).to_be_visible()
     expect(page.get_by_test_id("chart-methods")).to_contain_text("upi")

@@ -360,9 +360,16 @@ async def test_metrics_count_refunds(
 ) -> None:
     before = (await payments_api.get("/v1/metrics")).json()["refunds"]
     payment = await paid(create_api, payments_api, amount=300)
+    euros = await paid(create_api, payments_api, amount=900, currency="EUR")
     created = await refund(payments_api, {"payment": payment["id"], "amount": 120})
+    in_euros = await refund(payments_api, {"payment": euros["id"], "amount": 450})
     await wait_refund(payments_api, created.json()["id"])
+    await wait_refund(payments_api, in_euros.json()["id"])
     after = (await payments_api.get("/v1/metrics")).json()["refunds"]
-    assert after["count"] == before["count"] + 1
-    assert after["succeeded"] == before["succeeded"] + 1
-    assert after["amount_refunded"] == before["amount_refunded"] + 120
+    assert after["count"] == before["count"] + 2
+    assert after["succeeded"] == before["succeeded"] + 2
+    assert after["amount_refunded"] == before["amount_refunded"] + 570
+    by_currency, was = after["amount_refunded_by_currency"], before["amount_refunded_by_currency"]
+    assert by_currency["USD"] == was.get("USD", 0) + 120
+    assert by_currency["EUR"] == was.get("EUR", 0) + 450
+    assert sum(by_currency.values()) == after["amount_refunded"]

@@ -311,6 +311,30 @@ async def test_the_openapi_document_describes_the_routes_and_their_errors(
     assert {"object", "version", "updated_at", "expires_at", "is_default"} <= set(shown)
     created = schema["paths"]["/v1/payments"]["post"]["requestBody"]["content"]
     assert "simulate" in created["application/json"]["schema"]["properties"]
+    # Paygate-Fault: on the POSTs the API-fault dials apply to, not on the exempt setup routes.
+    faultable = {
+        (path, method)
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+        if any(p["name"] == "Paygate-Fault" for p in operation.get("parameters", []))
+    }
+    assert {
+        ("/v1/payments", "post"),
+        ("/v1/payments/{payment_id}/capture", "post"),
+        ("/v1/refunds", "post"),
+        ("/v1/disputes/{dispute_id}/close", "post"),
+    } <= faultable
+    assert all(method == "post" for _, method in faultable)
+    assert not {p for p, _ in faultable if p.startswith(("/v1/simulator", "/v1/webhook_endpoints"))}
+    [header] = [
+        p
+        for p in schema["paths"]["/v1/payments"]["post"]["parameters"]
+        if p["name"] == "Paygate-Fault"
+    ]
+    assert header["in"] == "header" and header["schema"]["enum"] == [
+        "before_commit",
+        "after_commit",
+    ]
 
 
 async def test_each_merchant_has_its_own_settings(sim_api: httpx.AsyncClient, db: Any) -> None:

@@ -939,9 +939,19 @@ export interface components {
             failed: number;
             /**
              * Amount Refunded
-             * @description Sum of succeeded refunds, minor units
+             * @description Sum of succeeded refunds in minor units, all currencies added up (one figure for a one-currency account; see amount_refunded_by_currency)
              */
             amount_refunded: number;
+            /**
+             * Amount Refunded By Currency
+             * @description Sum of succeeded refunds per currency, minor units
+             * @example {
+             *       "USD": 1500
+             *     }
+             */
+            amount_refunded_by_currency: {
+                [key: string]: number;
+            };
         };
         /** RefundOut */
         RefundOut: {
@@ -1320,6 +1330,8 @@ export interface operations {
             header?: {
                 /** @description 1-255 printable characters */
                 "Idempotency-Key"?: string | null;
+                /** @description Fail this one request as the simulator's `api.error_mode` would: `before_commit` (nothing is done) or `after_commit` (it is done, the answer is lost); either way a 503 `simulated_outage` with Retry-After */
+                "Paygate-Fault"?: "before_commit" | "after_commit";
             };
             path?: never;
             cookie?: never;
@@ -1581,7 +1593,10 @@ export interface operations {
     post_retry_v1_payments__payment_id__retry_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Fail this one request as the simulator's `api.error_mode` would: `before_commit` (nothing is done) or `after_commit` (it is done, the answer is lost); either way a 503 `simulated_outage` with Retry-After */
+                "Paygate-Fault"?: "before_commit" | "after_commit";
+            };
             path: {
                 payment_id: string;
             };
@@ -1693,7 +1708,10 @@ export interface operations {
     post_capture_v1_payments__payment_id__capture_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Fail this one request as the simulator's `api.error_mode` would: `before_commit` (nothing is done) or `after_commit` (it is done, the answer is lost); either way a 503 `simulated_outage` with Retry-After */
+                "Paygate-Fault"?: "before_commit" | "after_commit";
+            };
             path: {
                 payment_id: string;
             };
@@ -1824,7 +1842,10 @@ export interface operations {
     post_cancel_v1_payments__payment_id__cancel_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Fail this one request as the simulator's `api.error_mode` would: `before_commit` (nothing is done) or `after_commit` (it is done, the answer is lost); either way a 503 `simulated_outage` with Retry-After */
+                "Paygate-Fault"?: "before_commit" | "after_commit";
+            };
             path: {
                 payment_id: string;
             };
@@ -2054,6 +2075,8 @@ export interface operations {
             header?: {
                 /** @description 1-255 printable characters */
                 "Idempotency-Key"?: string | null;
+                /** @description Fail this one request as the simulator's `api.error_mode` would: `before_commit` (nothing is done) or `after_commit` (it is done, the answer is lost); either way a 503 `simulated_outage` with Retry-After */
+                "Paygate-Fault"?: "before_commit" | "after_commit";
             };
             path?: never;
             cookie?: never;
@@ -2499,7 +2522,10 @@ export interface operations {
     post_evidence_v1_disputes__dispute_id__evidence_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Fail this one request as the simulator's `api.error_mode` would: `before_commit` (nothing is done) or `after_commit` (it is done, the answer is lost); either way a 503 `simulated_outage` with Retry-After */
+                "Paygate-Fault"?: "before_commit" | "after_commit";
+            };
             path: {
                 dispute_id: string;
             };
@@ -2630,7 +2656,10 @@ export interface operations {
     post_close_v1_disputes__dispute_id__close_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Fail this one request as the simulator's `api.error_mode` would: `before_commit` (nothing is done) or `after_commit` (it is done, the answer is lost); either way a 503 `simulated_outage` with Retry-After */
+                "Paygate-Fault"?: "before_commit" | "after_commit";
+            };
             path: {
                 dispute_id: string;
             };
@@ -3612,7 +3641,10 @@ export interface operations {
     post_redeliver_v1_webhook_deliveries__delivery_id__redeliver_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Fail this one request as the simulator's `api.error_mode` would: `before_commit` (nothing is done) or `after_commit` (it is done, the answer is lost); either way a 503 `simulated_outage` with Retry-After */
+                "Paygate-Fault"?: "before_commit" | "after_commit";
+            };
             path: {
                 delivery_id: string;
             };

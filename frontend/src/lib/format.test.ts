@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  formatRefunded,
   describeMethod,
   formatAmount,
   formatDateTime,
@@ -143,5 +144,19 @@ describe("describeMethod and shortId", () => {
   it("elides long ids in the middle", () => {
     expect(shortId("pay_01JD8XABCDEFGHJKQ4ZK")).toBe("pay_01JD8X…Q4ZK");
     expect(shortId("pay_1")).toBe("pay_1");
+  });
+});
+
+describe("formatRefunded", () => {
+  it("writes each currency's sum by its own minor unit, codes in order", () => {
+    expect(formatRefunded({ USD: 1200, EUR: 450, JPY: 0 }, "en-US")).toBe(
+      "€4.50 · $12.00 refunded",
+    );
+    expect(formatRefunded({ JPY: 1500 }, "en-US")).toBe("¥1,500 refunded");
+  });
+
+  it("says so when nothing was refunded", () => {
+    expect(formatRefunded({}, "en-US")).toBe("nothing refunded");
+    expect(formatRefunded({ USD: 0 }, "en-US")).toBe("nothing refunded");
   });
 });

@@ -52,6 +52,18 @@ export function formatAmount(minor: number, currency: string, locale = DEFAULT_L
   return f.resolvedOptions().style === "currency" ? text : `${code} ${text}`;
 }
 
+/** Sums per currency → "$12.00 · €4.50 refunded" (codes sorted), or "nothing refunded". */
+export function formatRefunded(
+  byCurrency: Record<string, number>,
+  locale = DEFAULT_LOCALE,
+): string {
+  const amounts = Object.entries(byCurrency)
+    .filter(([, minor]) => minor > 0)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([currency, minor]) => formatAmount(minor, currency, locale));
+  return amounts.length ? `${amounts.join(" · ")} refunded` : "nothing refunded";
+}
+
 /** Whether `formatAmount` already wrote the ISO code (KWD, unknown codes), so no suffix is needed. */
 export function amountShowsCode(currency: string, locale = DEFAULT_LOCALE): boolean {
   return formatAmount(1, currency, locale).includes(currency.toUpperCase());

@@ -6,7 +6,7 @@ import { LiveIndicator } from "../components/LiveIndicator";
 import { PaymentsTable } from "../components/PaymentsTable";
 import { Card, EmptyState, PageHeader, Skeleton, cx } from "../components/ui";
 import { usePolling } from "../hooks/usePolling";
-import { formatDuration, formatNumber, formatPercent } from "../lib/format";
+import { formatDuration, formatNumber, formatPercent, formatRefunded } from "../lib/format";
 import { Link } from "../lib/router";
 
 // recharts is most of the bundle: load it only on this page.
@@ -65,6 +65,8 @@ function StatCard({
   );
 }
 
+const METRIC_CARDS = 7;
+
 export function OverviewPage() {
   const metrics = usePolling((signal) => api.metrics(signal).then((r) => r.data), {
     key: "metrics",
@@ -96,7 +98,7 @@ export function OverviewPage() {
 
       <div
         data-testid="metric-cards"
-        className="grid grid-cols-2 gap-3 md:grid-cols-3 xl:grid-cols-6"
+        className="grid grid-cols-2 gap-3 md:grid-cols-4 xl:grid-cols-7"
       >
         {m ? (
           <>
@@ -148,9 +150,22 @@ export function OverviewPage() {
                 </span>
               }
             />
+            <StatCard
+              testId="metric-refunds"
+              label="Refunds"
+              value={formatNumber(m.refunds.succeeded)}
+              tone={m.refunds.failed ? "warn" : undefined}
+              sub={
+                <span data-testid="metric-refunds-detail">
+                  {formatRefunded(m.refunds.amount_refunded_by_currency)} ·{" "}
+                  {formatNumber(m.refunds.pending)} pending · {formatNumber(m.refunds.failed)}{" "}
+                  failed
+                </span>
+              }
+            />
           </>
         ) : (
-          Array.from({ length: 6 }, (_, i) => (
+          Array.from({ length: METRIC_CARDS }, (_, i) => (
             <Skeleton key={i} className="h-[5.25rem] rounded-xl" />
           ))
         )}
