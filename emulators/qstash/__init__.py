@@ -33,15 +33,22 @@ Choices where QStash is vague or the emulator deviates on purpose:
 * Cron: 5 standard fields, or 6 with *seconds as the 6th field* (`* * * * * */5` = every
   5 s), optional `CRON_TZ=`. URL groups (`/v2/topics`) fan a publish out to each
   endpoint (one deduplication per endpoint); schedules take URL destinations only.
-  Queues are accepted (name recorded) but not ordered; flow control and queue management
-  are not implemented. Signing keys rotate in memory only. DLQ retry
+  Queues are accepted (name recorded) but not ordered, and queue management is not
+  implemented. Signing keys rotate in memory only. DLQ retry
   (`POST /v2/dlq/retry/{id}`) republishes with a new message id and ignores override headers.
+* Flow control (`flow_control.py`): per-key parallelism and rate from
+  `Upstash-Flow-Control-*`, enforced when a message is claimed; each message is admitted
+  with the limits it was published with. The management API (`flow_control_api.py`) reports
+  a key (`GET /v2/flowControl[/{key}]`) and the global delivery slots
+  (`GET /v2/globalParallelism`), and pauses, resumes, pins, unpins and resets the rate of a
+  key; pause and pins are read inside the claim script. After `unpin` the messages' own
+  limits apply at once (QStash keeps the last pinned ones until a new message arrives).
 * `GET /_emulator/stats` (not a QStash API; token required): what this process would have
   billed since it started — messages published, duplicates, callbacks, schedule fires,
   deliveries and retries — and how many messages are due or in flight (see `stats.py`).
 
-Persistence and crashes: all message, DLQ and schedule state is in Redis (see `store.py`);
-each state change is one Lua script. A claimed message holds a lease renewed while its
+Persistence and crashes: all message, DLQ, schedule and flow-control state is in Redis (see
+`store.py`); each state change is one Lua script. A claimed message holds a lease renewed while its
 attempt runs; after a crash (SIGKILL) it is claimed again once the lease (5 s) runs out, so
 delivery is at-least-once and `Upstash-Retried` keeps counting across restarts. Redis
 unreachable: API calls answer 503, `/healthz` 503, deliveries wait for it.

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from emulators.qstash import dlq_api, messages_api, url_groups
+from emulators.qstash import dlq_api, flow_control_api, messages_api, url_groups
 from emulators.qstash.context import Context
 from emulators.qstash.delivery import Deliverer
 from emulators.qstash.http_client import HttpClient
@@ -96,6 +96,15 @@ class QStashApp:
         r.add("GET", r"/v2/topics/?", partial(g.list_groups, ctx))
         r.add("GET", r"/v2/topics/" + ID.format("group"), partial(g.get_group, ctx))
         r.add("DELETE", r"/v2/topics/" + ID.format("group"), partial(g.delete_group, ctx))
+        f = flow_control_api
+        r.add("GET", r"/v2/flowControl/?", partial(f.list_flow_controls, ctx))
+        r.add("GET", r"/v2/flowControl/" + ID.format("key"), partial(f.get_flow_control, ctx))
+        r.add(
+            "POST",
+            r"/v2/flowControl/" + ID.format("key") + "/(?P<action>" + "|".join(f.ACTIONS) + ")",
+            partial(f.manage, ctx),
+        )
+        r.add("GET", r"/v2/globalParallelism", partial(f.global_parallelism, ctx))
         r.add("GET", r"/v2/keys", partial(m.get_keys, ctx))
         r.add("POST", r"/v2/keys/rotate", partial(m.rotate_keys, ctx))
         r.add("GET", r"/v2/events", partial(m.list_events, ctx))

@@ -43,13 +43,14 @@ def parse_flow_control(key: str | None, value: str | None) -> FlowSpec | None:
         if name == "period":
             flow["period_ms"] = _period_ms(raw)
         else:
-            flow[name] = _positive(name, raw)  # type: ignore[literal-required]
+            flow[name] = positive(name, raw)  # type: ignore[literal-required]
     if not flow["parallelism"] and not flow["rate"]:
         raise FlowControlError("Upstash-Flow-Control-Value needs parallelism or rate")
     return flow
 
 
-def _positive(name: str, raw: str) -> int:
+def positive(name: str, raw: str) -> int:
+    """`raw` as an integer of at least 1 (FlowControlError names `name` otherwise)."""
     try:
         number = int(raw)
     except ValueError as exc:

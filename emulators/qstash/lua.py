@@ -18,15 +18,19 @@ local function store_message(prefix, due_key, events_key, id, due, spec, body, e
 end
 """.replace("EVENTS_LAST", str(EVENTS_CAP - 1))
 
-# Flow control (see flow_control.py), shared by CLAIM, ACK and CANCEL. Keys under the prefix FC:
+# Flow control (see flow_control.py), shared by CLAIM, ACK, CANCEL and the management scripts.
+# Keys under the prefix FC:
 #   FC i:<key>  set   ids of the key's attempts in flight (pruned against the in-flight zset)
-#   FC w:<key>  zset  ids waiting for a parallelism slot -> their due time (FIFO kept)
-#   FC s:<key>  hash  p (latest parallelism), ws/wc (rate window start and starts counted)
+#   FC w:<key>  zset  ids waiting for a parallelism slot or a resume -> their due time (FIFO)
+#   FC r:<key>  set   ids the rate holds back (they sit in the due zset at the window's end)
+#   FC s:<key>  hash  p/r/d (latest message's parallelism, rate, period ms), ws/wc (rate window
+#                     start and starts counted), paused ('1'), pp/pr/pd (pinned values)
 #   FC msg      hash  in-flight id -> its key, so an attempt's end frees its slot
-#   FC keys     set   every key seen (to cancel all waiting messages)
-# A message waits in w: only while its key has `p` attempts in flight, and each attempt's end
-# (ack, expired lease) releases waiters, so no waiter is stranded; a rate-limited message is
-# simply made due again at the end of the window.
+#   FC keys     set   every key seen (to cancel all waiting messages, to list the keys)
+# A message waits in w: only while its key is paused or has `p` attempts in flight, and each
+# attempt's end (ack, expired lease) and each resume releases waiters, so no waiter is stranded;
+# a rate-limited message is simply made due again at the end of the window. Pause and pins are
+# read here, inside CLAIM, so a management call and a claim never interleave.
 _FLOW = """
 -- The key's attempts in flight; ids whose attempt ended unseen (their lease is gone from the
 -- in-flight zset) are pruned, but only when the count would hold a message back.
@@ -49,8 +53,16 @@ local function fc_admit(fc, inflight, due, id, flow, due_score, now)
   local p = tonumber(flow['parallelism'])
   local rate = tonumber(flow['rate'])
   local period = tonumber(flow['period_ms'])
-  redis.call('HSET', state, 'p', p)
+  redis.call('HSET', state, 'p', p, 'r', rate, 'd', period)
   redis.call('SADD', fc .. 'keys', key)
+  redis.call('SREM', fc .. 'r:' .. key, id)
+  local st = redis.call('HMGET', state, 'paused', 'pp', 'pr', 'pd')
+  if st[1] == '1' then
+    redis.call('ZADD', fc .. 'w:' .. key, due_score, id)
+    return false
+  end
+  if st[2] then p = tonumber(st[2]) end
+  if st[3] then rate, period = tonumber(st[3]), tonumber(st[4]) end
   if p > 0 and fc_count(fc, inflight, key, p) >= p then
     redis.call('ZADD', fc .. 'w:' .. key, due_score, id)
     return false
@@ -64,6 +76,7 @@ local function fc_admit(fc, inflight, due, id, flow, due_score, now)
     end
     if wc >= rate then
       redis.call('ZADD', due, ws + period, id)
+      redis.call('SADD', fc .. 'r:' .. key, id)
       return false
     end
     redis.call('HSET', state, 'wc', wc + 1)
@@ -73,13 +86,12 @@ local function fc_admit(fc, inflight, due, id, flow, due_score, now)
   return true
 end
 
-local function fc_release(fc, inflight, due, prefix, id)
-  local key = redis.call('HGET', fc .. 'msg', id)
-  if not key then return end
-  redis.call('HDEL', fc .. 'msg', id)
-  redis.call('SREM', fc .. 'i:' .. key, id)
+-- Make as many of the key's waiters due as it has free slots (none while it is paused).
+local function fc_wake(fc, inflight, due, prefix, key)
+  local st = redis.call('HMGET', fc .. 's:' .. key, 'p', 'pp', 'paused')
+  if st[3] == '1' then return end
+  local p = tonumber(st[2] or st[1] or '0')
   local wait = fc .. 'w:' .. key
-  local p = tonumber(redis.call('HGET', fc .. 's:' .. key, 'p') or '0')
   local free = redis.call('ZCARD', wait)
   if p > 0 then free = math.min(free, p - fc_count(fc, inflight, key, p)) end
   while free > 0 do
@@ -92,14 +104,23 @@ local function fc_release(fc, inflight, due, prefix, id)
   end
 end
 
+local function fc_release(fc, inflight, due, prefix, id)
+  local key = redis.call('HGET', fc .. 'msg', id)
+  if not key then return end
+  redis.call('HDEL', fc .. 'msg', id)
+  redis.call('SREM', fc .. 'i:' .. key, id)
+  fc_wake(fc, inflight, due, prefix, key)
+end
+
 local function fc_flow(spec)
   if not string.find(spec, '"flow":', 1, true) then return nil end
   return cjson.decode(spec)['flow']
 end
 """
 
-# KEYS: due, events, dedup key ('' = none)
+# KEYS: due, events, dedup key ('' = none), flow-control prefix
 # ARGV: prefix, id, due, dedup ttl ms, spec, body, event
+# A flow-control key is known (to the management API) from its first publish on.
 # Returns nil when stored, or the id of the message it duplicates.
 PUBLISH = (
     _STORE_MESSAGE
@@ -110,6 +131,9 @@ if KEYS[3] ~= '' then
   redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[4])
 end
 store_message(ARGV[1], KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[5], ARGV[6], ARGV[7])
+if string.find(ARGV[5], '"flow":', 1, true) then
+  redis.call('SADD', KEYS[4] .. 'keys', cjson.decode(ARGV[5])['flow']['key'])
+end
 return false
 """
 )
@@ -221,7 +245,10 @@ for _, id in ipairs(ids) do
   local spec = redis.call('HGET', prefix .. id, 'spec')
   if spec then
     local flow = fc_flow(spec)
-    if flow then redis.call('ZREM', fc .. 'w:' .. flow['key'], id) end
+    if flow then
+      redis.call('ZREM', fc .. 'w:' .. flow['key'], id)
+      redis.call('SREM', fc .. 'r:' .. flow['key'], id)
+    end
     redis.call('DEL', prefix .. id)
     out[#out + 1] = id
     out[#out + 1] = spec
@@ -263,3 +290,98 @@ store_message(ARGV[2], KEYS[3], KEYS[4], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARG
 return 1
 """
 )
+
+
+# KEYS: due, in-flight, flow-control prefix
+# ARGV: key, op (pause|resume|pin|unpin|resetRate), now, prefix, then for pin: parallelism,
+#       rate, period ms ('' = not given), default period ms; for unpin: '1'/'0' to unpin
+#       parallelism, rate.
+# Every op but pause ends by letting CLAIM decide again for the messages the key holds back:
+# waiters get the free slots, rate-held messages become due now. Pinning resets the rate
+# window, as on QStash. Returns 'ok', or an error text (nothing changed).
+FLOW_MANAGE = (
+    _FLOW
+    + """
+local fc, key, op, now, prefix = KEYS[3], ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local state = fc .. 's:' .. key
+if op == 'pin' then
+  local cur = redis.call('HMGET', state, 'pr', 'pd', 'r', 'd')
+  local pin_rate = ARGV[6] ~= '' or ARGV[7] ~= ''
+  local rate = tonumber(ARGV[6] ~= '' and ARGV[6] or cur[1] or cur[3] or '0')
+  local period = tonumber(ARGV[7] ~= '' and ARGV[7] or cur[2] or cur[4] or ARGV[8])
+  if pin_rate and rate < 1 then return 'pinning a period needs a rate (the key has none)' end
+  if ARGV[5] ~= '' then redis.call('HSET', state, 'pp', ARGV[5]) end
+  if pin_rate then redis.call('HSET', state, 'pr', rate, 'pd', period) end
+  redis.call('HSET', state, 'ws', now, 'wc', 0)
+elseif op == 'unpin' then
+  if ARGV[5] == '1' then redis.call('HDEL', state, 'pp') end
+  if ARGV[6] == '1' then redis.call('HDEL', state, 'pr', 'pd') end
+elseif op == 'pause' then
+  redis.call('HSET', state, 'paused', '1')
+elseif op == 'resume' then
+  redis.call('HDEL', state, 'paused')
+elseif op == 'resetRate' then
+  redis.call('HSET', state, 'ws', now, 'wc', 0)
+else
+  return 'unknown operation'
+end
+redis.call('SADD', fc .. 'keys', key)
+if op ~= 'pause' then
+  fc_wake(fc, KEYS[2], KEYS[1], prefix, key)
+  for _, id in ipairs(redis.call('SMEMBERS', fc .. 'r:' .. key)) do
+    local score = redis.call('ZSCORE', KEYS[1], id)
+    if score and tonumber(score) > now then redis.call('ZADD', KEYS[1], now, id) end
+  end
+end
+return 'ok'
+"""
+)
+
+# KEYS: due, in-flight, flow-control prefix
+# ARGV: now, prefix, key ('' = every key)
+# Returns per key {key, wait list size, parallelism max, in flight, rate max, rate count,
+# period ms, window start ms, paused, parallelism pinned, rate pinned}; nothing for a key
+# never seen. Stale ids (attempt or message gone) are pruned before counting.
+FLOW_INFO = """
+local fc, now, prefix = KEYS[3], tonumber(ARGV[1]), ARGV[2]
+local keys = {ARGV[3]}
+if ARGV[3] == '' then
+  keys = redis.call('SMEMBERS', fc .. 'keys')
+  table.sort(keys)
+elseif redis.call('SISMEMBER', fc .. 'keys', ARGV[3]) == 0 then
+  return {}
+end
+local out = {}
+for _, key in ipairs(keys) do
+  local running, held = fc .. 'i:' .. key, fc .. 'r:' .. key
+  for _, id in ipairs(redis.call('SMEMBERS', running)) do
+    if not redis.call('ZSCORE', KEYS[2], id) then
+      redis.call('SREM', running, id)
+      redis.call('HDEL', fc .. 'msg', id)
+    end
+  end
+  for _, id in ipairs(redis.call('SMEMBERS', held)) do
+    if not redis.call('ZSCORE', KEYS[1], id) then redis.call('SREM', held, id) end
+  end
+  local st = redis.call('HMGET', fc .. 's:' .. key, 'p', 'r', 'd', 'ws', 'wc', 'paused', 'pp',
+                        'pr', 'pd')
+  local period = tonumber(st[9] or st[3] or '1000')
+  local ws = tonumber(st[4] or '0')
+  local count = tonumber(st[5] or '0')
+  if now >= ws + period then count = 0 end
+  out[#out + 1] = {
+    key,
+    redis.call('ZCARD', fc .. 'w:' .. key) + redis.call('SCARD', held),
+    tonumber(st[7] or st[1] or '0'),
+    redis.call('SCARD', running),
+    tonumber(st[8] or st[2] or '0'),
+    count,
+    period,
+    ws,
+    st[6] == '1' and 1 or 0,
+    st[7] and 1 or 0,
+    st[8] and 1 or 0,
+  }
+end
+return out
+"""

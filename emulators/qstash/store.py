@@ -95,6 +95,8 @@ class Store:
             "cancel": lua.CANCEL,
             "fire": lua.FIRE,
             "dlq_retry": lua.DLQ_RETRY,
+            "flow_manage": lua.FLOW_MANAGE,
+            "flow_info": lua.FLOW_INFO,
         }
         self._sha: dict[str, str] = {}
         self.stats = Stats()
@@ -138,7 +140,9 @@ class Store:
     async def _publish_one(self, m: NewMessage) -> bytes | None:
         dedup = DEDUP + m.dedup_key if m.dedup_key else ""
         args = [MSG, m.id, m.due_ms, DEDUP_WINDOW_MS, _dumps(m.spec), m.body, _event(m, "CREATED")]
-        duplicate_of: bytes | None = await self._batcher.call("publish", [DUE, EVENTS, dedup], args)
+        duplicate_of: bytes | None = await self._batcher.call(
+            "publish", [DUE, EVENTS, dedup, FLOW], args
+        )
         return duplicate_of
 
     async def claim(self, now_ms: int, limit: int, lease_until_ms: int) -> Claim:
@@ -207,6 +211,19 @@ class Store:
         args = [MSG, "1" if ids is None else "0", *(ids or [])]
         flat = await self._script("cancel", [DUE, INFLIGHT, FLOW], args)
         return [(flat[i].decode(), json.loads(flat[i + 1])) for i in range(0, len(flat), 2)]
+
+    # --- flow-control management ---------------------------------------------------------
+
+    async def flow_manage(self, key: str, op: str, now_ms: int, args: list[str]) -> str | None:
+        """Pause, resume, pin, unpin or reset a key in one script; the refusal text, if any."""
+        keys = [DUE, INFLIGHT, FLOW]
+        text = _text(await self._script("flow_manage", keys, [key, op, now_ms, MSG, *args]))
+        return None if text == "ok" else text
+
+    async def flow_info(self, key: str | None, now_ms: int) -> list[tuple[str, list[int]]]:
+        """Per key (one, or every key seen when None) its name and the FLOW_INFO numbers."""
+        rows = await self._script("flow_info", [DUE, INFLIGHT, FLOW], [now_ms, MSG, key or ""])
+        return [(_text(row[0]), [int(v) for v in row[1:]]) for row in rows]
 
     # --- dead letter queue ---------------------------------------------------------------
 

@@ -46,6 +46,11 @@ class Worker:
         self._last_error_log = 0.0
         self._stopping = False
 
+    @property
+    def in_flight(self) -> int:
+        """Attempts this process is running now (each holds one of its `parallelism` slots)."""
+        return len(self._active)
+
     def wake(self) -> None:
         """Something became due (a publish): claim now instead of at the next timer."""
         self._wake.set()
