@@ -152,14 +152,28 @@ export function OverviewPage() {
             />
             <StatCard
               testId="metric-refunds"
-              label="Refunds"
-              value={formatNumber(m.refunds.succeeded)}
+              label="Refunds succeeded"
+              value={
+                <span className="whitespace-nowrap">
+                  {formatNumber(m.refunds.succeeded)}
+                  {m.refunds.pending + m.refunds.failed > 0 && (
+                    <span
+                      data-testid="metric-refunds-open"
+                      className="ml-1 text-xs font-medium text-slate-400"
+                    >
+                      {formatNumber(m.refunds.pending)} pending · {formatNumber(m.refunds.failed)}{" "}
+                      failed
+                    </span>
+                  )}
+                </span>
+              }
               tone={m.refunds.failed ? "warn" : undefined}
               sub={
-                <span data-testid="metric-refunds-detail">
-                  {formatRefunded(m.refunds.amount_refunded_by_currency)} ·{" "}
-                  {formatNumber(m.refunds.pending)} pending · {formatNumber(m.refunds.failed)}{" "}
-                  failed
+                <span
+                  data-testid="metric-refunds-detail"
+                  title={`${formatNumber(m.refunds.pending)} pending · ${formatNumber(m.refunds.failed)} failed`}
+                >
+                  {formatRefunded(m.refunds.amount_refunded_by_currency)}
                 </span>
               }
             />
