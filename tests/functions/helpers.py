@@ -15,8 +15,23 @@ from shared.domain.payment import Payment, StoredResponse
 from shared.domain.requests import PaymentCreate
 from shared.services.context import Gateway
 from shared.services.views import PaymentOut
+from tests.qstash_jwt import qstash_signature
 
 FINAL = ("SUCCESS", "FAILED")
+
+
+async def qstash_delivery(fn_env: dict[str, str], path: str, body: bytes) -> httpx.Response:
+    """POST `body` to an internal route as QStash delivers it: signed for that URL."""
+    url = fn_env["PAYGATE_PUBLIC_URL"] + path
+    async with httpx.AsyncClient(timeout=30) as client:
+        return await client.post(
+            url,
+            content=body,
+            headers={
+                "Upstash-Signature": qstash_signature(url, body),
+                "content-type": "application/json",
+            },
+        )
 
 
 def payment_body(**overrides: Any) -> dict[str, Any]:

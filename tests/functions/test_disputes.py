@@ -24,9 +24,8 @@ from shared.services.context import Gateway
 from shared.services.lifecycle_messages import OPEN_DISPUTE_PATH
 from shared.services.views import PaymentOut
 from shared.web import bootstrap
-from tests.functions.helpers import new_key, payment_body, wait_status
+from tests.functions.helpers import new_key, payment_body, qstash_delivery, wait_status
 from tests.harness import QStashRelay, asgi_client
-from tests.qstash_jwt import qstash_signature
 
 DISPUTE_CARD = {"type": "card", "card_number": "4000000000000259"}
 
@@ -318,17 +317,7 @@ async def test_list_filters_and_paginates_newest_first(
 
 
 async def _sweep(fn_env: dict[str, str]) -> dict[str, Any]:
-    url = fn_env["PAYGATE_PUBLIC_URL"] + "/internal/sweep"
-    body = b"{}"
-    async with httpx.AsyncClient(timeout=30) as client:
-        response = await client.post(
-            url,
-            content=body,
-            headers={
-                "Upstash-Signature": qstash_signature(url, body),
-                "content-type": "application/json",
-            },
-        )
+    response = await qstash_delivery(fn_env, "/internal/sweep", b"{}")
     assert response.status_code == 200, response.text
     return dict(response.json())
 

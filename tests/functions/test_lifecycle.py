@@ -9,9 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.functions.helpers import new_key, payment_body, wait_settled
+from tests.functions.helpers import new_key, payment_body, qstash_delivery, wait_settled
 from tests.harness import QStashRelay
-from tests.qstash_jwt import qstash_signature
 
 CASES = [
     ({"scenario": "success"}, "SUCCESS", 1, None),
@@ -126,20 +125,11 @@ async def test_same_message_delivered_twice_changes_nothing(
     )
     pid = created.json()["id"]
     before = await wait_settled(payments_api, pid)
-    url = fn_env["PAYGATE_PUBLIC_URL"] + "/internal/process_payment"
     body = json.dumps({"payment_id": pid, "generation": 1}).encode()
-    async with httpx.AsyncClient() as client:
-        for _ in range(2):
-            response = await client.post(
-                url,
-                content=body,
-                headers={
-                    "Upstash-Signature": qstash_signature(url, body),
-                    "content-type": "application/json",
-                },
-            )
-            assert response.status_code == 200
-            assert response.json()["outcome"] == "already_final"
+    for _ in range(2):
+        response = await qstash_delivery(fn_env, "/internal/process_payment", body)
+        assert response.status_code == 200
+        assert response.json()["outcome"] == "already_final"
     after = (await payments_api.get(f"/v1/payments/{pid}")).json()
     assert after["events"] == before["events"] and after["status"] == before["status"]
     assert after["webhook_deliveries"][0]["event_id"] == before["webhook_deliveries"][0]["event_id"]

@@ -12,7 +12,13 @@ import httpx
 
 from shared.domain import ids
 from shared.domain.clock import utcnow
-from tests.functions.helpers import new_key, payment_body, wait_settled, wait_status
+from tests.functions.helpers import (
+    new_key,
+    payment_body,
+    qstash_delivery,
+    wait_settled,
+    wait_status,
+)
 from tests.qstash_jwt import qstash_signature
 
 FAILING_CARD = {"type": "card", "card_number": "4000000000005126"}
@@ -210,20 +216,11 @@ async def test_a_refund_delivered_twice_changes_nothing(
     done = await wait_refund(payments_api, created.json()["id"])
     await wait_deliveries(payments_api, payment["id"], "refund.succeeded", 1)
     before = (await payments_api.get(f"/v1/payments/{payment['id']}")).json()
-    url = fn_env["PAYGATE_PUBLIC_URL"] + "/internal/process_refund"
     body = json.dumps({"refund_id": done["id"]}).encode()
-    async with httpx.AsyncClient() as client:
-        for _ in range(2):
-            response = await client.post(
-                url,
-                content=body,
-                headers={
-                    "Upstash-Signature": qstash_signature(url, body),
-                    "content-type": "application/json",
-                },
-            )
-            assert response.status_code == 200
-            assert response.json()["outcome"] == "already_final"
+    for _ in range(2):
+        response = await qstash_delivery(fn_env, "/internal/process_refund", body)
+        assert response.status_code == 200
+        assert response.json()["outcome"] == "already_final"
     after = (await payments_api.get(f"/v1/payments/{payment['id']}")).json()
     assert after["amount_refunded"] == 400 == before["amount_refunded"]
     assert after["events"] == before["events"]
@@ -294,17 +291,8 @@ async def test_a_delivery_after_a_crash_follows_the_outcome_its_payment_settled(
         {"_id": payment["id"]},
         {"$push": {"refund_ids": rid, "settled_refund_ids": rid}, "$set": {"refund_reserved": 0}},
     )
-    url = fn_env["PAYGATE_PUBLIC_URL"] + "/internal/process_refund"
     body = json.dumps({"refund_id": rid}).encode()
-    async with httpx.AsyncClient() as client:
-        response = await client.post(
-            url,
-            content=body,
-            headers={
-                "Upstash-Signature": qstash_signature(url, body),
-                "content-type": "application/json",
-            },
-        )
+    response = await qstash_delivery(fn_env, "/internal/process_refund", body)
     assert response.status_code == 200 and response.json()["outcome"] == "failed"
     done = await wait_refund(payments_api, rid)
     assert done["status"] == "FAILED" and done["failure"]["code"] == "processing_error"

@@ -30,8 +30,13 @@ from shared.services.lifecycle_messages import dispatch_message
 from shared.services.process_payment import finalise
 from shared.services.webhook_fanout import fan_out
 from shared.web import bootstrap
-from tests.functions.helpers import claimed_payment, new_key, payment_body, wait_settled
-from tests.qstash_jwt import qstash_signature
+from tests.functions.helpers import (
+    claimed_payment,
+    new_key,
+    payment_body,
+    qstash_delivery,
+    wait_settled,
+)
 
 FINAL_EVENTS = ["payment.succeeded", "payment.failed"]
 
@@ -60,17 +65,7 @@ class _DeadQueue:
 
 async def _sweep(fn_env: dict[str, str]) -> dict[str, Any]:
     """One sweep through the sweeper's signed route (as the QStash schedule calls it)."""
-    url = fn_env["PAYGATE_PUBLIC_URL"] + "/internal/sweep"
-    body = b"{}"
-    async with httpx.AsyncClient(timeout=30) as client:
-        response = await client.post(
-            url,
-            content=body,
-            headers={
-                "Upstash-Signature": qstash_signature(url, body),
-                "content-type": "application/json",
-            },
-        )
+    response = await qstash_delivery(fn_env, "/internal/sweep", b"{}")
     assert response.status_code == 200, response.text
     return dict(response.json())
 
