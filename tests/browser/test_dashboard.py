@@ -65,11 +65,18 @@ def api(base_url: str) -> httpx.Client:
     )
 
 
-def wait_final(client: httpx.Client, payment_id: str, timeout: float = 60) -> dict[str, Any]:
+def wait_final(
+    client: httpx.Client,
+    object_id: str,
+    timeout: float = 60,
+    path: str = "/v1/payments",
+    final: tuple[str, ...] = ("SUCCESS", "FAILED"),
+) -> dict[str, Any]:
+    """The object at `path/object_id` once its status is final (or as it is at the timeout)."""
     deadline = time.monotonic() + timeout
     while True:
-        p: dict[str, Any] = client.get(f"/v1/payments/{payment_id}").json()
-        if p["status"] in ("SUCCESS", "FAILED") or time.monotonic() > deadline:
+        p: dict[str, Any] = client.get(f"{path}/{object_id}").json()
+        if p["status"] in final or time.monotonic() > deadline:
             return p
         time.sleep(0.5)
 
@@ -377,10 +384,10 @@ def test_overview_metrics_and_charts(page: Page, dashboard_url: str, artifacts_d
             headers={"Idempotency-Key": str(uuid.uuid4())},
         )
         assert refund.status_code == 201, refund.text
-        deadline = time.monotonic() + 30
-        while client.get(f"/v1/refunds/{refund.json()['id']}").json()["status"] == "PENDING":
-            assert time.monotonic() < deadline, "the refund never became final"
-            time.sleep(0.2)
+        done = wait_final(
+            client, refund.json()["id"], path="/v1/refunds", final=("SUCCEEDED", "FAILED")
+        )
+        assert done["status"] == "SUCCEEDED", done
         metrics = client.get("/v1/metrics").json()
 
     open_dashboard(page)
