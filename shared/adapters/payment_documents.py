@@ -108,6 +108,17 @@ def changed_fields(before: Payment, after: Payment) -> Doc:
     }
 
 
+def move_update(before: Payment, after: Payment) -> Doc:
+    """The update a move writes: its changed fields, and a new webhook epoch as `$inc`. A
+    redelivery bumps the stored epoch out of band (`reopen_webhook_status`), so `before`'s may
+    be stale; counting up from the stored one keeps the new event's epoch unlike any other."""
+    fields = changed_fields(before, after)
+    if after.webhook_epoch != before.webhook_epoch + 1:
+        return {"$set": fields}
+    del fields["webhook_epoch"]
+    return {"$set": fields, "$inc": {"webhook_epoch": 1}}
+
+
 def _failure(doc: Doc | None) -> Failure | None:
     if not doc:
         return None

@@ -24,8 +24,8 @@ from pymongo.errors import DuplicateKeyError
 from shared.adapters.mongo import insert_all_once, translate_all
 from shared.adapters.payment_documents import (
     audit_rows,
-    changed_fields,
     from_document,
+    move_update,
     response_of,
     to_document,
 )
@@ -235,7 +235,7 @@ class PaymentRepository:
             **(guard or {}),
         }
         stored = await self.payments.find_one_and_update(
-            query, {"$set": changed_fields(before, after)}, return_document=ReturnDocument.AFTER
+            query, move_update(before, after), return_document=ReturnDocument.AFTER
         )
         if stored is None:
             return None

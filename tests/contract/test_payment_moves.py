@@ -246,3 +246,26 @@ async def test_a_capture_from_a_stale_read_resets_its_webhook_status(
         assert not await repo.settle_lone_webhook_status(pid, 1, 1, WebhookStatus.FAILED)
     finally:
         await client.close()
+
+
+async def test_a_settling_move_counts_its_epoch_up_from_the_stored_one(
+    stack_cfg: StackConfig, mongo_service: ManagedProcess
+) -> None:
+    """A redelivery of `payment.requires_capture` reopens the webhook status (epoch 1 → 2,
+    no new version) after the capture read the payment: the capture's event must get epoch 3,
+    not the redelivery's 2, or the redelivery's outcome could settle the new event."""
+    client, repo = await _repository(stack_cfg.mongodb_uri, "contract_moves")
+    try:
+        pid = f"pay_{uuid.uuid4().hex.upper()[:26]}"
+        authorised = replace(_payment(pid), status=S.REQUIRES_CAPTURE, version=3, webhook_epoch=1)
+        await repo.insert(authorised, StoredResponse(201, {"created_at": "2031-01-01T00:00"}))
+        before = await repo.get(pid)
+        assert before is not None
+        await repo.reopen_webhook_status(pid, 1)
+        after = before.captured(100, now=utcnow(), webhook_status=WebhookStatus.PENDING)
+        saved = await repo.save(before, after)
+        assert saved is not None and saved.webhook_epoch == 3
+        assert not await repo.settle_lone_webhook_status(pid, 1, 2, WebhookStatus.SUCCESS)
+        assert await repo.settle_lone_webhook_status(pid, 1, 3, WebhookStatus.SUCCESS)
+    finally:
+        await client.close()
