@@ -91,8 +91,11 @@ async def _finalise(
 
 async def finish_refund(gw: Gateway, refund: Refund) -> None:
     """A final refund seen again (a redelivery, the sweeper): its audit event and its webhook
-    deliveries, each idempotent. Its money was settled on the payment before its move."""
+    deliveries, each idempotent. Its money was settled on the payment before its move; settling
+    again changes nothing then, and finishes a refund that a version which settled after the
+    move left unsettled (a crash between the two, before an upgrade)."""
     await gw.refunds.ensure_event(refund)
+    await gw.refunds.settle(refund)
     await fan_out_refund(gw, refund)
 
 

@@ -174,3 +174,20 @@ async def test_the_failure_callback_after_a_settled_success_follows_it() -> None
     payment = await gw.payments.get(pid)
     assert payment is not None and payment.amount_refunded == 200
     assert refunds(gw).ledger(pid).reserved == 200
+
+
+async def test_a_final_refund_left_unsettled_is_settled_when_seen_again() -> None:
+    """A refund moved SUCCEEDED but never settled (as a version that settled after the move
+    left it when it crashed between the two): its redelivery counts it, once."""
+    gw = fake_gateway()
+    pid = await succeeded_payment(gw, amount=700)
+    created = await create_refund(gw, MERCHANT, "r1", {"payment": pid, "amount": 250})
+    pending = refunds(gw).rows[created.payment_id]
+    refunds(gw).rows[pending.id] = pending.succeeded(
+        now=pending.created_at, actor="process_refund", qstash_message_id="m"
+    )
+    for _ in range(2):
+        result = await process_refund(gw, pending.id, message_id="m2")
+        assert result.outcome == "already_final"
+    payment = await gw.payments.get(pid)
+    assert payment is not None and payment.amount_refunded == 250
