@@ -81,7 +81,8 @@ async def _finalise(
     # An unreserved refund (NO_ROOM) has nothing on its payment to settle.
     decided = None if failure is NO_ROOM else await gw.refunds.settle(after)
     if decided is not None and decided != after.status:
-        after = moved_to(decided, None)  # the failure callback decided first: processing_error
+        # Another delivery decided first (a failure it decided was QStash giving up): follow it.
+        after = moved_to(decided, None)
     moved = await gw.refunds.save(refund, after)
     if moved is None:
         return StepResult(200, "lost_race", refund.payment_id)
