@@ -10,18 +10,15 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from shared.config import get_settings
-from shared.domain.simulator_settings import ERROR_MODES
-from shared.services.api_faults import FAULT_HEADER
 from shared.web import bootstrap, logs
 from shared.web.errors import register_error_handlers
-from shared.web.faults import EXEMPT_PREFIXES, SimulatedFaultMiddleware
+from shared.web.faults import SimulatedFaultMiddleware, document_fault_header
 from shared.web.health import dependency_health
 from shared.web.middleware import (
     BodySizeLimitMiddleware,
     HeaderSizeLimitMiddleware,
     RequestContextMiddleware,
 )
-from shared.web.openapi import document_fault_header
 
 health_router = APIRouter(tags=["health"])
 
@@ -80,9 +77,7 @@ def _document_public_api(app: FastAPI) -> None:
             document = get_openapi(
                 title=app.title, version=app.version, description=app.description, routes=routes
             )
-            document_fault_header(
-                document, header=FAULT_HEADER, modes=ERROR_MODES, exempt=EXEMPT_PREFIXES
-            )
+            document_fault_header(document)
             app.openapi_schema = document
         return app.openapi_schema
 

@@ -14,12 +14,13 @@ Idempotency-Key to get it back).
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.domain.errors import SimulatedOutage
-from shared.domain.simulator_settings import AFTER_COMMIT, BEFORE_COMMIT
+from shared.domain.simulator_settings import AFTER_COMMIT, BEFORE_COMMIT, ERROR_MODES
 from shared.services.api_faults import FAULT_HEADER, decide_api_fault, forced_fault
 from shared.services.context import Gateway
 from shared.web.errors import paygate_error_response
@@ -35,9 +36,32 @@ class FaultSlot:
         self.mode: str | None = None
 
 
+def dialled(path: str) -> bool:
+    """Whether the API-fault dials apply to requests on `path` (latency to every method, the
+    errors to POSTs)."""
+    return path.startswith("/v1/") and not path.startswith(EXEMPT_PREFIXES)
+
+
+def document_fault_header(document: dict[str, Any]) -> None:
+    """Declare `Paygate-Fault` in an OpenAPI document on every POST it applies to: it is read
+    here, not as a route's parameter, so FastAPI cannot see it."""
+    parameter = {
+        "name": FAULT_HEADER,
+        "in": "header",
+        "required": False,
+        "schema": {"type": "string", "enum": list(ERROR_MODES)},
+        "description": "Fail this one request as the simulator's `api.error_mode` would: "
+        "`before_commit` (nothing is done) or `after_commit` (it is done, the answer is lost); "
+        "either way a 503 `simulated_outage` with Retry-After",
+    }
+    for path, operations in document.get("paths", {}).items():
+        if "post" in operations and dialled(path):
+            operations["post"].setdefault("parameters", []).append(parameter)
+
+
 async def apply_api_faults(request: Request, gw: Gateway, merchant_id: str) -> None:
     path = request.url.path
-    if not path.startswith("/v1/") or path.startswith(EXEMPT_PREFIXES):
+    if not dialled(path):
         return
     can_fail = request.method == "POST"
     forced = forced_fault(request.headers.get(FAULT_HEADER)) if can_fail else None

@@ -64,25 +64,3 @@ def json_request_body(model: type[BaseModel], *, required: bool = True) -> dict[
     inlined = _inline_refs(schema, schema.get("$defs", {}))
     content = {"application/json": {"schema": inlined}}
     return {"requestBody": {"required": required, "content": content}}
-
-
-def document_fault_header(
-    document: dict[str, Any], *, header: str, modes: tuple[str, ...], exempt: tuple[str, ...]
-) -> None:
-    """Declare the simulator's one-request fault header on every POST the API-fault dials apply
-    to (the merchant API under `/v1/`, but the `exempt` prefixes). It is read by a dependency,
-    not a route's parameter, so FastAPI cannot see it."""
-    parameter = {
-        "name": header,
-        "in": "header",
-        "required": False,
-        "schema": {"type": "string", "enum": list(modes)},
-        "description": "Fail this one request as the simulator's `api.error_mode` would: "
-        "`before_commit` (nothing is done) or `after_commit` (it is done, the answer is lost); "
-        "either way a 503 `simulated_outage` with Retry-After",
-    }
-    for path, operations in document.get("paths", {}).items():
-        post = operations.get("post")
-        if post is None or not path.startswith("/v1/") or path.startswith(exempt):
-            continue
-        post.setdefault("parameters", []).append(parameter)
