@@ -89,8 +89,8 @@ def to_document(payment: Payment) -> Doc:
 
 # Written out of band (delivery settles, the fan-out's end) without a new version, so a move's
 # `before` may hold stale values of them; a move that starts a new event's webhooks (a new
-# epoch) writes all of them, whatever `before` said.
-WEBHOOK_RESET_FIELDS = ("webhook_status", "webhook_epoch", "fanout_pending")
+# epoch) writes them whatever `before` said. (The epoch itself: see `move_update`.)
+WEBHOOK_RESET_FIELDS = ("webhook_status", "fanout_pending")
 
 
 def changed_fields(before: Payment, after: Payment) -> Doc:
@@ -114,7 +114,7 @@ def move_update(before: Payment, after: Payment) -> Doc:
     be stale; counting up from the stored one keeps the new event's epoch unlike any other."""
     fields = changed_fields(before, after)
     if after.webhook_epoch != before.webhook_epoch + 1:
-        return {"$set": fields}
+        return {"$set": fields}  # the same epoch, or a new generation's reset to 0
     del fields["webhook_epoch"]
     return {"$set": fields, "$inc": {"webhook_epoch": 1}}
 
