@@ -119,7 +119,7 @@ end
 """
 
 # KEYS: due, events, dedup key ('' = none), flow-control prefix
-# ARGV: prefix, id, due, dedup ttl ms, spec, body, event
+# ARGV: prefix, id, due, dedup ttl ms, spec, body, event, flow-control key ('' = none)
 # A flow-control key is known (to the management API) from its first publish on.
 # Returns nil when stored, or the id of the message it duplicates.
 PUBLISH = (
@@ -131,9 +131,7 @@ if KEYS[3] ~= '' then
   redis.call('SET', KEYS[3], ARGV[2], 'PX', ARGV[4])
 end
 store_message(ARGV[1], KEYS[1], KEYS[2], ARGV[2], ARGV[3], ARGV[5], ARGV[6], ARGV[7])
-if string.find(ARGV[5], '"flow":', 1, true) then
-  redis.call('SADD', KEYS[4] .. 'keys', cjson.decode(ARGV[5])['flow']['key'])
-end
+if ARGV[8] ~= '' then redis.call('SADD', KEYS[4] .. 'keys', ARGV[8]) end
 return false
 """
 )

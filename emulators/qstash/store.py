@@ -139,7 +139,11 @@ class Store:
 
     async def _publish_one(self, m: NewMessage) -> bytes | None:
         dedup = DEDUP + m.dedup_key if m.dedup_key else ""
-        args = [MSG, m.id, m.due_ms, DEDUP_WINDOW_MS, _dumps(m.spec), m.body, _event(m, "CREATED")]
+        flow = m.spec.get("flow")
+        args = [
+            *(MSG, m.id, m.due_ms, DEDUP_WINDOW_MS, _dumps(m.spec), m.body, _event(m, "CREATED")),
+            flow["key"] if flow else "",  # the key, so the script need not decode the spec
+        ]
         duplicate_of: bytes | None = await self._batcher.call(
             "publish", [DUE, EVENTS, dedup, FLOW], args
         )
