@@ -7,14 +7,19 @@ running functions and every status shown is the one the stack reached.
 from __future__ import annotations
 
 import re
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.test_dashboard import FINAL_WAIT_MS, UNNAMED_CONTROLS_JS, api, open_dashboard
+from tests.browser.test_dashboard import (
+    FINAL_WAIT_MS,
+    UNNAMED_CONTROLS_JS,
+    api,
+    create_payment,
+    open_dashboard,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -52,20 +57,11 @@ def create_in_form(
 def create_by_api(
     base_url: str, *, amount: int, card: str = "4242424242424242", **extra: Any
 ) -> str:
+    card_method = {"type": "card", "card_number": card}
     with api(base_url) as client:
-        r = client.post(
-            "/v1/payments",
-            json={
-                "amount": amount,
-                "currency": "USD",
-                "payment_method": {"type": "card", "card_number": card},
-                "user_id": "user_money",
-                **extra,
-            },
-            headers={"Idempotency-Key": str(uuid.uuid4())},
+        return create_payment(
+            client, amount=amount, payment_method=card_method, user_id="user_money", **extra
         )
-        assert r.status_code == 201, r.text
-        return str(r.json()["id"])
 
 
 def open_payment(page: Page, payment_id: str, status: str) -> None:

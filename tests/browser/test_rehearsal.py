@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +20,13 @@ from playwright.sync_api import Page, expect
 from devstack.processes import ManagedProcess, free_port
 from devstack.stack import StackConfig, functions_process
 from shared.services.simulator_settings import SETTINGS_CACHE_TTL_S
-from tests.browser.test_dashboard import FINAL_WAIT_MS, api, open_dashboard, wait_final
+from tests.browser.test_dashboard import (
+    FINAL_WAIT_MS,
+    api,
+    create_payment,
+    open_dashboard,
+    wait_final,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -177,19 +182,7 @@ def test_scripted_attempts_timeout_then_success(page: Page, artifacts_dir: Path)
 
 def _create_by_api(base_url: str, **extra: Any) -> str:
     with api(base_url) as client:
-        r = client.post(
-            "/v1/payments",
-            json={
-                "amount": 2500,
-                "currency": "USD",
-                "payment_method": {"type": "card", "card_number": "4242424242424242"},
-                "user_id": "user_rehearsal",
-                **extra,
-            },
-            headers={"Idempotency-Key": str(uuid.uuid4())},
-        )
-        assert r.status_code == 201, r.text
-        return str(r.json()["id"])
+        return create_payment(client, user_id="user_rehearsal", **extra)
 
 
 def test_events_page_body_deliveries_and_resend(
