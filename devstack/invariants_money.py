@@ -10,7 +10,9 @@ Per payment, refunded ≤ captured ≤ amount:
   between its insert and its reservation is answered 201 when retried, then fails);
 - `refund_reservation_mismatch`: the payment's `refund_reserved` (where stored) is not the
   sum of its PENDING and SUCCEEDED refunds;
-- `refund_not_allowed`: a payment that is not SUCCESS has a refund.
+- `refund_not_allowed`: a payment that is not SUCCESS has a refund;
+- `refund_decision_mismatch`: a final refund reserved on the payment is not recorded there as
+  decided (`settled_refund_ids`) the way it ended (in `refunded_ids` iff SUCCEEDED).
 
 Per refund: `refund_not_final` (still PENDING), `refund_trail` (its trail is not one move
 PENDING → SUCCEEDED | FAILED ending where the refund is), `refund_outcome_mismatch` (a refund
@@ -80,6 +82,7 @@ def check_money(
     for payment_id, payment in payments.items():
         plan = plans.get(payment_id)
         _check_amounts(check, payment_id, payment, plan, refunds_of.get(payment_id, []))
+        _check_refund_decisions(check, payment_id, payment, refunds_of.get(payment_id, []))
         _check_dispute_presence(check, payment_id, payment, disputes_of.get(payment_id, []))
         for refund in refunds_of.get(payment_id, []):
             trail = object_events.get(refund["id"], [])
@@ -137,6 +140,27 @@ def _check_amounts(
             f"refunds {held} (succeeded {succeeded}) of {captured} captured",
             payment_id,
         )
+
+
+def _check_refund_decisions(
+    check: Check, payment_id: str, payment: Doc, refunds: list[Doc]
+) -> None:
+    """The payment decides each reserved refund's outcome before the refund moves; the refund
+    must have ended as decided (refunds never reserved, refused for lack of room, are not)."""
+    reserved = set(payment.get("refund_ids") or ())
+    settled = set(payment.get("settled_refund_ids") or ())
+    won = set(payment.get("refunded_ids") or ())
+    for refund in refunds:
+        rid, status = refund["id"], refund.get("status")
+        if rid not in reserved or status not in ("SUCCEEDED", "FAILED"):
+            continue
+        decided = None if rid not in settled else "SUCCEEDED" if rid in won else "FAILED"
+        if decided != status:
+            check.add(
+                "refund_decision_mismatch",
+                f"refund {rid} is {status}, its payment decided {decided or 'nothing'}",
+                payment_id,
+            )
 
 
 def _at(event: Doc) -> str:

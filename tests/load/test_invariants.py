@@ -401,6 +401,21 @@ def test_refund_reservation_not_the_pending_and_succeeded_refunds() -> None:
     assert rules(run.check()) == {"refund_reservation_mismatch"}
 
 
+def test_a_refund_that_ended_otherwise_than_its_payment_decided() -> None:
+    run = MoneyRun()
+    run.payments["pay_manual"].update(
+        refund_ids=["re_m0", "re_m1"],
+        settled_refund_ids=["re_m0", "re_m1"],
+        refunded_ids=["re_m0", "re_m1"],
+    )
+    run.payments["pay_failcard"].update(refund_ids=["re_f0"], settled_refund_ids=["re_f0"])
+    assert run.check() == []
+    run.payments["pay_manual"]["refunded_ids"] = ["re_m0"]  # re_m1 decided FAILED, yet SUCCEEDED
+    run.payments["pay_failcard"]["settled_refund_ids"] = []  # re_f0 FAILED, never decided
+    found = [v for v in run.check() if v.rule == "refund_decision_mismatch"]
+    assert {v.payment_id for v in found} == {"pay_manual", "pay_failcard"}
+
+
 def test_refund_of_a_payment_that_did_not_succeed() -> None:
     run = MoneyRun()
     run.refunds["re_c"] = {"id": "re_c", "payment": "pay_canceled", "amount": 1, "status": "FAILED"}
